@@ -1,0 +1,38 @@
+// What a model action shows to an observer: the trace events it emits, and how the concrete
+// values in those events relate to each other through named registers. The model decides what
+// happens; registers only tie concrete numbers (byte offsets, client ids) seen in one event to
+// those seen in another, so the same transition relation judges a toy trace with offsets 1..8 and
+// a real log with offsets in the millions.
+import type { Model } from '../engine/model.js';
+import type { Kind } from './vocabulary.js';
+
+/** How one event field is checked. Registers are per candidate run, keyed by name. */
+export type FieldSpec =
+  /** The field must equal this literal. */
+  | { readonly op: 'lit'; readonly value: number | string | boolean }
+  /** Bind register := value - plus, overwriting any earlier binding. */
+  | { readonly op: 'set'; readonly reg: string; readonly plus?: number }
+  /** value must equal reg + plus; if reg is unbound, bind it (reg := value - plus). */
+  | { readonly op: 'eq'; readonly reg: string; readonly plus?: number }
+  /** value must be >= reg + plus when reg is bound (no binding otherwise). */
+  | { readonly op: 'ge'; readonly reg: string; readonly plus?: number }
+  /** value must differ from reg when reg is bound (e.g. a new client id). */
+  | { readonly op: 'ne'; readonly reg: string }
+  /** Any value is fine. */
+  | { readonly op: 'any' };
+
+export interface Observation {
+  readonly kind: Kind;
+  /** "primary", "replica1", "replica2", … or "env". */
+  readonly node: string;
+  readonly fields: Readonly<Record<string, FieldSpec>>;
+  /** Registers to forget after this event (a connection or sync attempt ended). */
+  readonly clear?: readonly string[];
+}
+
+export interface ObservableModel extends Model {
+  /** Events emitted by firing `action` from `s` (reaching `next`), in log order; [] = silent. */
+  observe(s: Uint8Array, action: number, next: Uint8Array): readonly Observation[];
+  /** Node names of this configuration, e.g. ["primary", "replica1"]. */
+  readonly nodes: readonly string[];
+}

@@ -1,0 +1,74 @@
+// The closed vocabulary of trace events: every kind a trace line may carry, the node that emits
+// it, and its fields. Model actions emit these (model/observe.ts), the Valkey log reader produces
+// them (conformance/valkeylog/), spec/trace.schema.json is generated from this table, and
+// spec/trace.md documents it. One table, so the three cannot drift apart.
+
+export type FieldType = 'int' | 'string' | 'bool';
+
+export interface KindDef {
+  /** "primary" or "replica": which kind of node logs it. "env" for driver/environment steps. */
+  readonly node: 'primary' | 'replica' | 'env';
+  /** Connection the event belongs to, when the kind fixes it. */
+  readonly conn?: 'main' | 'rdb' | 'child' | 'other';
+  readonly fields: Readonly<Record<string, { type: FieldType; required: boolean; doc: string }>>;
+  readonly doc: string;
+}
+
+const f = (type: FieldType, doc: string, required = true) => ({ type, required, doc });
+
+export const KINDS = {
+  // ---- replica side -------------------------------------------------------------------------
+  'replica.start': { node: 'replica', fields: { persisted: f('bool', 'a persisted RDB with replid/offset was loaded at start', false) }, doc: 'replica process (re)started' },
+  'replica.connect': { node: 'replica', conn: 'main', fields: {}, doc: 'main channel connection attempt begins' },
+  'replica.psync': { node: 'replica', conn: 'main', fields: { offset: f('int', 'requested offset (cached offset + 1), -1 for PSYNC ? -1') }, doc: 'first PSYNC of an attempt on the main channel' },
+  'replica.dualchannel_offered': { node: 'replica', conn: 'main', fields: {}, doc: '+DUALCHANNELSYNC received; rdb channel opens' },
+  'replica.rdb_channel_connected': { node: 'replica', conn: 'rdb', fields: {}, doc: 'rdb channel connected, REPLCONF + SYNC sent' },
+  'replica.set_id_rejected': { node: 'replica', conn: 'main', fields: {}, doc: 'REPLCONF set-rdb-client-id answered with an error' },
+  'replica.main_psync': { node: 'replica', conn: 'main', fields: { offset: f('int', 'ENDOFF + 1') }, doc: 'PSYNC <replid> <ENDOFF+1> on the main channel after $ENDOFF' },
+  'replica.continue': { node: 'replica', conn: 'main', fields: { background: f('bool', 'RDB still loading ("RDB load in background")') }, doc: '+CONTINUE for the main-channel PSYNC of a dual-channel sync' },
+  'replica.fullresync': { node: 'replica', conn: 'main', fields: { offset: f('int', 'offset of the classic full sync snapshot') }, doc: '+FULLRESYNC: classic single-channel full sync' },
+  'replica.partial_resync': { node: 'replica', conn: 'main', fields: {}, doc: '+CONTINUE for a plain PSYNC: genuine partial resync' },
+  'replica.rdb_receiving': { node: 'replica', fields: {}, doc: 'first RDB bytes arrived (rdb channel, or main channel for classic sync)' },
+  'replica.load_start': { node: 'replica', fields: {}, doc: 'RDB download complete, blocking load begins' },
+  'replica.load_done': { node: 'replica', fields: {}, doc: 'RDB loaded' },
+  'replica.local_buffer_limit': { node: 'replica', conn: 'main', fields: {}, doc: 'local buffer reached its limit; replica stops reading the main channel' },
+  'replica.buffer_streamed': { node: 'replica', fields: {}, doc: 'local buffer applied after the load (dual-channel success)' },
+  'replica.psync_after_load': { node: 'replica', conn: 'main', fields: {}, doc: '+CONTINUE arrived after the RDB was already loaded' },
+  'replica.sync_finished': { node: 'replica', fields: {}, doc: '"PRIMARY <-> REPLICA sync: Finished with success"' },
+  'replica.primary_lost': { node: 'replica', conn: 'main', fields: {}, doc: 'steady-state link to the primary lost' },
+  'replica.main_closed': { node: 'replica', conn: 'main', fields: {}, doc: 'main channel EOF noticed while buffering (provisional primary closed)' },
+  'replica.rdb_failed': { node: 'replica', conn: 'rdb', fields: {}, doc: 'rdb channel transfer failed (I/O error, error reply, short read)' },
+  'replica.timeout': { node: 'replica', fields: {}, doc: 'repl-timeout fired during handshake or transfer' },
+  'replica.abort': { node: 'replica', fields: { result: f('int', 'psync result code in "Main channel psync result N" (6 = refused, -1 = set-rdb-client-id rejected)', false) }, doc: '"Aborting dual channel sync"' },
+  // ---- primary side -------------------------------------------------------------------------
+  'primary.sync_request': { node: 'primary', fields: {}, doc: '"Replica … asks for synchronization" (PSYNC or SYNC, either channel)' },
+  'primary.psync_refused': { node: 'primary', conn: 'main', fields: { reason: f('string', 'no-cache | replid | backlog'), offset: f('int', 'requested offset (reason backlog)', false) }, doc: 'partial resync not possible' },
+  'primary.dualchannel_offered': { node: 'primary', conn: 'main', fields: {}, doc: '+DUALCHANNELSYNC sent on the main channel' },
+  'primary.backlog_created': { node: 'primary', fields: {}, doc: 'replication backlog created (new replid)' },
+  'primary.bgsave_start': { node: 'primary', fields: { mode: f('string', 'dual-channel | normal') }, doc: 'fork for replication' },
+  'primary.bgsave_wait': { node: 'primary', fields: {}, doc: 'a socket fork child is running; the new sync waits for the next one' },
+  'primary.endoff_sent': { node: 'primary', conn: 'rdb', fields: { endoff: f('int', 'RDB end offset'), cid: f('int', 'rdb client id') }, doc: '$ENDOFF sent on the rdb channel' },
+  'primary.rdb_pinned': { node: 'primary', conn: 'rdb', fields: { cid: f('int', 'rdb client id'), tracking: f('bool', 'a backlog tail block existed to pin') }, doc: 'rdb client added to replicas_waiting_psync' },
+  'primary.rdb_attached': { node: 'primary', conn: 'rdb', fields: { cid: f('int', 'rdb client id') }, doc: 'waiting rdb client attached to the first new block' },
+  'primary.main_matched': { node: 'primary', conn: 'main', fields: { cid: f('int', 'rdb client id the main channel matched') }, doc: 'main-channel PSYNC matched and unpinned the rdb client' },
+  'primary.rdb_unlinked': { node: 'primary', conn: 'rdb', fields: { cid: f('int', 'rdb client id') }, doc: 'waiting rdb client freed without a PSYNC' },
+  'primary.psync_accepted': { node: 'primary', conn: 'main', fields: { offset: f('int', 'first offset sent') }, doc: '+CONTINUE: partial resync accepted (dual-channel main PSYNC or genuine)' },
+  'primary.fullresync': { node: 'primary', conn: 'main', fields: {}, doc: 'classic full resync (the main client waits for a fork)' },
+  'primary.child_started': { node: 'primary', conn: 'child', fields: {}, doc: 'RDB fork child started' },
+  'primary.child_done': { node: 'primary', conn: 'child', fields: { ok: f('bool', 'child exited with success') }, doc: 'RDB fork child exited' },
+  'primary.fork_failed': { node: 'primary', conn: 'child', fields: {}, doc: 'fork failed: BGSAVE for replication failed' },
+  'primary.rdb_streamed': { node: 'primary', fields: {}, doc: 'RDB fully sent to a replica (socket)' },
+  'primary.rdb_channel_closed': { node: 'primary', conn: 'rdb', fields: {}, doc: 'rdb channel client freed' },
+  'primary.rdb_free_postponed': { node: 'primary', conn: 'rdb', fields: { cid: f('int', 'rdb client id') }, doc: 'protected rdb client kept for the grace period' },
+  'primary.grace_expired': { node: 'primary', conn: 'rdb', fields: { cid: f('int', 'rdb client id') }, doc: 'grace period over; rdb client freed' },
+  'primary.replica_online': { node: 'primary', conn: 'main', fields: {}, doc: 'full sync complete (first ACK)' },
+  'primary.replica_lost': { node: 'primary', conn: 'main', fields: {}, doc: 'main-channel (or classic replica) client freed' },
+  'primary.cob_overflow': { node: 'primary', fields: { cid: f('int', 'client id'), class: f('string', 'replica | normal | pubsub | monitor'), cmd: f('string', 'last command of the client (sync, psync, replconf, …)', false) }, doc: 'client closed for overcoming of output buffer limits' },
+  'primary.client_killed': { node: 'primary', fields: { cid: f('int', 'client id') }, doc: 'CLIENT KILL of a replication connection' },
+  'primary.write': { node: 'primary', fields: {}, doc: 'a client write propagated to the replication stream (simulated traces only)' },
+  // ---- environment ---------------------------------------------------------------------------
+  'env.tick': { node: 'env', fields: {}, doc: 'one tick of time (simulated traces only)' },
+} as const satisfies Record<string, KindDef>;
+
+export type Kind = keyof typeof KINDS;
+export const KIND_NAMES = Object.keys(KINDS) as Kind[];
