@@ -1,0 +1,81 @@
+import path from "node:path";
+import { runScenario, type CaptureResult } from "./run.js";
+import { SCENARIOS } from "./scenarios.js";
+
+/**
+ * HOOK — "convert + validate". Another part of replcheck plugs in here: turn the
+ * raw run folder (primary.log, replica*.log, driver.log, meta.json) into a trace
+ * and check it. Kept out of the capture harness on purpose. Return an exit code
+ * (0 = ok). While unset, `capture` only runs the scenario.
+ */
+export type ConvertAndValidate = (outDir: string, result: CaptureResult) => Promise<number>;
+let convertAndValidate: ConvertAndValidate | undefined;
+export function setConvertAndValidate(fn: ConvertAndValidate | undefined): void {
+  convertAndValidate = fn;
+}
+
+const USAGE = `usage: replcheck capture --scenario NAME --out DIR [--valkey-server BIN] [--keep-tmp] [--quiet]
+       replcheck capture --list
+       replcheck capture --all --out DIR [--fast]     (one sub-folder per scenario)`;
+
+/** `replcheck capture …`: argv excludes the program and the `capture` word. Returns the exit code. */
+export async function captureMain(argv: string[]): Promise<number> {
+  let scenario: string | undefined;
+  let out: string | undefined;
+  let bin: string | undefined;
+  let keepTmp = false;
+  let quiet = false;
+  let list = false;
+  let all = false;
+  let fastOnly = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--scenario") scenario = argv[++i];
+    else if (a === "--out") out = argv[++i];
+    else if (a === "--valkey-server") bin = argv[++i];
+    else if (a === "--keep-tmp") keepTmp = true;
+    else if (a === "--quiet") quiet = true;
+    else if (a === "--list") list = true;
+    else if (a === "--all") all = true;
+    else if (a === "--fast") fastOnly = true;
+    else if (a === "-h" || a === "--help") {
+      console.log(USAGE);
+      return 0;
+    } else {
+      console.error(`unknown argument ${a}\n${USAGE}`);
+      return 2;
+    }
+  }
+  if (list) {
+    for (const s of SCENARIOS) console.log(`${s.name.padEnd(28)} ${s.fast ? "fast" : "slow"}  ${s.description}`);
+    return 0;
+  }
+  const names = all ? SCENARIOS.filter((s) => !fastOnly || s.fast).map((s) => s.name) : scenario ? [scenario] : [];
+  if (names.length === 0 || !out) {
+    console.error(USAGE);
+    return 2;
+  }
+  let code = 0;
+  for (const name of names) {
+    const dir = all ? path.join(out, name) : out;
+    const result = await runScenario(name, dir, {
+      ...(bin !== undefined ? { valkeyServer: bin } : {}),
+      keepTmp,
+      ...(quiet ? {} : { progress: (m: string) => console.error(m) }),
+    });
+    const failed = result.checks.filter((c) => !c.pass);
+    console.log(
+      `${name}: ${result.pass ? "PASS" : "FAIL"} in ${(result.durationMs / 1000).toFixed(1)} s -> ${dir}` +
+        (result.error ? ` (error: ${result.error})` : "") +
+        (failed.length ? `\n  failed checks: ${failed.map((c) => c.name).join("; ")}` : ""),
+    );
+    if (!result.pass) code = 1;
+    // ---- HOOK: convert + validate (plugged in by the trace/conformance side) ----
+    if (convertAndValidate) {
+      const c = await convertAndValidate(dir, result);
+      if (c !== 0) code = c;
+    }
+    // ---- end HOOK ----
+  }
+  return code;
+}

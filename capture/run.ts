@@ -1,0 +1,130 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { findFreePorts, LOOPBACK } from "./ports.js";
+import { RunContext, type Check, type RunOptions } from "./run-context.js";
+import { findScenario, SCENARIOS } from "./scenarios.js";
+import { sleep } from "./timefmt.js";
+
+export type { RunOptions } from "./run-context.js";
+
+export interface CaptureResult {
+  scenario: string;
+  outDir: string;
+  pass: boolean;
+  checks: Check[];
+  error?: string;
+  durationMs: number;
+  /** PIDs started by the run (servers, all incarnations, plus adopted rdb fork children). */
+  pids: number[];
+  /** Those still alive after cleanup: must be empty. */
+  survivors: number[];
+  metaFile: string;
+}
+
+/** The valkey-server binary: opts, then $VALKEY_SERVER, then `valkey-server` on PATH. */
+export function valkeyServerBinary(opts: RunOptions = {}): string {
+  return opts.valkeyServer ?? process.env.VALKEY_SERVER ?? "valkey-server";
+}
+
+/** `valkey-server --version` output, or undefined when the binary cannot be run. */
+export function valkeyVersion(bin: string): string | undefined {
+  try {
+    return execFileSync(bin, ["--version"], { encoding: "utf8", timeout: 5000 }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Files a run writes in its output folder (removed first, since valkey appends to its log file). */
+export const OUTPUT_FILES = ["primary.log", "replica.log", "replica2.log", "driver.log", "meta.json"];
+
+/**
+ * Run one scenario against real valkey-server processes on 127.0.0.1 and write
+ * `<outDir>/{primary,replica[,replica2]}.log`, `driver.log` and `meta.json`.
+ * Never throws for a scenario failure: the outcome (checks, error) is in the
+ * result and in meta.json, and the logs are kept. Every process started is
+ * stopped before it returns (SHUTDOWN NOSAVE, then SIGKILL by PID).
+ */
+export async function runScenario(name: string, outDirArg: string, opts: RunOptions = {}): Promise<CaptureResult> {
+  // absolute: valkey-server chdir()s to its --dir before it opens --logfile
+  const outDir = path.resolve(outDirArg);
+  const def = findScenario(name);
+  if (!def) throw new Error(`unknown scenario '${name}'; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+  const bin = valkeyServerBinary(opts);
+  const version = valkeyVersion(bin);
+  if (version === undefined) throw new Error(`cannot run '${bin} --version': is valkey-server installed (see .ci/install-valkey.sh)?`);
+
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const f of OUTPUT_FILES) fs.rmSync(path.join(outDir, f), { force: true });
+  const tmpDir = fs.mkdtempSync(path.join(opts.tmpRoot ?? os.tmpdir(), `replcheck-${name}-`));
+  const ports = await findFreePorts(def.servers.length);
+  const ctx = new RunContext(name, outDir, tmpDir, bin, ports, opts.progress);
+  const startedAt = new Date();
+  ctx.log(`scenario ${name}: ${def.description}`);
+  ctx.log(`${version}; binary ${bin}; ports ${def.servers.map((s, i) => `${s}=${ports[i]}`).join(" ")}; tmp ${tmpDir}`);
+
+  let error: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const running = def.run(ctx);
+  try {
+    await Promise.race([
+      running,
+      new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`scenario timed out after ${def.timeoutMs} ms`)), def.timeoutMs))),
+    ]);
+  } catch (e) {
+    error = e instanceof Error ? `${e.message}` : String(e);
+    ctx.log(`ERROR ${error}`);
+  } finally {
+    clearTimeout(timer);
+    ctx.aborted = true;
+    // let a timed-out scenario body notice the abort before tearing down (bounded)
+    await Promise.race([running.catch(() => {}), sleep(error ? 2000 : 0)]);
+    await ctx.cleanup();
+  }
+
+  const survivors = ctx.survivors();
+  ctx.check("every process started by the run is gone", survivors.length === 0, `pids ${ctx.allPids().join(",")}; alive: ${survivors.join(",") || "none"}`);
+  const endedAt = new Date();
+  const pass = error === undefined && ctx.checks.length > 0 && ctx.checks.every((c) => c.pass);
+  ctx.log(`scenario ${name} ${pass ? "PASSED" : "FAILED"} in ${((endedAt.getTime() - startedAt.getTime()) / 1000).toFixed(2)} s`);
+
+  const meta = {
+    scenario: name,
+    description: def.description,
+    doc: `shared/design/valkey-real-runs.md ${def.doc}`,
+    fast: def.fast,
+    valkeyVersion: version,
+    valkeyServer: bin,
+    host: LOOPBACK,
+    driverPid: process.pid,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - startedAt.getTime(),
+    servers: Object.fromEntries(
+      [...ctx.servers.values()].map((s) => [
+        s.name,
+        { port: s.record.port, pids: s.record.pids, cmdlines: s.record.cmdlines, exits: s.record.exits, log: `${s.name}.log` },
+      ]),
+    ),
+    rdbChildPids: [...ctx.rdbChildPids],
+    outcome: { pass, ...(error !== undefined ? { error } : {}), checks: ctx.checks },
+    survivors,
+  };
+  const metaFile = path.join(outDir, "meta.json");
+  fs.writeFileSync(metaFile, JSON.stringify(meta, null, 2) + "\n");
+  if (!opts.keepTmp) fs.rmSync(tmpDir, { recursive: true, force: true });
+
+  return {
+    scenario: name,
+    outDir,
+    pass,
+    checks: ctx.checks,
+    ...(error !== undefined ? { error } : {}),
+    durationMs: meta.durationMs,
+    pids: ctx.allPids(),
+    survivors,
+    metaFile,
+  };
+}
