@@ -1,0 +1,229 @@
+// Generic conformance validator: does some run of an ObservableModel explain a trace?
+//
+// Semantics (spec/trace.md, "Conformance"): each trace event is matched by one observation of one
+// fired action. Observations whose kind is not observed by the trace (header `observes`) or whose
+// node the trace does not record are dropped; an action left with none is silent and may fire at
+// any time. An action with k > 1 observations matches its first to the current event; the rest are
+// pending obligations, FIFO per node, that the following events of their node must match before any
+// other event of that node. Fields are checked through per-run registers (FieldSpec). The trace may
+// stop anywhere (prefix-closed; pending obligations at the end are fine). Events of different nodes
+// whose `ts` differ by at most `toleranceMs` may be consumed in either order.
+import type { ObservableModel } from './observation.js';
+import type { Kind } from './vocabulary.js';
+import type { Trace, TraceIssue } from './trace/types.js';
+import { TraceInputError } from './trace/types.js';
+import { Engine, type Cand } from './trace/engine.js';
+import { diagnose, eventRef, type Diagnosis, type EventRef } from './diagnose.js';
+
+export interface ValidateOptions {
+  /** Events of different nodes whose ts differ by at most this may be reordered (default 0). */
+  readonly toleranceMs?: number;
+  /** Give up when more candidates than this survive an event (default 100,000). */
+  readonly maxCandidates?: number;
+  /** Give up when the silent closure before one event exceeds this many states (default 1,000,000). */
+  readonly maxClosure?: number;
+  /** Overrides the header's `observes`. */
+  readonly observes?: readonly Kind[];
+  /** Compute a Diagnosis on failure (default true). */
+  readonly diagnose?: boolean;
+  /** Matched events shown before the failing one (default 5). */
+  readonly context?: number;
+  /** Candidate groups shown in a diagnosis (default 5). */
+  readonly maxGroups?: number;
+}
+
+export type Verdict = 'conforms' | 'violates' | 'gave-up' | 'error';
+
+export interface CandidateSummary {
+  /** Largest candidate set after any event. */
+  readonly max: number;
+  /** Index of the first event after which `max` candidates survived (-1: none consumed). */
+  readonly maxAt: number;
+  readonly mean: number;
+  /** Events by candidate-set size: "1", "2-3", "4-7", "8-15", … -> count. */
+  readonly histogram: Readonly<Record<string, number>>;
+  /** Silent-closure states visited, summed over events, and the largest closure. */
+  readonly closureTotal: number;
+  readonly closureMax: number;
+}
+
+export interface GaveUp extends EventRef {
+  readonly limit: 'maxCandidates' | 'maxClosure';
+  readonly value: number;
+  readonly reason: string;
+}
+
+export interface ValidationResult {
+  readonly verdict: Verdict;
+  readonly file?: string;
+  /** Events in the trace. */
+  readonly events: number;
+  /** Events explained before the verdict (all of them when "conforms"). */
+  readonly matched: number;
+  readonly settings: {
+    readonly toleranceMs: number;
+    readonly maxCandidates: number;
+    readonly maxClosure: number;
+    readonly interleaving: boolean;
+    readonly observes: readonly Kind[] | 'all';
+  };
+  readonly stats: {
+    /** Largest candidate set seen (same as candidates.max). */
+    readonly maxCandidates: number;
+    readonly candidates: CandidateSummary;
+    readonly elapsedMs: number;
+    readonly eventsPerSecond: number;
+  };
+  /** When "violates". */
+  readonly failure?: Diagnosis;
+  /** When "gave-up". */
+  readonly gaveUp?: GaveUp;
+  /** When "error" (see resultFromInputError). */
+  readonly errors?: readonly TraceIssue[];
+}
+
+export const DEFAULTS = { toleranceMs: 0, maxCandidates: 100_000, maxClosure: 1_000_000, context: 5, maxGroups: 5 } as const;
+
+/** Exit code convention for the CLI: 0 conforms, 1 violates, 2 error, 3 gave-up. */
+export function exitCode(v: Verdict): number {
+  return v === 'conforms' ? 0 : v === 'violates' ? 1 : v === 'error' ? 2 : 3;
+}
+
+function bucket(n: number): string {
+  if (n <= 1) return String(n);
+  const lo = 2 ** Math.floor(Math.log2(n));
+  return `${lo}-${lo * 2 - 1}`;
+}
+
+/** A ValidationResult for input that could not be read (verdict "error"). */
+export function resultFromInputError(err: TraceInputError): ValidationResult {
+  return {
+    verdict: 'error',
+    file: err.file,
+    events: 0,
+    matched: 0,
+    settings: { toleranceMs: DEFAULTS.toleranceMs, maxCandidates: DEFAULTS.maxCandidates, maxClosure: DEFAULTS.maxClosure, interleaving: false, observes: 'all' },
+    stats: { maxCandidates: 0, candidates: { max: 0, maxAt: -1, mean: 0, histogram: {}, closureTotal: 0, closureMax: 0 }, elapsedMs: 0, eventsPerSecond: 0 },
+    errors: err.issues,
+  };
+}
+
+/** Check the trace's nodes against the model's; throws TraceInputError (line 1) on a mismatch. */
+function checkNodes(model: ObservableModel, trace: Trace): void {
+  const known = new Set([...model.nodes, 'env']);
+  const issues: TraceIssue[] = [];
+  trace.header.nodes.forEach((n, i) => {
+    if (!known.has(n.name)) {
+      issues.push({
+        file: trace.file ?? '<trace>', line: 1, pointer: `/nodes/${i}/name`,
+        message: `node ${JSON.stringify(n.name)} does not exist in model ${model.name} (nodes: ${model.nodes.join(', ')})`,
+      });
+    }
+  });
+  if (issues.length > 0) throw new TraceInputError(issues);
+}
+
+/**
+ * Decide whether some run of `model` explains `trace`. Never runs forever: the candidate and
+ * closure caps turn into verdict "gave-up". Throws TraceInputError when the trace names nodes the
+ * model does not have.
+ */
+export function validate(model: ObservableModel, trace: Trace, options: ValidateOptions = {}): ValidationResult {
+  checkNodes(model, trace);
+  const t0 = performance.now();
+  const toleranceMs = options.toleranceMs ?? DEFAULTS.toleranceMs;
+  const maxCandidates = options.maxCandidates ?? DEFAULTS.maxCandidates;
+  const maxClosure = options.maxClosure ?? DEFAULTS.maxClosure;
+  const engine = new Engine(model, trace, { toleranceMs, maxCandidates, maxClosure, ...(options.observes ? { observes: options.observes } : {}) });
+  const n = trace.events.length;
+  const context = options.context ?? DEFAULTS.context;
+  const ring: (readonly Cand[])[] = new Array(context + 1);
+
+  const histogram: Record<string, number> = {};
+  let maxC = 0;
+  let maxAt = -1;
+  let sum = 0;
+  let closureTotal = 0;
+  let closureMax = 0;
+  let cands: readonly Cand[] = engine.initial();
+  let step = 0;
+  let failure: Diagnosis | undefined;
+  let gaveUp: GaveUp | undefined;
+  let lastBucketN = -1;
+  let lastBucket = '';
+
+  for (; step < n; step++) {
+    ring[step % ring.length] = cands;
+    const out = engine.step(cands, step);
+    closureTotal += out.closure;
+    if (out.closure > closureMax) closureMax = out.closure;
+    if (out.kind === 'ok') {
+      cands = out.next;
+      const c = cands.length;
+      sum += c;
+      if (c > maxC) {
+        maxC = c;
+        maxAt = step;
+      }
+      if (c !== lastBucketN) {
+        lastBucketN = c;
+        lastBucket = bucket(c);
+      }
+      histogram[lastBucket] = (histogram[lastBucket] ?? 0) + 1;
+      continue;
+    }
+    const at = engine.firstUnconsumed(cands, step);
+    if (out.kind === 'empty') {
+      if (options.diagnose !== false) {
+        const from = Math.max(0, step - context);
+        failure = diagnose(engine, {
+          step,
+          index: at,
+          candidates: cands,
+          history: ring[from % ring.length]!,
+          historyStep: from,
+          maxGroups: options.maxGroups ?? DEFAULTS.maxGroups,
+        });
+      } else {
+        failure = minimalDiagnosis(trace, at);
+      }
+    } else {
+      const ref = eventRef(trace, at);
+      gaveUp = out.kind === 'closure-cap'
+        ? { ...ref, limit: 'maxClosure', value: maxClosure, reason: `the silent closure before event seq ${ref.seq} (index ${at}) exceeded ${maxClosure} states: the model's silent actions reach too many states (raise maxClosure or observe more kinds)` }
+        : { ...ref, limit: 'maxCandidates', value: maxCandidates, reason: `${out.count} candidate runs explain the trace up to event seq ${ref.seq} (index ${at}), more than maxCandidates=${maxCandidates}: the trace does not pin the model state down (raise maxCandidates or observe more kinds)` };
+    }
+    break;
+  }
+  const elapsedMs = performance.now() - t0;
+  const verdict: Verdict = failure ? 'violates' : gaveUp ? 'gave-up' : 'conforms';
+  const matched = failure || gaveUp ? step : n;
+  return {
+    verdict,
+    ...(trace.file !== undefined ? { file: trace.file } : {}),
+    events: n,
+    matched,
+    settings: { toleranceMs, maxCandidates, maxClosure, interleaving: engine.interleaving, observes: engine.observed ? [...engine.observed] as Kind[] : 'all' },
+    stats: {
+      maxCandidates: maxC,
+      candidates: { max: maxC, maxAt, mean: matched > 0 ? sum / matched : 0, histogram, closureTotal, closureMax },
+      elapsedMs,
+      eventsPerSecond: elapsedMs > 0 ? Math.round((matched * 1000) / elapsedMs) : 0,
+    },
+    ...(failure ? { failure } : {}),
+    ...(gaveUp ? { gaveUp } : {}),
+  };
+}
+
+function minimalDiagnosis(trace: Trace, index: number): Diagnosis {
+  const e = trace.events[index]!;
+  return {
+    event: eventRef(trace, index),
+    node: e.node, kind: e.kind, fields: e.fields,
+    message: `no run of the model explains event seq ${e.seq} (${e.kind} on ${e.node})`,
+    before: [], candidates: { total: 0, shown: 0, common: {}, groups: [] }, emitters: { actions: [], exploredStates: 0, complete: false },
+  };
+}
+
+export type { Diagnosis, EventRef } from './diagnose.js';
+export { eventRef } from './diagnose.js';
