@@ -1,0 +1,42 @@
+// The Valkey log reader: log files in, named nodes and typed replication events out. Pure: it knows
+// Valkey's log messages, not the model; turning these records into trace events is done elsewhere.
+import { LEVELS, levelRank, type Level, type LineWarning } from './lines.js';
+import { assignNodes, parseLogFile, readLogFile, type LogFile, type NodeInfo } from './files.js';
+import { classify, observableKindsOfNodes, type LogEvent } from './events.js';
+
+export { ValkeyLogError, type Incarnation, type NodeInfo, type LogFile } from './files.js';
+export { levelOfKind, observableKinds, observableKindsOfNodes, parseCobLine, LEVEL_OF_KIND, type LogEvent, type CobInfo } from './events.js';
+export { RULES, type Rule } from './catalogue.js';
+export type { Level, LineWarning } from './lines.js';
+
+export interface ValkeyLogs {
+  /** "primary" first, then "replica1", "replica2", … by listening port. */
+  readonly nodes: NodeInfo[];
+  /** Classified records, file after file (in the order given), each file in line order. */
+  readonly events: LogEvent[];
+  readonly warnings: LineWarning[];
+  /** Vocabulary kinds every given file logs at a level detailed enough to show (each side judged by its least verbose file). */
+  readonly observedKinds: string[];
+  /** Least verbose level among the files (debug if any '.' line, verbose if '-', else notice). */
+  readonly minLevel: Level;
+}
+
+function assemble(files: LogFile[]): ValkeyLogs {
+  const { nodes, byFile, warnings: nodeWarnings } = assignNodes(files);
+  const { events, warnings: evWarnings } = classify({ files, byFile, nodes });
+  const warnings = [...files.flatMap((f) => f.warnings), ...nodeWarnings, ...evWarnings];
+  const rank = Math.max(...files.map((f) => levelRank(f.level)));
+  return { nodes, events, warnings, observedKinds: observableKindsOfNodes(nodes), minLevel: LEVELS[rank]! };
+}
+
+/** Read and classify the log files of one run (one file per server). Throws ValkeyLogError for a file that is not a Valkey log. */
+export function readValkeyLogs(paths: readonly string[]): ValkeyLogs {
+  if (paths.length === 0) throw new Error('readValkeyLogs: no log files given');
+  return assemble(paths.map(readLogFile));
+}
+
+/** Same as readValkeyLogs, from contents already in memory. */
+export function readValkeyLogTexts(inputs: readonly { file: string; content: string }[]): ValkeyLogs {
+  if (inputs.length === 0) throw new Error('readValkeyLogTexts: no log files given');
+  return assemble(inputs.map((i) => parseLogFile(i.file, i.content)));
+}

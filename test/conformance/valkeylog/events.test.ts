@@ -1,0 +1,248 @@
+import { describe, expect, it } from 'vitest';
+import { readValkeyLogTexts, levelOfKind, observableKinds, type LogEvent } from '../../../conformance/valkeylog/index.js';
+import { KIND_NAMES } from '../../../conformance/vocabulary.js';
+import { banner, runLogs } from './helpers.js';
+
+const kinds = (evs: LogEvent[], node?: string): string[] =>
+  evs.filter((e) => e.kind !== 'known-ignored' && (node === undefined || e.node === node)).map((e) => e.kind);
+
+describe('S1: dual-channel full sync (real 8.0.1 excerpt)', () => {
+  const r = readValkeyLogTexts(runLogs('s1-run1'));
+  it('names the nodes and detects debug level', () => {
+    expect(r.nodes.map((n) => [n.name, n.port, n.role, n.level])).toEqual([['primary', 21000, 'primary', 'debug'], ['replica1', 21001, 'replica', 'debug']]);
+    expect(r.minLevel).toBe('debug');
+  });
+  it('primary side: every step of the handshake and transfer', () => {
+    expect(kinds(r.events, 'primary')).toEqual([
+      'primary.sync_request', 'primary.psync_refused', 'primary.dualchannel_offered', 'primary.sync_request', 'primary.backlog_created',
+      'primary.bgsave_start', 'primary.endoff_sent', 'primary.rdb_pinned', 'primary.child_started', 'primary.sync_request',
+      'primary.main_matched', 'primary.psync_accepted', 'primary.child_done', 'primary.rdb_streamed', 'primary.rdb_channel_closed',
+      'primary.replica_online',
+    ].filter((k) => k !== 'primary.psync_refused')); // the replid-mismatch line is "…[cut]" in the doc excerpt
+    const endoff = r.events.find((e) => e.kind === 'primary.endoff_sent')!;
+    expect(endoff.fields).toEqual({ endoff: 0, cid: 8 });
+    expect(endoff).toMatchObject({ peer: 'replica1', attributedBy: 'port', peerRef: '127.0.0.1:21001', conn: 'rdb' });
+    expect(r.events.find((e) => e.kind === 'primary.rdb_pinned')!.fields).toEqual({ cid: 8, tracking: false });
+    expect(r.events.find((e) => e.kind === 'primary.main_matched')!.fields).toEqual({ cid: 8 });
+    expect(r.events.find((e) => e.kind === 'primary.psync_accepted')!.fields).toEqual({ offset: 1 });
+    expect(r.events.find((e) => e.kind === 'primary.bgsave_start')!.fields).toEqual({ mode: 'dual-channel' });
+    expect(r.events.find((e) => e.kind === 'primary.child_done')!.fields).toEqual({ ok: true });
+    expect(r.events.find((e) => e.rule === 'P_PSYNC_DEBUG')!.kind).toBe('known-ignored');
+  });
+  it('replica side', () => {
+    expect(kinds(r.events, 'replica1')).toEqual([
+      'replica.start', 'replica.connect', 'replica.psync', 'replica.dualchannel_offered', 'replica.rdb_channel_connected',
+      'replica.main_psync', 'replica.continue', 'replica.rdb_receiving', 'replica.load_start', 'replica.load_done',
+      'replica.buffer_streamed', 'replica.sync_finished',
+    ]);
+    expect(r.events.find((e) => e.kind === 'replica.psync')!).toMatchObject({ fields: { offset: 1 }, extra: { replid: '67bcc0404dba2b7f1e4188b9b43f22ed2c3e4b6e' } });
+    expect(r.events.find((e) => e.kind === 'replica.main_psync')!.fields).toEqual({ offset: 1 });
+    expect(r.events.find((e) => e.kind === 'replica.continue')!.fields).toEqual({ background: true });
+    expect(r.events.find((e) => e.kind === 'replica.start')!.fields).toEqual({ persisted: false });
+  });
+  it('no warnings beyond what the excerpt lacks', () => {
+    expect(r.warnings).toEqual([]);
+  });
+});
+
+describe('refusals, partial resyncs, normal sync', () => {
+  it('lack of backlog carries the offset (S2a) and a replid mismatch is attributed to the preceding request (S7)', () => {
+    const s2 = readValkeyLogTexts(runLogs('s2-small-backlog-2'));
+    expect(s2.events.find((e) => e.kind === 'primary.psync_refused')!.fields).toEqual({ reason: 'backlog', offset: 168516 });
+    const s7 = readValkeyLogTexts(runLogs('s7-leftover-rdb-client-cob-1'));
+    const mismatch = s7.events.find((e) => e.rule === 'P_PSYNC_REPLID_MISMATCH')!;
+    expect(mismatch).toMatchObject({ kind: 'primary.psync_refused', fields: { reason: 'replid' }, peer: 'replica1' });
+    expect(mismatch.extra.requestedReplid).toBe('f77199bc7d16bfdda9eba90e2450e756e0be7443');
+  });
+  it('S7: abort with psync result 6 is one replica.abort (the plain line is merged)', () => {
+    const s7 = readValkeyLogTexts(runLogs('s7-leftover-rdb-client-cob-1'));
+    const aborts = s7.events.filter((e) => e.kind === 'replica.abort');
+    expect(aborts).toHaveLength(1);
+    expect(aborts[0]!.fields).toEqual({ result: 6 });
+    expect(s7.events.find((e) => e.rule === 'R_DUAL_ABORT_MERGED')).toBeDefined();
+    expect(kinds(s7.events, 'primary')).toContain('primary.rdb_unlinked');
+    expect(kinds(s7.events, 'primary')).toContain('primary.rdb_free_postponed');
+    expect(s7.events.find((e) => e.kind === 'primary.rdb_attached')).toMatchObject({ fields: { cid: 10 }, peer: 'replica1', attributedBy: 'cid' });
+  });
+  it('S7 grace: grace_expired attributed by the cid of the postponed client', () => {
+    const g = readValkeyLogTexts(runLogs('s7-leftover-rdb-client-grace-1'));
+    expect(g.events.find((e) => e.kind === 'primary.grace_expired')).toMatchObject({ fields: { cid: 10 }, peer: 'replica1', attributedBy: 'cid', extra: { seconds: 3 } });
+  });
+  it('S2c: genuine partial resync after a COB overflow', () => {
+    const r = readValkeyLogTexts(runLogs('s2-soft-limit-big-backlog-1'));
+    expect(kinds(r.events, 'replica1')).toEqual([
+      'replica.start', 'replica.load_done', 'replica.buffer_streamed', 'replica.sync_finished', 'replica.primary_lost', 'replica.connect',
+      'replica.psync', 'replica.partial_resync',
+    ]);
+    expect(r.events.find((e) => e.rule === 'R_PSYNC_CONTINUE_2')!.kind).toBe('known-ignored');
+    expect(r.events.find((e) => e.kind === 'primary.psync_accepted')!).toMatchObject({ fields: { offset: 168516 }, extra: { bytes: 15399158 } });
+    expect(r.events.find((e) => e.kind === 'replica.connect')!.extra).toMatchObject({ reconnect: true, afterFailure: false, port: 21000 });
+  });
+  it('S5: normal sync: bgsave mode normal, replica fullresync, derived primary.fullresync', () => {
+    const r = readValkeyLogTexts(runLogs('s5-primary-no-replica-yes-1'));
+    expect(r.events.find((e) => e.kind === 'primary.bgsave_start')!.fields).toEqual({ mode: 'normal' });
+    expect(r.events.find((e) => e.kind === 'replica.fullresync')!.fields).toEqual({ offset: 0 });
+    expect(r.events.find((e) => e.rule === 'P_PIPE_DONE')!.kind).toBe('known-ignored');
+  });
+  it('a refusal not followed by +DUALCHANNELSYNC yields a derived primary.fullresync', () => {
+    const p = banner(500, 21000) + [
+      '500:M 25 Nov 2026 08:21:22.712 * Replica 127.0.0.1:21001 asks for synchronization',
+      "500:M 25 Nov 2026 08:21:22.712 * Partial resynchronization not accepted: Replication ID mismatch (Replica asked for 'a54bbaca90ebb43e5b4f5b75ff1ad30fa1cc1e4b', my replication IDs are '7291a13c330fb8aa0a0d22e7ac32b1c1a0c8e2f1' and '0000000000000000000000000000000000000000')",
+      "500:M 25 Nov 2026 08:21:22.712 * Replication backlog created, my new replication IDs are '606938d56cc75afa1720c3f8c268e37480410259' and '0000000000000000000000000000000000000000'",
+      '500:M 25 Nov 2026 08:21:22.712 * Starting BGSAVE for SYNC with target: replicas sockets using: normal sync',
+    ].join('\n') + '\n';
+    const r = readValkeyLogTexts([{ file: 'p.log', content: p }]);
+    expect(kinds(r.events)).toEqual(['primary.sync_request', 'primary.psync_refused', 'primary.fullresync', 'primary.backlog_created', 'primary.bgsave_start']);
+    expect(r.events.find((e) => e.kind === 'primary.fullresync')).toMatchObject({ derived: true, line: 9, conn: 'main', rule: 'P_FULLRESYNC_DERIVED' });
+  });
+  it('S4 kill-rdb-child: failed child, rdb channel I/O error, abort, reconnect after failure', () => {
+    const r = readValkeyLogTexts(runLogs('s4-kill-rdb-child-1'));
+    expect(r.events.find((e) => e.kind === 'primary.child_done')!.fields).toEqual({ ok: false });
+    expect(r.events.find((e) => e.kind === 'primary.child_done')!.extra).toEqual({ signal: 9 });
+    expect(r.events.find((e) => e.rule === 'P_SYNC_FAILED_CHILD_ERROR')!.kind).toBe('known-ignored');
+    expect(kinds(r.events, 'replica1').slice(1, 4)).toEqual(['replica.rdb_failed', 'replica.abort', 'replica.connect']);
+    expect(r.events.find((e) => e.kind === 'replica.abort')!.fields).toEqual({});
+    expect(r.events.find((e) => e.kind === 'replica.connect')!.extra).toMatchObject({ afterFailure: true });
+    expect(r.events.find((e) => e.kind === 'primary.rdb_pinned')!.fields).toEqual({ cid: 11, tracking: true });
+  });
+  it('S4 kill-replica-load: "client id #7" attributed to the only replica; the startup load is not a sync load', () => {
+    const r = readValkeyLogTexts(runLogs('s4-kill-replica-load-1'));
+    expect(r.events.find((e) => e.kind === 'primary.replica_lost')).toMatchObject({ peerRef: 'client id #7', peer: 'replica1', attributedBy: 'single-replica' });
+    expect(r.events.find((e) => e.rule === 'SOCKET_ERROR')!.kind).toBe('known-ignored');
+  });
+  it('S3: local buffer limit', () => {
+    const r = readValkeyLogTexts(runLogs('s3-replica-limit-plus-primary-cob-1'));
+    expect(kinds(r.events, 'replica1')).toContain('replica.local_buffer_limit');
+  });
+});
+
+const P = 21000;
+const primaryWith = (...lines: string[]): string => banner(100, P) + lines.map((l) => `100:M 25 Nov 2026 09:00:00.000 ${l}`).join('\n') + '\n';
+const replicaWith = (...lines: string[]): string => banner(200, 21001) + lines.map((l) => `200:S 25 Nov 2026 09:00:00.000 ${l}`).join('\n') + '\n';
+
+describe('messages from the 8.0.1 source and protocol doc §5 (not in the run excerpts)', () => {
+  const cases: [string, 'p' | 'r', string, Record<string, unknown>][] = [
+    ['* Full resync requested by replica 127.0.0.1:21001', 'p', 'primary.psync_refused', { reason: 'no-cache' }],
+    ['* Partial resynchronization not accepted: Requested offset for second ID was 2000, but I can reply up to 1500', 'p', 'primary.psync_refused', { reason: 'replid' }],
+    ['* Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC', 'p', 'primary.bgsave_wait', {}],
+    ['# BGSAVE for replication failed', 'p', 'primary.fork_failed', {}],
+    ['* Replica main channel failed to establish PSYNC within the grace period (61 seconds). Freeing RDB client 12.', 'p', 'primary.grace_expired', { cid: 12 }],
+    ['* Partial resynchronization not possible (no cached primary)', 'r', 'replica.psync', { offset: -1 }],
+    ['* Primary does not understand REPLCONF identify: -ERR Unrecognized RDB client id 12', 'r', 'replica.set_id_rejected', {}],
+    ['# Aborting dual channel sync. Main channel psync result -1', 'r', 'replica.abort', { result: -1 }],
+    ['* Primary <-> REPLICA sync: Primary accepted a Partial Resynchronization.', 'r', 'replica.continue', { background: false }],
+    ['. Dual channel sync - psync established after rdb load', 'r', 'replica.psync_after_load', {}],
+    ['- Provisional primary closed connection', 'r', 'replica.main_closed', {}],
+    ['* Error reading from primary: Connection reset by peer', 'r', 'replica.main_closed', {}],
+    ['# Timeout receiving bulk data from PRIMARY... If the problem persists try to set the \'repl-timeout\' parameter in valkey.conf to a larger value.', 'r', 'replica.timeout', {}],
+    ['# Timeout connecting to the PRIMARY...', 'r', 'replica.timeout', {}],
+    ['# Received unexpected $ENDOFF response: -ERR foo', 'r', 'replica.rdb_failed', {}],
+    ['# PRIMARY aborted replication with an error: ERR BGSAVE failed, replication can\'t continue', 'r', 'replica.rdb_failed', {}],
+    ['* PRIMARY <-> REPLICA sync: receiving 1234 bytes from primary to disk', 'r', 'replica.rdb_receiving', {}],
+    ['* Done loading RDB, keys loaded: 5, keys expired: 0, empty keys skipped: 1.', 'r', 'replica.load_done', {}],
+  ];
+  for (const [line, side, kind, fields] of cases) {
+    it(`${kind} ← ${line.slice(2, 70)}`, () => {
+      const files = side === 'p' ? [{ file: 'p.log', content: primaryWith(line) }] : [{ file: 'r.log', content: replicaWith(line) }];
+      const r = readValkeyLogTexts(files);
+      const ev = r.events.find((e) => e.line === 8)!;
+      expect(ev.kind).toBe(kind);
+      expect(ev.fields).toEqual(fields);
+    });
+  }
+  it('8.1+ prefixed lines and the upper-case "PRIMARY <-> REPLICA" of 8.1 are recognised', () => {
+    const r = readValkeyLogTexts([{ file: 'r.log', content: replicaWith(
+      '* Dual channel replication: PSYNC is not possible, initialize RDB channel.',
+      '* Dual channel replication: Trying a partial resynchronization using main channel (request c4be0d555d61ce3b5a7b32284d4b1b9f1acd15aa:1).',
+      '* Dual channel replication: PRIMARY <-> REPLICA sync: Primary accepted a Partial Resynchronization, RDB load in background.',
+      '* <Dual Channel> Aborting dual channel sync',
+      '* PSYNC is not possible, initialize RDB channel.',
+    ) }]);
+    expect(kinds(r.events).slice(1)).toEqual(['replica.dualchannel_offered', 'replica.main_psync', 'replica.continue', 'replica.abort', 'replica.dualchannel_offered']);
+    expect(r.events.filter((e) => e.prefix !== undefined).map((e) => e.prefix)).toEqual(['Dual channel replication: ', 'Dual channel replication: ', 'Dual channel replication: ', '<Dual Channel> ']);
+    expect(r.events.find((e) => e.kind === 'replica.continue')!.fields).toEqual({ background: true });
+  });
+  it('known but irrelevant lines are known-ignored (Accepted, Client closed connection, DEBUG LOG, Fork CoW)', () => {
+    const r = readValkeyLogTexts([{ file: 'p.log', content: primaryWith(
+      '- Accepted 127.0.0.1:34774',
+      '- Client closed connection id=5 addr=127.0.0.1:41314 laddr=127.0.0.1:21000 fd=10 name=poller age=1 idle=0 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 watch=0 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1920 events=r cmd=info user=default redir=-1 resp=2 lib-name= lib-ver= tot-net-in=1 tot-net-out=1 tot-cmds=1',
+      '# DEBUG LOG: DRIVER: about to CLIENT KILL',
+      '. Total: 3 clients connected (2 replicas), 2361208 (2.25M) bytes in use',
+    ) + '101:C 25 Nov 2026 09:00:01.000 * Fork CoW for RDB: current 1 MB, peak 1 MB, average 0 MB\n' }]);
+    expect(r.events.slice(-5).map((e) => [e.kind, e.rule])).toEqual([
+      ['known-ignored', 'ACCEPTED'], ['known-ignored', 'CLIENT_CLOSED'], ['known-ignored', 'DEBUG_LOG_MARK'], ['known-ignored', 'CLIENTS_TOTAL'], ['known-ignored', 'FORK_COW'],
+    ]);
+    expect(r.events.at(-1)).toMatchObject({ child: true, pid: 101, conn: 'child' });
+    expect(r.events.find((e) => e.rule === 'DEBUG_LOG_MARK')!.extra).toEqual({ text: 'DRIVER: about to CLIENT KILL' });
+    expect(r.warnings).toEqual([]);
+  });
+  it('unknown replication-looking lines become warnings with file:line; unrelated lines are skipped', () => {
+    const r = readValkeyLogTexts([{ file: 'r.log', content: replicaWith(
+      '* Dual channel replication: Something new about the rdb channel',
+      '* Primary is doing something we never saw',
+      '* DB saved on disk',
+    ) }]);
+    expect(r.warnings.map((w) => [w.file, w.line])).toEqual([['r.log', 8], ['r.log', 9]]);
+    expect(r.warnings[0]!.message).toMatch(/unrecognised replication-related message/);
+  });
+  it('relevant messages with no vocabulary kind are counted once per rule as a warning', () => {
+    const r = readValkeyLogTexts([{ file: 'r.log', content: replicaWith(
+      '# Error condition on socket for SYNC: Connection refused',
+      '# Error condition on socket for SYNC: Connection refused',
+    ) }]);
+    expect(r.events.filter((e) => e.kind === 'known-unmapped')).toHaveLength(2);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]!.message).toMatch(/^2 line\(s\).*R_MAIN_HANDSHAKE_FAILED/);
+  });
+});
+
+describe('log levels', () => {
+  it('levelOfKind: debug-only kinds, verbose kinds, notice kinds', () => {
+    expect(levelOfKind('primary.rdb_pinned')).toBe('debug');
+    expect(levelOfKind('primary.main_matched')).toBe('debug');
+    expect(levelOfKind('replica.rdb_channel_connected')).toBe('debug');
+    expect(levelOfKind('primary.rdb_free_postponed')).toBe('verbose');
+    expect(levelOfKind('replica.main_closed')).toBe('verbose');
+    expect(levelOfKind('primary.endoff_sent')).toBe('notice');
+    expect(levelOfKind('primary.cob_overflow')).toBe('warning');
+    expect(levelOfKind('primary.client_killed')).toBeUndefined();
+    expect(levelOfKind('env.tick')).toBeUndefined();
+  });
+  it('a notice-level log is known to lack the debug and verbose kinds', () => {
+    const notice = observableKinds('notice');
+    expect(notice).toContain('primary.endoff_sent');
+    expect(notice).not.toContain('primary.rdb_pinned');
+    expect(notice).not.toContain('replica.main_closed');
+    expect(observableKinds('debug').length).toBeGreaterThan(notice.length);
+    for (const k of observableKinds('debug')) expect(KIND_NAMES).toContain(k);
+  });
+  it('observedKinds judges each side by its own file level', () => {
+    const r = readValkeyLogTexts(runLogs('s4-kill-replica-load-1')); // primary debug, replica notice
+    expect(r.minLevel).toBe('notice');
+    expect(r.observedKinds).toContain('primary.rdb_pinned');
+    expect(r.observedKinds).not.toContain('replica.rdb_channel_connected');
+    expect(r.observedKinds).toContain('replica.continue');
+  });
+});
+
+describe('real 8.0.1 captures (traces/valkey-8.0.1/*)', async () => {
+  const { existsSync, readdirSync } = await import('node:fs');
+  const { readValkeyLogs } = await import('../../../conformance/valkeylog/index.js');
+  const root = 'traces/valkey-8.0.1';
+  const scenarios = existsSync(root) ? readdirSync(root).filter((s) => existsSync(`${root}/${s}/primary.log`)) : [];
+  it.skipIf(scenarios.length === 0)('every scenario reads without unrecognised replication lines, and the captures cover most kinds', () => {
+    const seen = new Set<string>();
+    for (const s of scenarios) {
+      const files = readdirSync(`${root}/${s}`).filter((f) => f.endsWith('.log') && f !== 'driver.log').map((f) => `${root}/${s}/${f}`);
+      const r = readValkeyLogs(files);
+      expect(r.warnings.filter((w) => /unrecognised|malformed|truncated|not classified/.test(w.message)), s).toEqual([]);
+      expect(r.nodes[0]!.name, s).toBe('primary');
+      for (const e of r.events) if (e.kind !== 'known-ignored' && e.kind !== 'known-unmapped') seen.add(e.kind);
+    }
+    for (const k of ['primary.endoff_sent', 'primary.rdb_pinned', 'primary.main_matched', 'primary.psync_accepted', 'primary.cob_overflow', 'primary.bgsave_wait',
+      'primary.rdb_free_postponed', 'primary.grace_expired', 'primary.rdb_unlinked', 'primary.rdb_attached', 'primary.fullresync',
+      'replica.main_psync', 'replica.continue', 'replica.abort', 'replica.rdb_failed', 'replica.local_buffer_limit', 'replica.psync_after_load', 'replica.partial_resync', 'replica.start']) {
+      expect(seen, k).toContain(k);
+    }
+  });
+});
