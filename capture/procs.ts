@@ -7,6 +7,8 @@ import fs from "node:fs";
  * least one process is registered and removed afterwards.
  */
 const live = new Map<number, string>();
+/** Exit promises of processes we spawned (resolved by the ChildProcess 'exit' event, which reaps them). */
+const exits = new Map<number, Promise<void>>();
 let hooked = false;
 
 function killAllSync(): void {
@@ -24,10 +26,20 @@ function onExit(): void {
   killAllSync();
 }
 function onSignal(sig: NodeJS.Signals): void {
+  const waits = [...live.keys()].map((pid) => exits.get(pid)).filter((p): p is Promise<void> => p !== undefined);
   killAllSync();
-  unhook();
-  // Re-raise with the default behaviour so the exit status reflects the signal.
-  process.kill(process.pid, sig);
+  // Give the killed children a moment (bounded) to be reaped, so none is left as a
+  // zombie, then re-raise with the default behaviour so the exit status reflects the signal.
+  const t = setTimeout(finish, 2000);
+  void Promise.all(waits).then(finish);
+  let done = false;
+  function finish() {
+    if (done) return;
+    done = true;
+    clearTimeout(t);
+    unhook();
+    process.kill(process.pid, sig);
+  }
 }
 
 function hook(): void {
@@ -47,12 +59,14 @@ function unhook(): void {
   process.off("SIGHUP", onSignal);
 }
 
-export function registerPid(pid: number, what: string): void {
+export function registerPid(pid: number, what: string, exited?: Promise<void>): void {
   live.set(pid, what);
+  if (exited) exits.set(pid, exited);
   hook();
 }
 export function unregisterPid(pid: number): void {
   live.delete(pid);
+  exits.delete(pid);
   if (live.size === 0) unhook();
 }
 export function registeredPids(): number[] {

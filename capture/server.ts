@@ -107,7 +107,6 @@ export class ValkeyServer {
     }
     const pid = proc.pid;
     this.proc = proc;
-    registerPid(pid, `${this.name}:${this.port}`);
     this.record.pids.push(pid);
     this.record.cmdlines.push(cmdline);
     this.exited = new Promise<void>((resolve) => {
@@ -117,6 +116,7 @@ export class ValkeyServer {
         resolve();
       });
     });
+    registerPid(pid, `${this.name}:${this.port}`, this.exited);
     proc.once("error", () => {});
     this.note(`${this.name} started pid=${pid} port=${this.port}: ${cmdline}`);
 
