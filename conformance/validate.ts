@@ -120,6 +120,12 @@ function checkNodes(model: ObservableModel, trace: Trace): void {
       });
     }
   });
+  const declared = new Set([...trace.header.nodes.map((n) => n.name), 'env']);
+  trace.events.forEach((e, i) => {
+    if (issues.length < 20 && !declared.has(e.node)) {
+      issues.push({ file: trace.file ?? '<trace>', line: trace.lines?.[i] ?? 0, pointer: '/node', message: `unknown node ${JSON.stringify(e.node)} (not in the header)` });
+    }
+  });
   if (issues.length > 0) throw new TraceInputError(issues);
 }
 

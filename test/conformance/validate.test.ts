@@ -219,6 +219,8 @@ describe('validate: nodes', () => {
     const t = makeTrace(m, []);
     const bad = { ...t, header: { ...t.header, nodes: [...t.header.nodes, { name: 'replica7', role: 'replica' as const }] } };
     expect(() => validate(m, bad)).toThrow(TraceInputError);
+    const badEvent = makeTrace(m, [{ node: 'replica7', kind: 'replica.connect', fields: {} }]);
+    expect(() => validate(m, badEvent)).toThrow(/unknown node "replica7"/);
   });
   it('events of nodes the trace does not record are silent', () => {
     const m = counter();
