@@ -1,0 +1,948 @@
+// Every action of the model: name, parameters, guard, effect, and the trace events it emits.
+// spec/model.md lists the same actions in the same order with the same names.
+//
+// An action instance is a family plus its parameters (replica r, rdb-client slot s). Its guard
+// reads the current state `src`; its effect mutates `d`, a copy of `src`, through the helpers of
+// `Step`. Observations are recorded only when `Step.observing` is on (simulation, conformance),
+// so the checker's hot loop pays nothing for them.
+import { effectiveHard, type ModelConfig } from './config.js';
+import {
+  CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BUF, R_CACHE, R_CS,
+  R_DS, R_E, R_INF, R_IO, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_REOF, R_RS, R_SLOT, R_SLOTS, R_STOP,
+  R_TOK, RC, RS, S_GT, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
+} from './state.js';
+import type { FieldSpec, Observation } from '../conformance/observation.js';
+import type { Kind } from '../conformance/vocabulary.js';
+
+/** Deliberate bugs, for tests that show the checker catches each invariant's violation. */
+export interface Mutations {
+  /** Trimming drops the head block whatever its reference count. */
+  trimIgnoresRefcount?: boolean;
+  /** The main-channel PSYNC is accepted at ENDOFF instead of checked at ENDOFF+1. */
+  psyncAtEndoff?: boolean;
+  /** Releasing a pin forgets to decrement the block's reference count. */
+  unpinLeaksRef?: boolean;
+  /** The main-channel PSYNC does not remove the rdb client from replicas_waiting_psync. */
+  psyncKeepsRax?: boolean;
+  /** The replica never stops buffering at its local limit. */
+  ignoreLocalLimit?: boolean;
+  /** The primary never checks a replica client's hard output-buffer limit. */
+  noHardLimit?: boolean;
+  /** A finished rdb client that is no longer protected is kept instead of freed. */
+  keepFinishedRdbClient?: boolean;
+  /** The replica applies its local buffer twice on success. */
+  applyBufferTwice?: boolean;
+  /** A successful sync leaves a non-empty local buffer behind. */
+  keepBufferOnSuccess?: boolean;
+}
+
+export type Param = 'none' | 'r' | 'rs';
+
+export interface ActionDef {
+  readonly family: string;
+  readonly params: Param;
+  readonly fault?: boolean;
+  readonly doc: string;
+  guard(m: Step, r: number, s: number): boolean;
+  effect(m: Step, r: number, s: number): void;
+}
+
+/** Working context of one transition: the source state, the successor being built, helpers. */
+export class Step {
+  src!: Uint8Array;
+  d!: Uint8Array;
+  observing = false;
+  obs: Observation[] = [];
+  readonly B: number;
+  readonly hard: number;
+  readonly soft: number;
+  readonly nodes: string[];
+
+  constructor(readonly c: ModelConfig, readonly L: Layout, readonly mut: Mutations) {
+    this.B = c.blockSize;
+    this.hard = effectiveHard(c);
+    this.soft = c.cobSoft;
+    this.nodes = ['primary', ...Array.from({ length: c.replicas }, (_, i) => `replica${i + 1}`)];
+  }
+
+  // ---- field access ----------------------------------------------------------------------------
+  rb(r: number): number { return this.L.replicaBase[r]!; }
+  sb(r: number, s: number): number { return this.L.replicaBase[r]! + R_SLOTS + s * SLOT_SIZE; }
+  /** Read a replica field of the source state. */
+  g(r: number, f: number): number { return this.src[this.L.replicaBase[r]! + f]!; }
+  /** Read a replica field of the successor. */
+  get(r: number, f: number): number { return this.d[this.L.replicaBase[r]! + f]!; }
+  set(r: number, f: number, v: number): void { this.d[this.L.replicaBase[r]! + f] = v; }
+  gs(r: number, s: number, f: number): number { return this.src[this.sb(r, s) + f]!; }
+  getS(r: number, s: number, f: number): number { return this.d[this.sb(r, s) + f]!; }
+  setS(r: number, s: number, f: number, v: number): void { this.d[this.sb(r, s) + f] = v; }
+
+  // ---- observations ------------------------------------------------------------------------------
+  emit(node: string, kind: Kind, fields: Record<string, FieldSpec> = {}, clear?: string[]): void {
+    if (this.observing) this.obs.push(clear ? { kind, node, fields, clear } : { kind, node, fields });
+  }
+  rep(r: number): string { return this.nodes[r + 1]!; }
+  /** Register names tie concrete values (client ids, offsets) across events. */
+  regCid(r: number, s: number): string { return `r${r + 1}.rdb${s + 1}.cid`; }
+  regEndoff(r: number): string { return `r${r + 1}.endoff`; }
+  regMainCid(r: number): string { return `r${r + 1}.main.cid`; }
+
+  // ---- replication buffer ------------------------------------------------------------------------
+  /** Start offset of block k (0 = head). */
+  blockStart(k: number): number { return this.d[G_HS]! + k * this.B; }
+  blockIndex(start: number): number { return (start - this.d[G_HS]!) / this.B; }
+  tailStart(): number { return this.d[G_HS]! + (this.d[G_NB]! - 1) * this.B; }
+  addRef(start: number): void { this.d[G_RC + this.blockIndex(start)]!++; }
+  decRef(start: number): void { if (!this.mut.unpinLeaksRef) this.d[G_RC + this.blockIndex(start)]!--; }
+  /** Is offset o servable from the backlog (the PSYNC range test)? */
+  inBacklog(o: number): boolean {
+    const d = this.d;
+    if (!d[G_BLOG]) return false;
+    if (d[G_NB] === 0) return o === d[G_OFF]! + 1;
+    return d[G_HS]! <= o && o <= d[G_OFF]! + 1;
+  }
+  /** Output-buffer memory of a client referencing block `start`, in writes (whole blocks). */
+  used(start: number): number { return start < 2 || this.d[G_NB] === 0 ? 0 : this.tailStart() + this.B - start; }
+
+  /** incrementalTrimReplicationBacklog: drop head blocks only the backlog references. */
+  trim(): void {
+    const d = this.d;
+    const bl = this.c.backlog;
+    while (d[G_NB]! > 1) {
+      const histlen = d[G_OFF]! - d[G_HS]! + 1;
+      if (histlen - this.B <= bl) break;
+      if (d[G_RC] !== 1 && !this.mut.trimIgnoresRefcount) break;
+      // drop the head; the backlog's reference moves to the next block
+      const nb = d[G_NB]!;
+      for (let k = 0; k < nb - 1; k++) d[G_RC + k] = d[G_RC + k + 1]!;
+      d[G_RC + nb - 1] = 0;
+      d[G_NB] = nb - 1;
+      d[G_HS] = d[G_HS]! + this.B;
+      d[G_RC]!++;
+    }
+  }
+
+  createBacklog(): void {
+    if (this.d[G_BLOG]) return;
+    this.d[G_BLOG] = 1;
+    this.emit('primary', 'primary.backlog_created');
+  }
+
+  // ---- primary-side clients ------------------------------------------------------------------------
+  /** Main client is fed from the replication buffer (has or will take a reference). */
+  fed(r: number): boolean {
+    const mc = this.get(r, R_MC);
+    return mc === MC.WAIT_END || mc === MC.BG_RDB_LOAD || mc === MC.ONLINE;
+  }
+  /** Free the primary's main-channel client of replica r; the replica sees EOF later. */
+  freeMain(r: number, replicaClass: boolean): void {
+    const blk = this.get(r, R_MBLK);
+    if (blk >= 2) this.decRef(blk);
+    this.set(r, R_MBLK, 0);
+    this.set(r, R_MC, MC.NONE);
+    this.set(r, R_MASSOC, 0);
+    this.set(r, R_MSOFT, 0);
+    // R_MREF stays: writes already in the socket are still delivered in order (see normalize)
+    if (replicaClass) this.emit('primary', 'primary.replica_lost', {}, [this.regMainCid(r)]);
+    this.trim();
+  }
+  /** Drop the rdb client's pin: refcount--, out of replicas_waiting_psync, unprotected. */
+  unpin(r: number, s: number): void {
+    const pin = this.getS(r, s, S_PIN);
+    if (pin >= 2) this.decRef(pin);
+    this.setS(r, s, S_PIN, PIN_NONE);
+    this.setS(r, s, S_PROT, 0);
+    this.setS(r, s, S_RAX, 0);
+  }
+  /** Really free the rdb client in slot s (freeClient of an unprotected client). */
+  freeRdb(r: number, s: number): void {
+    if (this.getS(r, s, S_RAX)) this.emit('primary', 'primary.rdb_unlinked', { cid: { op: 'eq', reg: this.regCid(r, s) } });
+    this.unpin(r, s);
+    this.setS(r, s, S_RC, RC.NONE);
+    this.setS(r, s, S_GT, 0);
+    this.setS(r, s, S_SOFT, 0);
+    if (this.get(r, R_SLOT) === s + 1) {
+      // the connection is shut down: the replica sees EOF, the fork child's writes fail
+      this.set(r, R_REOF, 1);
+      if (this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
+    }
+    this.emit('primary', 'primary.rdb_channel_closed', {}, [this.regCid(r, s)]);
+    this.trim();
+  }
+  /** freeClient / freeClientAsync of an rdb client: protected ones linger for the grace period. */
+  closeRdb(r: number, s: number): void {
+    if (this.getS(r, s, S_PROT)) {
+      if (this.getS(r, s, S_RC) !== RC.LINGER) {
+        this.setS(r, s, S_RC, RC.LINGER);
+        this.setS(r, s, S_GT, 0);
+        this.emit('primary', 'primary.rdb_free_postponed', { cid: { op: 'eq', reg: this.regCid(r, s) } });
+      }
+    } else if (this.mut.keepFinishedRdbClient && this.getS(r, s, S_RC) === RC.WAIT_END) {
+      // bug: the finished client stays
+    } else {
+      this.freeRdb(r, s);
+    }
+  }
+  /** Output-buffer limit reached: protection cleared, client closed (asynchronously). */
+  cobClose(r: number, s: number): void {
+    if (s < 0) {
+      this.emit('primary', 'primary.cob_overflow', { cid: { op: 'eq', reg: this.regMainCid(r) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'any' } });
+      this.freeMain(r, true);
+      this.set(r, R_MEOF, 1);
+    } else {
+      this.emit('primary', 'primary.cob_overflow', { cid: { op: 'eq', reg: this.regCid(r, s) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'lit', value: 'sync' } });
+      this.setS(r, s, S_PROT, 0);
+      this.freeRdb(r, s);
+    }
+  }
+  /** Hard-limit check of every replica-class client that references the buffer. */
+  checkHardLimits(): void {
+    if (this.hard === 0 || this.mut.noHardLimit) return;
+    for (let r = 0; r < this.c.replicas; r++) {
+      const blk = this.get(r, R_MBLK);
+      if (blk >= 2 && this.used(blk) >= this.hard) this.cobClose(r, -1);
+      for (let s = 0; s < SLOTS; s++) {
+        const pin = this.getS(r, s, S_PIN);
+        if (pin >= 2 && this.getS(r, s, S_RC) !== RC.NONE && this.used(pin) >= this.hard) this.cobClose(r, s);
+      }
+    }
+  }
+
+  // ---- replica side ----------------------------------------------------------------------------------
+  /** cancelReplicationHandshake(1) / replicationAbortDualChannelSyncTransfer: close both channels. */
+  abort(r: number, result: number | null): void {
+    const dual = this.get(r, R_DS) !== DS.NONE && this.get(r, R_RS) !== RS.CLASSIC;
+    if (dual || result !== null) this.emit(this.rep(r), 'replica.abort', result === null ? {} : { result: { op: 'lit', value: result } });
+    this.closeReplicaConnections(r);
+    this.resetReplica(r, RS.IDLE);
+  }
+  /** The replica closes its connections: the primary notices each at once. */
+  closeReplicaConnections(r: number): void {
+    const mc = this.get(r, R_MC);
+    if (mc !== MC.NONE) this.freeMain(r, mc !== MC.NORMAL);
+    const slot = this.get(r, R_SLOT);
+    if (slot) {
+      const s = slot - 1;
+      const rc = this.getS(r, s, S_RC);
+      if (rc === RC.WAIT_START || rc === RC.WAIT_END) this.closeRdb(r, s);
+    }
+    if (this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
+  }
+  resetReplica(r: number, rs: number): void {
+    const d = this.d;
+    const b = this.rb(r);
+    d[b + R_RS] = rs;
+    d[b + R_DS] = DS.NONE;
+    d[b + R_PROG] = 0;
+    d[b + R_E] = 0;
+    d[b + R_BUF] = 0;
+    d[b + R_STOP] = 0;
+    d[b + R_TOK] = 0;
+    d[b + R_IO] = 0;
+    d[b + R_MQ] = MQ.NONE;
+    d[b + R_INF] = 0;
+    d[b + R_MEOF] = 0;
+    d[b + R_REOF] = 0;
+    d[b + R_SLOT] = 0;
+    d[b + R_ACK] = 0;
+  }
+  /** Read the oldest write in flight on the main channel into the replica's data or buffer. */
+  readOne(r: number): void {
+    const w = this.get(r, R_MREF) - this.get(r, R_INF);
+    const app = this.get(r, R_APP);
+    if (w !== app + 1) this.set(r, R_BAD, 1);
+    this.set(r, R_APP, app + 1);
+    this.set(r, R_INF, this.get(r, R_INF) - 1);
+  }
+  /** dualChannelSyncSuccess: the local buffer has been applied; the link is up. */
+  dualSuccess(r: number): void {
+    if (this.mut.applyBufferTwice) this.set(r, R_APP, this.get(r, R_APP) + this.get(r, R_BUF));
+    this.emit(this.rep(r), 'replica.buffer_streamed');
+    const b = this.rb(r);
+    const d = this.d;
+    d[b + R_RS] = RS.CONNECTED;
+    d[b + R_DS] = DS.NONE;
+    d[b + R_PROG] = 0;
+    if (!this.mut.keepBufferOnSuccess) d[b + R_BUF] = 0;
+    d[b + R_STOP] = 0;
+    d[b + R_TOK] = 0;
+    d[b + R_CACHE] = 1;
+    d[b + R_ACK] = 1;
+    d[b + R_E] = 0;
+  }
+  /** The replica closes its rdb channel after the load (the primary frees or postpones the client). */
+  closeRdbChannel(r: number): void {
+    const slot = this.get(r, R_SLOT);
+    if (slot) {
+      const rc = this.getS(r, slot - 1, S_RC);
+      if (rc === RC.WAIT_START || rc === RC.WAIT_END) this.closeRdb(r, slot - 1);
+    }
+    this.set(r, R_SLOT, 0);
+    this.set(r, R_REOF, 0);
+  }
+  /** Does the replica's repl-timeout clock run in its current state? */
+  ioClockRuns(r: number): boolean {
+    if (this.c.replTimeout === 0) return false;
+    const rs = this.g(r, R_RS);
+    const ds = this.g(r, R_DS);
+    switch (rs) {
+      case RS.PSYNC_WAIT: case RS.SETID_WAIT: case RS.MAIN_PSYNC_WAIT:
+        return this.g(r, R_MQ) === MQ.REQ;
+      case RS.RDB_HANDSHAKE:
+        // once the primary holds the SYNC, it sends "\n" keep-alives until the fork
+        return this.g(r, R_SLOT) === 0;
+      case RS.TRANSFER: case RS.CLASSIC:
+        return ds === DS.DOWNLOAD;
+      default:
+        return false;
+    }
+  }
+  dualCapable(r: number): boolean {
+    return this.c.replicaDual[r]! && this.d[G_PDUAL] === 1 && this.c.disklessSync;
+  }
+}
+
+const anyInt: FieldSpec = { op: 'any' };
+
+// =====================================================================================================
+// The actions, in the order of spec/model.md.
+// =====================================================================================================
+export const ACTIONS: readonly ActionDef[] = [
+  // ---- environment ---------------------------------------------------------------------------------
+  {
+    family: 'Write', params: 'none',
+    doc: 'A client write on the primary is appended to the replication buffer (new block when the tail is full); replica clients are attached, hard limits checked on a new block, the backlog trimmed.',
+    guard: (m) => m.src[G_BLOG] === 1 && m.src[G_OFF]! < m.c.maxOffset,
+    effect: (m) => {
+      const d = m.d;
+      const nb = d[G_NB]!;
+      d[G_OFF] = d[G_OFF]! + 1;
+      const o = d[G_OFF]!;
+      m.emit('primary', 'primary.write');
+      const newBlock = nb === 0 || o > m.tailStart() + m.B - 1;
+      if (!newBlock) return;
+      if (nb === 0) {
+        d[G_HS] = o;
+        d[G_NB] = 1;
+        d[G_RC] = 1; // the backlog's own reference
+        // backfillRdbReplicasToPsyncWait: waiting rdb clients with a NULL reference attach
+        for (let r = 0; r < m.c.replicas; r++) for (let s = 0; s < SLOTS; s++) {
+          if (m.getS(r, s, S_RAX) && m.getS(r, s, S_PIN) === PIN_NULL) {
+            m.setS(r, s, S_PIN, o);
+            m.addRef(o);
+            m.emit('primary', 'primary.rdb_attached', { cid: { op: 'eq', reg: m.regCid(r, s) } });
+          }
+        }
+      } else {
+        d[G_NB] = nb + 1;
+        d[G_RC + nb] = 0;
+      }
+      // fed replica clients without a reference start at this block
+      for (let r = 0; r < m.c.replicas; r++) {
+        if (m.fed(r) && m.get(r, R_MBLK) === 0) { m.set(r, R_MBLK, o); m.addRef(o); }
+      }
+      m.checkHardLimits();
+      m.trim();
+    },
+  },
+  {
+    family: 'Tick', params: 'none',
+    doc: 'One unit of time: repl-timeout clocks, grace periods and soft-limit clocks advance; clientsCron closes clients over a limit.',
+    guard: (m) => {
+      for (let r = 0; r < m.c.replicas; r++) {
+        if (m.ioClockRuns(r) && m.g(r, R_IO) < m.c.replTimeout) return true;
+        for (let s = 0; s < SLOTS; s++) if (m.gs(r, s, S_RC) === RC.LINGER && m.gs(r, s, S_GT) <= m.c.grace) return true;
+        if (m.soft > 0) {
+          const blk = m.g(r, R_MBLK);
+          if (blk >= 2 && softOver(m, blk)) return true;
+          for (let s = 0; s < SLOTS; s++) { const pin = m.gs(r, s, S_PIN); if (pin >= 2 && softOver(m, pin)) return true; }
+        }
+      }
+      return false;
+    },
+    effect: (m) => {
+      m.emit('env', 'env.tick');
+      for (let r = 0; r < m.c.replicas; r++) {
+        if (m.ioClockRuns(r) && m.get(r, R_IO) < m.c.replTimeout) m.set(r, R_IO, m.get(r, R_IO) + 1);
+        for (let s = 0; s < SLOTS; s++) if (m.getS(r, s, S_RC) === RC.LINGER && m.getS(r, s, S_GT) <= m.c.grace) m.setS(r, s, S_GT, m.getS(r, s, S_GT) + 1);
+        if (m.soft > 0) {
+          const blk = m.get(r, R_MBLK);
+          if (blk >= 2 && m.used(blk) >= m.soft) {
+            const t = m.get(r, R_MSOFT) + 1;
+            m.set(r, R_MSOFT, t);
+            if (t > m.c.cobSoftTicks) m.cobClose(r, -1);
+          } else m.set(r, R_MSOFT, 0);
+          for (let s = 0; s < SLOTS; s++) {
+            const pin = m.getS(r, s, S_PIN);
+            if (pin >= 2 && m.used(pin) >= m.soft) {
+              const t = m.getS(r, s, S_SOFT) + 1;
+              m.setS(r, s, S_SOFT, t);
+              if (t > m.c.cobSoftTicks) m.cobClose(r, s);
+            } else m.setS(r, s, S_SOFT, 0);
+          }
+        }
+      }
+      m.checkHardLimits();
+    },
+  },
+  {
+    family: 'ToggleDualChannel', params: 'none',
+    doc: 'The operator flips the primary\'s dual-channel-replication-enabled (CONFIG SET); it affects syncs whose PSYNC is handled afterwards.',
+    guard: (m) => m.src[G_CFG]! > 0,
+    effect: (m) => {
+      m.d[G_CFG]!--;
+      m.d[G_PDUAL] = m.d[G_PDUAL] ? 0 : 1;
+    },
+  },
+  // ---- replica: main channel handshake --------------------------------------------------------------
+  {
+    family: 'Connect', params: 'r',
+    doc: 'The replica connects its main channel, handshakes and sends PSYNC <cached replid> <applied+1>, or PSYNC ? -1 without a cached primary.',
+    guard: (m, r) => m.g(r, R_RS) === RS.IDLE,
+    effect: (m, r) => {
+      m.set(r, R_RS, RS.PSYNC_WAIT);
+      m.set(r, R_MQ, MQ.REQ);
+      m.set(r, R_IO, 0);
+      m.set(r, R_MC, MC.NORMAL);
+      m.emit(m.rep(r), 'replica.connect');
+      m.emit(m.rep(r), 'replica.psync', { offset: m.get(r, R_CACHE) ? anyInt : { op: 'lit', value: -1 } });
+    },
+  },
+  {
+    family: 'HandlePsync', params: 'r',
+    doc: 'The primary answers the first PSYNC: +CONTINUE if the offset is in the backlog, else +DUALCHANNELSYNC if both sides allow dual channel (and diskless sync is on), else a classic full sync waits for a fork.',
+    guard: (m, r) => m.g(r, R_RS) === RS.PSYNC_WAIT && m.g(r, R_MQ) === MQ.REQ && m.g(r, R_MC) === MC.NORMAL,
+    effect: (m, r) => {
+      m.emit('primary', 'primary.sync_request');
+      const cached = m.get(r, R_CACHE) === 1;
+      const o = m.get(r, R_APP) + 1;
+      if (cached && m.inBacklog(o)) {
+        m.set(r, R_MC, MC.ONLINE);
+        m.set(r, R_MREF, o);
+        attachMain(m, r, o);
+        m.set(r, R_MQ, MQ.CONT);
+        m.emit('primary', 'primary.psync_accepted', { offset: anyInt });
+        return;
+      }
+      m.emit('primary', 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: anyInt } : { reason: { op: 'lit', value: 'no-cache' } });
+      if (m.dualCapable(r)) {
+        m.set(r, R_MQ, MQ.DUAL);
+        m.emit('primary', 'primary.dualchannel_offered');
+      } else {
+        m.createBacklog();
+        m.set(r, R_MC, MC.WAIT_BGSAVE);
+        m.set(r, R_MQ, MQ.NONE);
+        if (m.d[G_CHILD] !== 0) m.emit('primary', 'primary.bgsave_wait');
+      }
+    },
+  },
+  {
+    family: 'RecvReply', params: 'r',
+    doc: 'The replica reads the reply on its main channel: +DUALCHANNELSYNC opens the rdb channel; +CONTINUE starts buffering (or completes the sync if the RDB is already loaded); +FULLRESYNC starts a classic transfer; the set-rdb-client-id reply sends the main PSYNC or aborts.',
+    guard: (m, r) => m.g(r, R_MQ) >= MQ.DUAL,
+    effect: (m, r) => {
+      const rs = m.get(r, R_RS);
+      const q = m.get(r, R_MQ);
+      const me = m.rep(r);
+      m.set(r, R_MQ, MQ.NONE);
+      m.set(r, R_IO, 0);
+      if (rs === RS.PSYNC_WAIT) {
+        if (q === MQ.DUAL) {
+          m.set(r, R_RS, RS.RDB_HANDSHAKE);
+          m.set(r, R_DS, DS.SYNC_SENT);
+          m.emit(me, 'replica.dualchannel_offered');
+          m.emit(me, 'replica.rdb_channel_connected');
+        } else if (q === MQ.CONT) {
+          m.set(r, R_RS, RS.CONNECTED);
+          m.emit(me, 'replica.partial_resync');
+        } else {
+          // +FULLRESYNC <replid> <offset>: the classic RDB follows on this channel
+          m.set(r, R_RS, RS.CLASSIC);
+          m.set(r, R_DS, DS.DOWNLOAD);
+          m.set(r, R_PROG, 0);
+          m.emit(me, 'replica.fullresync', { offset: anyInt });
+        }
+      } else if (rs === RS.SETID_WAIT) {
+        if (q === MQ.OK) {
+          m.set(r, R_RS, RS.MAIN_PSYNC_WAIT);
+          m.set(r, R_MQ, MQ.REQ);
+          m.emit(me, 'replica.main_psync', { offset: { op: 'eq', reg: m.regEndoff(r), plus: 1 } });
+        } else {
+          m.emit(me, 'replica.set_id_rejected');
+          m.abort(r, -1);
+        }
+      } else if (rs === RS.MAIN_PSYNC_WAIT) {
+        if (q === MQ.CONT) {
+          const loaded = m.get(r, R_DS) === DS.LOADED;
+          m.emit(me, 'replica.continue', { background: { op: 'lit', value: !loaded } });
+          m.set(r, R_APP, m.get(r, R_E));
+          if (loaded) {
+            m.emit(me, 'replica.psync_after_load');
+            m.set(r, R_SLOT, 0);
+            m.dualSuccess(r);
+          } else {
+            m.set(r, R_RS, RS.TRANSFER);
+            m.set(r, R_BUF, 0);
+            m.set(r, R_STOP, 0);
+          }
+        } else {
+          m.abort(r, 6);
+        }
+      }
+    },
+  },
+  // ---- primary: rdb channel, fork -------------------------------------------------------------------
+  {
+    family: 'HandleSync', params: 'r',
+    doc: 'The primary takes the rdb channel\'s REPLCONF rdb-channel 1 + SYNC: a new rdb client in the first free slot waits for a fork (WAIT_BGSAVE_START); the backlog is created if needed.',
+    guard: (m, r) => m.g(r, R_RS) === RS.RDB_HANDSHAKE && m.g(r, R_SLOT) === 0 && (m.gs(r, 0, S_RC) === RC.NONE || m.gs(r, 1, S_RC) === RC.NONE),
+    effect: (m, r) => {
+      const s = m.getS(r, 0, S_RC) === RC.NONE ? 0 : 1;
+      m.setS(r, s, S_RC, RC.WAIT_START);
+      m.set(r, R_SLOT, s + 1);
+      m.set(r, R_IO, 0);
+      m.emit('primary', 'primary.sync_request');
+      m.createBacklog();
+      if (m.d[G_CHILD] !== 0) m.emit('primary', 'primary.bgsave_wait');
+    },
+  },
+  {
+    family: 'ForkDual', params: 'none',
+    doc: 'No fork child runs and rdb clients wait: fork for them (dual-channel replicas only). Each gets $ENDOFF <offset> <cid>, pins the backlog tail (or a NULL reference if no block exists), becomes protected and enters replicas_waiting_psync; the replica then sends REPLCONF set-rdb-client-id on its main channel.',
+    guard: (m) => m.src[G_CHILD] === 0 && anyWaitStart(m),
+    effect: (m) => {
+      m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' } });
+      forEachWaitStart(m, (r, s) => sendEndoff(m, r, s));
+      m.d[G_CHILD] = 1;
+      m.emit('primary', 'primary.child_started');
+    },
+  },
+  {
+    family: 'ForkClassic', params: 'none',
+    doc: 'No fork child runs and classic replicas wait: fork for them. Each main client gets +FULLRESYNC <offset>, is fed from the fork offset on (WAIT_BGSAVE_END), and receives the RDB on its main channel.',
+    guard: (m) => {
+      if (m.src[G_CHILD] !== 0) return false;
+      for (let r = 0; r < m.c.replicas; r++) if (m.g(r, R_MC) === MC.WAIT_BGSAVE) return true;
+      return false;
+    },
+    effect: (m) => {
+      m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'normal' } });
+      const off = m.d[G_OFF]!;
+      for (let r = 0; r < m.c.replicas; r++) {
+        if (m.get(r, R_MC) !== MC.WAIT_BGSAVE) continue;
+        m.set(r, R_MC, MC.WAIT_END);
+        m.set(r, R_MREF, off + 1);
+        if (m.d[G_NB]! > 0) { m.set(r, R_MBLK, m.tailStart()); m.addRef(m.tailStart()); }
+        m.set(r, R_E, off);
+        m.set(r, R_MQ, MQ.FULL);
+        m.set(r, R_CS, CS.STREAMING);
+        m.emit('primary', 'primary.fullresync');
+      }
+      m.d[G_CHILD] = 2;
+      m.emit('primary', 'primary.child_started');
+    },
+  },
+  {
+    family: 'HandleSetId', params: 'r',
+    doc: 'The primary answers REPLCONF set-rdb-client-id <cid>: +OK and associate if that rdb client is in replicas_waiting_psync, else -ERR Unrecognized RDB client id.',
+    guard: (m, r) => m.g(r, R_RS) === RS.SETID_WAIT && m.g(r, R_MQ) === MQ.REQ && m.g(r, R_MC) === MC.NORMAL,
+    effect: (m, r) => {
+      const slot = m.get(r, R_SLOT);
+      if (slot && m.getS(r, slot - 1, S_RAX)) {
+        m.set(r, R_MASSOC, slot);
+        m.set(r, R_MQ, MQ.OK);
+      } else {
+        m.set(r, R_MQ, MQ.ERR);
+      }
+    },
+  },
+  {
+    family: 'HandleMainPsync', params: 'r',
+    doc: 'The primary answers the main channel\'s PSYNC <replid> <ENDOFF+1>: if the offset is in the backlog, +CONTINUE and stream from it (BG_RDB_LOAD and unpin the associated rdb client if it still waits, else ONLINE); else "lack of backlog" and +DUALCHANNELSYNC again.',
+    guard: (m, r) => m.g(r, R_RS) === RS.MAIN_PSYNC_WAIT && m.g(r, R_MQ) === MQ.REQ && m.g(r, R_MC) === MC.NORMAL,
+    effect: (m, r) => {
+      const o = m.get(r, R_E) + (m.mut.psyncAtEndoff ? 0 : 1);
+      const offsetField: FieldSpec = { op: 'eq', reg: m.regEndoff(r), plus: 1 };
+      m.emit('primary', 'primary.sync_request');
+      if (!m.inBacklog(o)) {
+        m.emit('primary', 'primary.psync_refused', { reason: { op: 'lit', value: 'backlog' }, offset: offsetField });
+        m.emit('primary', 'primary.dualchannel_offered');
+        m.set(r, R_MQ, MQ.DUAL);
+        return;
+      }
+      const assoc = m.get(r, R_MASSOC);
+      if (assoc && m.getS(r, assoc - 1, S_RAX)) {
+        m.set(r, R_MC, MC.BG_RDB_LOAD);
+        m.emit('primary', 'primary.main_matched', { cid: { op: 'eq', reg: m.regCid(r, assoc - 1) } });
+        if (!m.mut.psyncKeepsRax) {
+          m.unpin(r, assoc - 1);
+          // a lingering client loses its protection and is freed now
+          if (m.getS(r, assoc - 1, S_RC) === RC.LINGER) m.freeRdb(r, assoc - 1);
+        }
+      } else {
+        m.set(r, R_MC, MC.ONLINE);
+      }
+      m.set(r, R_MREF, o);
+      attachMain(m, r, o);
+      m.set(r, R_MQ, MQ.CONT);
+      m.emit('primary', 'primary.psync_accepted', { offset: offsetField });
+    },
+  },
+  // ---- transfer and load -----------------------------------------------------------------------------
+  {
+    family: 'RdbChunk', params: 'r',
+    doc: 'The fork child delivers one RDB chunk to the replica (rdb channel, or the main channel for a classic sync); after the last one the download is complete, the file is renamed to dump.rdb (persisted), the cached primary is discarded and the blocking load starts.',
+    guard: (m, r) => m.g(r, R_CS) === CS.STREAMING && m.g(r, R_DS) === DS.DOWNLOAD && m.src[G_CHILD] !== 0 && m.g(r, R_REOF) === 0 && m.g(r, R_MQ) !== MQ.FULL,
+    effect: (m, r) => {
+      const p = m.get(r, R_PROG) + 1;
+      m.set(r, R_IO, 0);
+      if (p === 1) m.emit(m.rep(r), 'replica.rdb_receiving');
+      if (p < m.c.rdbChunks) { m.set(r, R_PROG, p); return; }
+      m.set(r, R_CS, CS.DELIVERED);
+      m.set(r, R_DS, DS.LOADING);
+      m.set(r, R_PROG, 0);
+      m.set(r, R_TOK, 0);
+      m.set(r, R_CACHE, 0);
+      m.set(r, R_PERS, m.get(r, R_E) + 1);
+      m.emit(m.rep(r), 'replica.load_start');
+    },
+  },
+  {
+    family: 'LoadStep', params: 'r',
+    doc: 'The blocking RDB load makes progress and reaches a processEventsWhileBlocked point (the only place the main channel is read while loading).',
+    guard: (m, r) => m.g(r, R_DS) === DS.LOADING && m.g(r, R_PROG) < m.c.loadSteps,
+    effect: (m, r) => {
+      m.set(r, R_PROG, m.get(r, R_PROG) + 1);
+      m.set(r, R_TOK, 1);
+    },
+  },
+  {
+    family: 'LoadDone', params: 'r',
+    doc: 'The load ends. Dual channel after +CONTINUE: apply the local buffer, link up, ACK. Dual channel before +CONTINUE: RDB_LOADED, wait for the PSYNC reply. Classic: link up, ACK. The rdb channel is closed (the primary frees or postpones its rdb client).',
+    guard: (m, r) => m.g(r, R_DS) === DS.LOADING && m.g(r, R_PROG) >= m.c.loadSteps,
+    effect: (m, r) => {
+      const rs = m.get(r, R_RS);
+      const me = m.rep(r);
+      m.emit(me, 'replica.load_done');
+      if (rs === RS.CLASSIC) {
+        m.emit(me, 'replica.sync_finished');
+        m.set(r, R_RS, RS.CONNECTED);
+        m.set(r, R_DS, DS.NONE);
+        m.set(r, R_PROG, 0);
+        m.set(r, R_TOK, 0);
+        m.set(r, R_APP, m.get(r, R_E));
+        m.set(r, R_E, 0);
+        m.set(r, R_CACHE, 1);
+        m.set(r, R_ACK, 1);
+        return;
+      }
+      if (rs === RS.TRANSFER) {
+        m.dualSuccess(r);
+        m.emit(me, 'replica.sync_finished');
+        m.closeRdbChannel(r);
+        return;
+      }
+      // +CONTINUE not yet received: keep the loaded RDB, close the rdb channel
+      m.set(r, R_DS, DS.LOADED);
+      m.set(r, R_PROG, 0);
+      m.set(r, R_TOK, 0);
+      m.emit(me, 'replica.sync_finished');
+      m.closeRdbChannel(r);
+    },
+  },
+  {
+    family: 'BufferRead', params: 'r',
+    doc: 'While the RDB downloads or loads (at a yield point), the replica reads one write from its main channel into its local buffer, or, when the buffer is over its limit, stops reading the main channel until the load ends.',
+    guard: (m, r) => {
+      if (m.g(r, R_RS) !== RS.TRANSFER || m.g(r, R_STOP) || m.g(r, R_INF) === 0) return false;
+      const ds = m.g(r, R_DS);
+      return ds === DS.DOWNLOAD || (ds === DS.LOADING && m.g(r, R_TOK) === 1);
+    },
+    effect: (m, r) => {
+      if (m.get(r, R_DS) === DS.LOADING) m.set(r, R_TOK, 0);
+      const lim = m.c.localLimit;
+      if (lim > 0 && m.get(r, R_BUF) > lim && !m.mut.ignoreLocalLimit) {
+        m.set(r, R_STOP, 1);
+        m.emit(m.rep(r), 'replica.local_buffer_limit');
+        return;
+      }
+      m.readOne(r);
+      m.set(r, R_BUF, m.get(r, R_BUF) + 1);
+    },
+  },
+  {
+    family: 'ReadStream', params: 'r',
+    doc: 'A connected replica reads and applies one write from its main channel.',
+    guard: (m, r) => m.g(r, R_RS) === RS.CONNECTED && m.g(r, R_INF) > 0,
+    effect: (m, r) => m.readOne(r),
+  },
+  {
+    family: 'SendStream', params: 'r',
+    doc: 'The primary writes the next write of the stream to a streaming main client\'s socket (kernel buffer permitting); its buffer reference moves to the next block when it starts sending from it.',
+    guard: (m, r) => {
+      const mc = m.g(r, R_MC);
+      return (mc === MC.BG_RDB_LOAD || mc === MC.ONLINE) && m.g(r, R_MREF) <= m.src[G_OFF]! && m.g(r, R_INF) < m.c.kernelBuffer && m.g(r, R_MBLK) >= 2;
+    },
+    effect: (m, r) => {
+      const w = m.get(r, R_MREF);
+      const blk = m.get(r, R_MBLK);
+      if (w >= blk + m.B) {
+        m.decRef(blk);
+        m.set(r, R_MBLK, blk + m.B);
+        m.addRef(blk + m.B);
+      }
+      m.set(r, R_MREF, w + 1);
+      m.set(r, R_INF, m.get(r, R_INF) + 1);
+    },
+  },
+  {
+    family: 'RecvAck', params: 'r',
+    doc: 'The primary reads the replica\'s first REPLCONF ACK after a full sync: the main client goes ONLINE (classic: once the fork child has finished with it).',
+    guard: (m, r) => {
+      if (!m.g(r, R_ACK)) return false;
+      const mc = m.g(r, R_MC);
+      return mc !== MC.WAIT_END || m.g(r, R_CS) === CS.NONE;
+    },
+    effect: (m, r) => {
+      m.set(r, R_ACK, 0);
+      const mc = m.get(r, R_MC);
+      if (mc === MC.BG_RDB_LOAD || mc === MC.WAIT_END) {
+        m.set(r, R_MC, MC.ONLINE);
+        m.emit('primary', 'primary.replica_online');
+      }
+    },
+  },
+  {
+    family: 'ChildExit', params: 'none',
+    doc: 'The fork child exits once no transfer is in progress: success if it delivered to at least one replica. rdb clients of a successful child are finished (freed, or postponed while protected); on error they are closed with "SYNC failed" (protection kept in 8.0.1). Classic clients of a failed child are freed.',
+    guard: (m) => {
+      if (m.src[G_CHILD] === 0) return false;
+      for (let r = 0; r < m.c.replicas; r++) if (m.g(r, R_CS) === CS.STREAMING) return false;
+      return true;
+    },
+    effect: (m) => {
+      let ok = false;
+      for (let r = 0; r < m.c.replicas; r++) if (m.get(r, R_CS) === CS.DELIVERED) ok = true;
+      childEnds(m, ok);
+    },
+  },
+  {
+    family: 'GraceExpire', params: 'rs',
+    doc: 'A lingering protected rdb client has waited longer than the grace period for its main channel\'s PSYNC: protection cleared, client freed (its pin released).',
+    guard: (m, r, s) => m.gs(r, s, S_RC) === RC.LINGER && m.gs(r, s, S_GT) > m.c.grace,
+    effect: (m, r, s) => {
+      m.emit('primary', 'primary.grace_expired', { cid: { op: 'eq', reg: m.regCid(r, s) } });
+      m.setS(r, s, S_PROT, 0);
+      m.freeRdb(r, s);
+    },
+  },
+  // ---- the replica notices a closed channel, times out ---------------------------------------------
+  {
+    family: 'MainEOF', params: 'r',
+    doc: 'The replica reads EOF on a main channel the primary closed, when it is reading it: connected → "Connection with primary lost" (cached primary kept); buffering → abort; waiting for a reply → abort. A replica that stopped reading, or is in the rdb handshake, does not notice.',
+    guard: (m, r) => {
+      if (!m.g(r, R_MEOF) || m.g(r, R_INF) > 0 || m.g(r, R_MQ) >= MQ.DUAL) return false;
+      const rs = m.g(r, R_RS);
+      const ds = m.g(r, R_DS);
+      if (rs === RS.CONNECTED) return true;
+      if (rs === RS.TRANSFER) return !m.g(r, R_STOP) && (ds === DS.DOWNLOAD || (ds === DS.LOADING && m.g(r, R_TOK) === 1));
+      if (rs === RS.CLASSIC) return ds === DS.DOWNLOAD;
+      return rs === RS.PSYNC_WAIT || rs === RS.SETID_WAIT || rs === RS.MAIN_PSYNC_WAIT;
+    },
+    effect: (m, r) => {
+      const rs = m.get(r, R_RS);
+      if (rs === RS.CONNECTED) {
+        m.emit(m.rep(r), 'replica.primary_lost');
+        m.closeReplicaConnections(r);
+        m.resetReplica(r, RS.IDLE);
+        return;
+      }
+      m.emit(m.rep(r), 'replica.main_closed');
+      m.abort(r, null);
+    },
+  },
+  {
+    family: 'RdbEOF', params: 'r',
+    doc: 'The replica reads EOF or an error on its rdb channel before the download is complete: abort the dual-channel sync.',
+    guard: (m, r) => {
+      if (!m.g(r, R_REOF)) return false;
+      const ds = m.g(r, R_DS);
+      return (ds === DS.SYNC_SENT || ds === DS.DOWNLOAD) && m.g(r, R_RS) !== RS.CLASSIC;
+    },
+    effect: (m, r) => {
+      m.emit(m.rep(r), 'replica.rdb_failed');
+      m.abort(r, null);
+    },
+  },
+  {
+    family: 'Timeout', params: 'r',
+    doc: 'repl-timeout: no reply during the handshake, or no RDB data during the download, for replTimeout ticks: abort and reconnect.',
+    guard: (m, r) => m.ioClockRuns(r) && m.g(r, R_IO) >= m.c.replTimeout,
+    effect: (m, r) => {
+      m.emit(m.rep(r), 'replica.timeout');
+      m.abort(r, null);
+    },
+  },
+  // ---- faults (each uses one unit of the fault budget) ----------------------------------------------
+  {
+    family: 'KillMain', params: 'r', fault: true,
+    doc: 'CLIENT KILL (or a network drop) of the primary\'s main-channel client: freed at once; the replica notices only when it reads the channel.',
+    guard: (m, r) => m.src[G_FAULTS]! > 0 && m.g(r, R_MC) !== MC.NONE,
+    effect: (m, r) => {
+      m.d[G_FAULTS]!--;
+      const mc = m.get(r, R_MC);
+      m.freeMain(r, mc !== MC.NORMAL);
+      m.set(r, R_MEOF, 1);
+    },
+  },
+  {
+    family: 'KillRdb', params: 'rs', fault: true,
+    doc: 'CLIENT KILL of the primary\'s rdb client of the current attempt: freed (its socket shut down) if unprotected; if protected, postponed for the grace period with its socket still open.',
+    guard: (m, r, s) => m.src[G_FAULTS]! > 0 && (m.gs(r, s, S_RC) === RC.WAIT_START || m.gs(r, s, S_RC) === RC.WAIT_END),
+    effect: (m, r, s) => {
+      m.d[G_FAULTS]!--;
+      m.closeRdb(r, s);
+    },
+  },
+  {
+    family: 'KillChild', params: 'none', fault: true,
+    doc: 'The fork child is killed: it exits by signal, handled like a child error.',
+    guard: (m) => m.src[G_FAULTS]! > 0 && m.src[G_CHILD] !== 0,
+    effect: (m) => {
+      m.d[G_FAULTS]!--;
+      for (let r = 0; r < m.c.replicas; r++) if (m.get(r, R_CS) === CS.STREAMING) m.set(r, R_REOF, 1);
+      childEnds(m, false);
+    },
+  },
+  {
+    family: 'ForkFail', params: 'none', fault: true,
+    doc: 'The fork for waiting dual-channel rdb clients fails after $ENDOFF was sent: each client stays pinned and protected but is answered -ERR and closed (postponed for the grace period); the replica sees the error on its rdb channel.',
+    guard: (m) => m.src[G_FAULTS]! > 0 && m.src[G_CHILD] === 0 && anyWaitStart(m),
+    effect: (m) => {
+      m.d[G_FAULTS]!--;
+      m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' } });
+      forEachWaitStart(m, (r, s) => sendEndoff(m, r, s));
+      m.emit('primary', 'primary.fork_failed');
+      for (let r = 0; r < m.c.replicas; r++) {
+        if (m.get(r, R_CS) !== CS.STREAMING) continue;
+        m.set(r, R_CS, CS.NONE);
+        m.set(r, R_REOF, 1);
+        const s = m.get(r, R_SLOT) - 1;
+        m.closeRdb(r, s);
+      }
+    },
+  },
+  {
+    family: 'CrashReplica', params: 'r', fault: true,
+    doc: 'The replica process dies (kill -9): the primary sees both channels close; a dump.rdb it had renamed into place survives.',
+    guard: (m, r) => m.src[G_FAULTS]! > 0 && m.g(r, R_RS) !== RS.DOWN,
+    effect: (m, r) => {
+      m.d[G_FAULTS]!--;
+      m.closeReplicaConnections(r);
+      m.resetReplica(r, RS.DOWN);
+      m.set(r, R_CACHE, 0);
+      m.set(r, R_APP, 0);
+      m.set(r, R_BAD, 0);
+    },
+  },
+  {
+    family: 'RestartReplica', params: 'r',
+    doc: 'The crashed replica restarts; if a dump.rdb exists it loads it, which restores the replication id and offset (a cached primary).',
+    guard: (m, r) => m.g(r, R_RS) === RS.DOWN,
+    effect: (m, r) => {
+      const pers = m.get(r, R_PERS);
+      m.set(r, R_RS, RS.IDLE);
+      if (pers > 0) { m.set(r, R_CACHE, 1); m.set(r, R_APP, pers - 1); }
+      m.emit(m.rep(r), 'replica.start', { persisted: { op: 'lit', value: pers > 0 } });
+    },
+  },
+  {
+    family: 'RestartReplicaNoRdb', params: 'r',
+    doc: 'The crashed replica restarts without its dump.rdb (lost with the disk or never renamed into place): no cached primary.',
+    guard: (m, r) => m.g(r, R_RS) === RS.DOWN && m.g(r, R_PERS) > 0,
+    effect: (m, r) => {
+      m.set(r, R_RS, RS.IDLE);
+      m.set(r, R_PERS, 0);
+      m.emit(m.rep(r), 'replica.start', { persisted: { op: 'lit', value: false } });
+    },
+  },
+];
+
+// ---- helpers shared by several actions ------------------------------------------------------------------
+function softOver(m: Step, start: number): boolean {
+  // read on the source state: used() reads m.d, which equals src before the effect runs
+  const d = m.src;
+  if (d[G_NB] === 0) return false;
+  const tail = d[G_HS]! + (d[G_NB]! - 1) * m.B;
+  const used = tail + m.B - start;
+  return used >= m.soft;
+}
+
+function anyWaitStart(m: Step): boolean {
+  for (let r = 0; r < m.c.replicas; r++) for (let s = 0; s < SLOTS; s++) if (m.gs(r, s, S_RC) === RC.WAIT_START) return true;
+  return false;
+}
+
+function forEachWaitStart(m: Step, f: (r: number, s: number) => void): void {
+  for (let r = 0; r < m.c.replicas; r++) for (let s = 0; s < SLOTS; s++) if (m.getS(r, s, S_RC) === RC.WAIT_START) f(r, s);
+}
+
+/** $ENDOFF to the rdb client in slot s, pin the tail, protect; the replica starts its main handshake. */
+function sendEndoff(m: Step, r: number, s: number): void {
+  const off = m.d[G_OFF]!;
+  m.emit('primary', 'primary.endoff_sent', { endoff: { op: 'set', reg: m.regEndoff(r) }, cid: { op: 'set', reg: m.regCid(r, s) } });
+  const tracking = m.d[G_NB]! > 0;
+  if (tracking) { m.setS(r, s, S_PIN, m.tailStart()); m.addRef(m.tailStart()); } else m.setS(r, s, S_PIN, PIN_NULL);
+  m.setS(r, s, S_PROT, 1);
+  m.setS(r, s, S_RAX, 1);
+  m.setS(r, s, S_RC, RC.WAIT_END);
+  m.emit('primary', 'primary.rdb_pinned', { cid: { op: 'eq', reg: m.regCid(r, s) }, tracking: { op: 'lit', value: tracking } });
+  // the replica reads $ENDOFF, starts loading into the rdb channel, sends set-rdb-client-id
+  m.set(r, R_E, off);
+  m.set(r, R_RS, RS.SETID_WAIT);
+  m.set(r, R_MQ, MQ.REQ);
+  m.set(r, R_DS, DS.DOWNLOAD);
+  m.set(r, R_PROG, 0);
+  m.set(r, R_IO, 0);
+  m.set(r, R_CS, CS.STREAMING);
+}
+
+/** addReplyReplicationBacklog: the main client references the block holding offset o (or the tail). */
+function attachMain(m: Step, r: number, o: number): void {
+  if (m.d[G_NB] === 0) { m.set(r, R_MBLK, 0); return; }
+  const tail = m.tailStart();
+  const start = o > m.d[G_OFF]! ? tail : m.d[G_HS]! + Math.floor((o - m.d[G_HS]!) / m.B) * m.B;
+  m.set(r, R_MBLK, start);
+  m.addRef(start);
+}
+
+/** The fork child has exited (ok or not): updateReplicasWaitingBgsave. */
+function childEnds(m: Step, ok: boolean): void {
+  const dual = m.d[G_CHILD] === 1;
+  m.emit('primary', 'primary.child_done', { ok: { op: 'lit', value: ok } });
+  for (let r = 0; r < m.c.replicas; r++) {
+    if (m.get(r, R_CS) === CS.NONE) continue;
+    if (dual) {
+      const slot = m.get(r, R_SLOT);
+      // the slot served by this child is still WAIT_END unless the client was freed or postponed
+      for (let s = 0; s < SLOTS; s++) {
+        if (m.getS(r, s, S_RC) !== RC.WAIT_END) continue;
+        if (slot !== s + 1 && m.get(r, R_CS) === CS.NONE) continue;
+        if (ok) {
+          m.emit('primary', 'primary.rdb_streamed');
+          m.closeRdb(r, s);
+        } else {
+          if (m.c.childErrorClearsProtection) { m.unpin(r, s); }
+          m.closeRdb(r, s);
+        }
+      }
+    } else if (!ok && m.get(r, R_MC) === MC.WAIT_END) {
+      m.freeMain(r, true);
+      m.set(r, R_MEOF, 1);
+    } else if (ok && m.get(r, R_MC) === MC.WAIT_END) {
+      m.emit('primary', 'primary.rdb_streamed');
+    }
+    m.set(r, R_CS, CS.NONE);
+  }
+  m.d[G_CHILD] = 0;
+}

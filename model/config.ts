@@ -1,0 +1,209 @@
+// Model constants, the presets, and their JSON Schema. Units are abstract: one write = one
+// offset unit, one tick = one unit of time, one RDB chunk = one unit of transfer.
+import { Ajv2020 } from 'ajv/dist/2020.js';
+
+export interface ModelConfig {
+  /** Number of replicas (1..3). */
+  replicas: number;
+  /** Writes per replication buffer block (1..2). */
+  blockSize: number;
+  /** repl-backlog-size, in writes. */
+  backlog: number;
+  /** Primary's replica-class hard COB limit in writes; 0 = none. Raised to `backlog` if lower. */
+  cobHard: number;
+  /** Primary's replica-class soft COB limit in writes; 0 = none. */
+  cobSoft: number;
+  /** Ticks a client may stay at or over the soft limit before it is closed. */
+  cobSoftTicks: number;
+  /** Replica's local buffer limit (its own replica-class hard limit), in writes; 0 = unlimited. */
+  localLimit: number;
+  /** Grace period of a protected rdb client, in ticks. */
+  grace: number;
+  /** repl-timeout in ticks; 0 = timeouts never fire. */
+  replTimeout: number;
+  /** Bound on the span of offsets the model tracks (see spec/model.md, normalisation). */
+  maxOffset: number;
+  /** RDB transfer length in chunks (1..3). */
+  rdbChunks: number;
+  /** RDB load length in steps (1..3). */
+  loadSteps: number;
+  /** Writes the main channel's kernel buffers hold in flight (1..3). */
+  kernelBuffer: number;
+  /** Fault budget: kills, drops, fork failures and replica crashes together. */
+  faults: number;
+  /** Fault families allowed (any subset of FAULT_FAMILIES). */
+  faultKinds: string[];
+  /** Primary: dual-channel-replication-enabled at start. */
+  primaryDual: boolean;
+  /** How often the operator may toggle the primary's dual-channel-replication-enabled (CONFIG SET). */
+  configChanges: number;
+  /** Primary: repl-diskless-sync. */
+  disklessSync: boolean;
+  /** Replica i: dual-channel-replication-enabled. Length = replicas. */
+  replicaDual: boolean[];
+  /** #1297 (8.1): a BGSAVE child error clears the rdb client's protection. 8.0.1: false. */
+  childErrorClearsProtection: boolean;
+}
+
+export const FAULT_FAMILIES = ['KillMain', 'KillRdb', 'KillChild', 'ForkFail', 'CrashReplica'] as const;
+
+const base: ModelConfig = {
+  replicas: 1,
+  blockSize: 1,
+  backlog: 1,
+  cobHard: 2,
+  cobSoft: 0,
+  cobSoftTicks: 1,
+  localLimit: 1,
+  grace: 1,
+  replTimeout: 1,
+  maxOffset: 5,
+  rdbChunks: 1,
+  loadSteps: 1,
+  kernelBuffer: 1,
+  faults: 1,
+  faultKinds: [...FAULT_FAMILIES],
+  primaryDual: true,
+  configChanges: 0,
+  disklessSync: true,
+  replicaDual: [true],
+  childErrorClearsProtection: false,
+};
+
+export const PRESETS: Record<string, { description: string; config: ModelConfig }> = {
+  small: {
+    description: 'one replica, tiny buffers, one fault: seconds, for tests',
+    config: { ...base },
+  },
+  default: {
+    description: 'one dual-channel replica with soft and hard COB limits, blocks of 2, two faults: the main job',
+    config: {
+      ...base,
+      blockSize: 2,
+      backlog: 2,
+      cobHard: 4,
+      cobSoft: 2,
+      cobSoftTicks: 1,
+      localLimit: 1,
+      grace: 1,
+      replTimeout: 1,
+      maxOffset: 7,
+      rdbChunks: 2,
+      loadSteps: 2,
+      kernelBuffer: 1,
+      faults: 2,
+      configChanges: 1,
+    },
+  },
+  large: {
+    description: 'two replicas (one dual-channel, one classic), two faults: millions of states, for benchmarks',
+    config: {
+      ...base,
+      replicas: 2,
+      replicaDual: [true, false],
+      blockSize: 1,
+      backlog: 1,
+      cobHard: 2,
+      cobSoft: 0,
+      localLimit: 1,
+      grace: 1,
+      replTimeout: 1,
+      maxOffset: 5,
+      rdbChunks: 1,
+      loadSteps: 1,
+      kernelBuffer: 1,
+      faults: 2,
+    },
+  },
+};
+
+const int = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum });
+
+export const CONFIG_SCHEMA = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://replcheck.dev/schema/model-config.json',
+  title: 'replcheck model configuration',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    replicas: int(1, 3),
+    blockSize: int(1, 2),
+    backlog: int(1, 6),
+    cobHard: int(0, 8),
+    cobSoft: int(0, 8),
+    cobSoftTicks: int(1, 3),
+    localLimit: int(0, 6),
+    grace: int(1, 3),
+    replTimeout: int(0, 3),
+    maxOffset: int(2, 24),
+    rdbChunks: int(1, 3),
+    loadSteps: int(1, 3),
+    kernelBuffer: int(1, 3),
+    faults: int(0, 4),
+    faultKinds: { type: 'array', uniqueItems: true, items: { enum: [...FAULT_FAMILIES] } },
+    primaryDual: { type: 'boolean' },
+    configChanges: int(0, 2),
+    disklessSync: { type: 'boolean' },
+    replicaDual: { type: 'array', items: { type: 'boolean' }, minItems: 1, maxItems: 3 },
+    childErrorClearsProtection: { type: 'boolean' },
+  },
+} as const;
+
+export class ConfigError extends Error {}
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+const validateConfig = ajv.compile(CONFIG_SCHEMA);
+
+/** Parses a `key=value` override into the value type the schema expects. */
+export function parseSetting(kv: string): [string, unknown] {
+  const eq = kv.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`--set expects key=value, got "${kv}"`);
+  const key = kv.slice(0, eq);
+  const raw = kv.slice(eq + 1);
+  const prop = (CONFIG_SCHEMA.properties as Record<string, { type?: string }>)[key];
+  if (!prop) throw new ConfigError(`--set ${key}: unknown setting; known: ${Object.keys(CONFIG_SCHEMA.properties).join(', ')}`);
+  if (prop.type === 'integer') {
+    if (!/^-?\d+$/.test(raw)) throw new ConfigError(`--set ${key}: expected an integer, got "${raw}"`);
+    return [key, Number(raw)];
+  }
+  if (prop.type === 'boolean') {
+    if (raw !== 'true' && raw !== 'false') throw new ConfigError(`--set ${key}: expected true or false, got "${raw}"`);
+    return [key, raw === 'true'];
+  }
+  // arrays: comma separated
+  if (key === 'replicaDual') return [key, raw.split(',').map((x) => x.trim() === 'true')];
+  return [key, raw.split(',').map((x) => x.trim()).filter(Boolean)];
+}
+
+/** Builds a checked configuration: preset, then a config file's fields, then --set overrides. */
+export function resolveConfig(preset: string, overrides: Record<string, unknown>[] = [], where = 'configuration'): ModelConfig {
+  const p = PRESETS[preset];
+  if (!p) throw new ConfigError(`unknown preset "${preset}"; known: ${Object.keys(PRESETS).join(', ')}`);
+  const merged: Record<string, unknown> = { ...structuredClone(p.config) };
+  for (const o of overrides) Object.assign(merged, o);
+  // replicaDual follows replicas unless given explicitly.
+  const n = merged.replicas as number;
+  const explicitDual = overrides.some((o) => 'replicaDual' in o);
+  if (!explicitDual && Array.isArray(merged.replicaDual) && merged.replicaDual.length !== n) {
+    const d = merged.replicaDual as boolean[];
+    merged.replicaDual = Array.from({ length: n }, (_, i) => d[i] ?? d[0] ?? true);
+  }
+  checkConfig(merged, where);
+  return merged as unknown as ModelConfig;
+}
+
+export function checkConfig(c: unknown, where = 'configuration'): asserts c is ModelConfig {
+  if (!validateConfig(c)) {
+    const e = validateConfig.errors![0]!;
+    const field = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : (e.params as { additionalProperty?: string }).additionalProperty ?? '(root)';
+    throw new ConfigError(`${where}: field "${field}" ${e.message}${e.keyword === 'additionalProperty' || e.keyword === 'additionalProperties' ? '' : ''}`);
+  }
+  const cfg = c as ModelConfig;
+  if (cfg.replicaDual.length !== cfg.replicas) throw new ConfigError(`${where}: field "replicaDual" must list ${cfg.replicas} values (one per replica), got ${cfg.replicaDual.length}`);
+  if (cfg.backlog >= cfg.maxOffset) throw new ConfigError(`${where}: field "backlog" (${cfg.backlog}) must be below maxOffset (${cfg.maxOffset})`);
+}
+
+/** Effective replica-class hard limit on the primary: a non-zero limit below the backlog is raised to it. */
+export function effectiveHard(c: ModelConfig): number {
+  return c.cobHard > 0 ? Math.max(c.cobHard, c.backlog) : 0;
+}

@@ -1,0 +1,234 @@
+// Assembles the protocol model for one configuration: initial state, action instances,
+// successor function with normalisation, invariants, goals, observations.
+import type { Goal } from '../engine/model.js';
+import type { Observation, ObservableModel } from '../conformance/observation.js';
+import { ACTIONS, Step, type ActionDef, type Mutations } from './actions.js';
+import type { ModelConfig } from './config.js';
+import { makeInvariants } from './invariants.js';
+import {
+  DS, G_CFG, G_FAULTS, G_HS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MREF, R_PERS, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
+  R_STOP, R_DS, R_MQ, R_MEOF, R_CACHE, SLOT_SIZE, SLOTS, describeState, makeLayout, type Layout,
+} from './state.js';
+
+export interface ActionInstance {
+  readonly def: ActionDef;
+  readonly r: number;
+  readonly s: number;
+  readonly name: string;
+}
+
+export interface ReplModel extends ObservableModel {
+  readonly config: ModelConfig;
+  readonly layout: Layout;
+  readonly instances: readonly ActionInstance[];
+  /** Why an action instance is disabled in `s`, in protocol words (for diagnoses). */
+  explain(s: Uint8Array, action: number): string;
+}
+
+export function instancesFor(c: ModelConfig): ActionInstance[] {
+  const out: ActionInstance[] = [];
+  for (const def of ACTIONS) {
+    if (def.fault && !c.faultKinds.includes(def.family)) continue;
+    if (def.family === 'ToggleDualChannel' && c.configChanges === 0) continue;
+    if (def.params === 'none') out.push({ def, r: 0, s: 0, name: def.family });
+    else for (let r = 0; r < c.replicas; r++) {
+      if (def.params === 'r') out.push({ def, r, s: 0, name: `${def.family}[r${r + 1}]` });
+      else for (let s = 0; s < SLOTS; s++) out.push({ def, r, s, name: `${def.family}[r${r + 1},s${s + 1}]` });
+    }
+  }
+  return out;
+}
+
+export function buildModel(c: ModelConfig, mut: Mutations = {}): ReplModel {
+  const L = makeLayout(c);
+  const inst = instancesFor(c);
+  const step = new Step(c, L, mut);
+  const scratch = new Uint8Array(L.bytes);
+  const B = c.blockSize;
+  const n = inst.length;
+  const guards = inst.map((i) => i.def.guard);
+  const effects = inst.map((i) => i.def.effect);
+  const rs = inst.map((i) => i.r);
+  const ss = inst.map((i) => i.s);
+
+  /**
+   * Normalisation: only differences between offsets matter, so every state is shifted (by a
+   * multiple of the block size, keeping block boundaries) until its lowest live offset `base`
+   * lies in [2, 1 + blockSize]. Offsets that fall below 0 become 0, meaning "older than anything
+   * the primary still has": such a value only ever fails the PSYNC range test, as it should.
+   */
+  function normalize(d: Uint8Array): void {
+    let base = d[G_NB]! > 0 ? d[G_HS]! : d[G_OFF]! + 1;
+    for (let r = 0; r < c.replicas; r++) {
+      const b = L.replicaBase[r]!;
+      const st = d[b + R_RS]!;
+      if (st === RS.TRANSFER || st === RS.CONNECTED) base = Math.min(base, d[b + R_APP]! + 1);
+      const mc = d[b + R_MC]!;
+      // a closed main channel still delivers what is in flight; with nothing in flight its position is dead
+      if (mc === MC.NONE && d[b + R_INF] === 0) d[b + R_MREF] = 0;
+      if (mc === MC.BG_RDB_LOAD || mc === MC.ONLINE || mc === MC.WAIT_END || d[b + R_INF]! > 0) base = Math.min(base, d[b + R_MREF]! - d[b + R_INF]!);
+    }
+    const shift = Math.floor((base - 2) / B) * B;
+    if (shift <= 0) return;
+    d[G_OFF] = d[G_OFF]! - shift;
+    if (d[G_NB]! > 0) d[G_HS] = d[G_HS]! - shift; else d[G_HS] = 0;
+    for (let r = 0; r < c.replicas; r++) {
+      const b = L.replicaBase[r]!;
+      d[b + R_E] = Math.max(0, d[b + R_E]! - shift);
+      d[b + R_APP] = Math.max(0, d[b + R_APP]! - shift);
+      if (d[b + R_PERS]! > 0) d[b + R_PERS] = Math.max(1, d[b + R_PERS]! - shift);
+      if (d[b + R_MREF]! > 0) d[b + R_MREF] = Math.max(0, d[b + R_MREF]! - shift);
+      if (d[b + R_MBLK]! >= 2) d[b + R_MBLK] = d[b + R_MBLK]! - shift;
+      for (let s = 0; s < SLOTS; s++) {
+        const p = b + R_SLOTS + s * SLOT_SIZE + S_PIN;
+        if (d[p]! >= 2) d[p] = d[p]! - shift;
+      }
+    }
+  }
+
+  const init = new Uint8Array(L.bytes);
+  init[G_OFF] = 1;
+  init[G_FAULTS] = c.faults;
+  init[G_PDUAL] = c.primaryDual ? 1 : 0;
+  init[G_CFG] = c.configChanges;
+
+  const goals: Goal[] = [
+    {
+      id: 'psync-after-load',
+      description: 'a replica has loaded the RDB before its main-channel PSYNC was answered (RDB_LOADED)',
+      test: (s) => anyReplica(s, (b) => s[b + R_DS] === DS.LOADED),
+    },
+    {
+      id: 'local-buffer-full',
+      description: 'a replica stopped reading its main channel because its local buffer reached the limit',
+      test: (s) => anyReplica(s, (b) => s[b + R_STOP] === 1),
+    },
+    {
+      id: 'set-id-rejected',
+      description: 'REPLCONF set-rdb-client-id is answered -ERR (the rdb client is already gone)',
+      test: (s) => anyReplica(s, (b) => s[b + R_MQ] === MQ.ERR && s[b + R_RS] === RS.SETID_WAIT),
+    },
+    {
+      id: 'leftover-rdb-client',
+      description: 'the seed: a protected rdb client of an earlier sync still lingers (and pins the backlog) while the replica runs a new attempt',
+      test: (s) => anyReplica(s, (b) => {
+        const cur = s[b + R_SLOT]!;
+        const st = s[b + R_RS]!;
+        if (st !== RS.SETID_WAIT && st !== RS.MAIN_PSYNC_WAIT && st !== RS.RDB_HANDSHAKE && st !== RS.TRANSFER) return false;
+        for (let k = 0; k < SLOTS; k++) if (k + 1 !== cur && s[b + R_SLOTS + k * SLOT_SIZE + S_RC] === RC.LINGER) return true;
+        return false;
+      }),
+    },
+    {
+      id: 'cob-drop-during-load',
+      description: 'the primary dropped a replica\'s main channel (output buffer limit) while the replica still loads its RDB and has stopped reading: it will only notice after the load',
+      test: (s) => anyReplica(s, (b) => s[b + R_RS] === RS.TRANSFER && s[b + R_STOP] === 1 && s[b + R_MEOF] === 1),
+    },
+    {
+      id: 'seed-lack-of-backlog',
+      description: 'the seed\'s expected path: after its main channel was dropped during the load, the replica reconnects and the primary refuses its PSYNC for lack of backlog (+DUALCHANNELSYNC again)',
+      test: (s) => anyReplica(s, (b) => s[b + R_RS] === RS.PSYNC_WAIT && s[b + R_MQ] === MQ.DUAL && s[b + R_CACHE] === 1),
+    },
+  ];
+  function anyReplica(s: Uint8Array, f: (b: number) => boolean): boolean {
+    for (let r = 0; r < c.replicas; r++) if (f(L.replicaBase[r]!)) return true;
+    return false;
+  }
+
+  const families = [...new Set(inst.map((i) => i.def.family))];
+  const model: ReplModel = {
+    name: 'valkey-dual-channel',
+    config: c,
+    layout: L,
+    instances: inst,
+    stateBytes: L.bytes,
+    actionNames: inst.map((i) => i.name),
+    actionFamilies: inst.map((i) => i.def.family),
+    families,
+    invariants: makeInvariants(c, L),
+    goals,
+    nodes: step.nodes,
+    initStates(emit) { emit(init); },
+    successors(s, emit) {
+      step.src = s;
+      step.d = scratch;
+      step.observing = false;
+      for (let i = 0; i < n; i++) {
+        if (!guards[i]!(step, rs[i]!, ss[i]!)) continue;
+        scratch.set(s);
+        effects[i]!(step, rs[i]!, ss[i]!);
+        normalize(scratch);
+        emit(i, scratch);
+      }
+    },
+    observe(s, action, next): readonly Observation[] {
+      const d = new Uint8Array(L.bytes);
+      const st = new Step(c, L, mut);
+      st.src = s;
+      st.d = d;
+      st.observing = true;
+      if (!guards[action]!(st, rs[action]!, ss[action]!)) throw new Error(`observe: ${inst[action]!.name} is not enabled in this state`);
+      d.set(s);
+      effects[action]!(st, rs[action]!, ss[action]!);
+      normalize(d);
+      if (next && !equalBytes(d, next)) throw new Error(`the model is not deterministic: ${inst[action]!.name} reached another state when re-run for observation`);
+      return st.obs;
+    },
+    describe: (s) => describeState(L, s),
+    explain(s, action) {
+      const i = inst[action]!;
+      const st = new Step(c, L, mut);
+      st.src = s;
+      st.d = s;
+      if (guards[action]!(st, i.r, i.s)) return `${i.name} is enabled`;
+      return `${i.name} is disabled: ${guardText(i.def.family)}`;
+    },
+  };
+  return model;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The guard of each family in protocol words (spec/model.md uses the same sentences). */
+export const GUARD_TEXT: Record<string, string> = {
+  Write: 'needs a backlog (some replica has synced) and an offset span below maxOffset',
+  ToggleDualChannel: 'needs a configuration change left',
+  Tick: 'needs a running timer (handshake/transfer timeout, grace period, soft limit)',
+  Connect: 'needs the replica idle (REPL_STATE_CONNECT)',
+  HandlePsync: 'needs a first PSYNC pending on a normal main-channel client',
+  RecvReply: 'needs a reply in flight on the main channel',
+  HandleSync: 'needs the replica in the rdb handshake with its SYNC not yet taken, and a free rdb-client slot',
+  ForkDual: 'needs no fork child and an rdb client in WAIT_BGSAVE_START',
+  ForkClassic: 'needs no fork child and a classic main client in WAIT_BGSAVE_START',
+  HandleSetId: 'needs REPLCONF set-rdb-client-id pending on a normal main-channel client',
+  HandleMainPsync: 'needs the main-channel PSYNC <replid> <ENDOFF+1> pending on a normal main-channel client',
+  RdbChunk: 'needs a running fork child streaming to this replica, and an open rdb channel',
+  LoadStep: 'needs the replica loading its RDB',
+  LoadDone: 'needs the replica\'s RDB load complete',
+  BufferRead: 'needs the replica buffering (transfer, not stopped), data in flight, and during the load a yield point',
+  ReadStream: 'needs a connected replica with data in flight',
+  SendStream: 'needs a streaming main client (bg_rdb_load or online) with unsent writes and room in the kernel buffer',
+  RecvAck: 'needs a REPLCONF ACK in flight (classic: after the fork child finished)',
+  ChildExit: 'needs a fork child with no transfer in progress',
+  GraceExpire: 'needs a lingering protected rdb client past its grace period',
+  MainEOF: 'needs a main channel closed by the primary that the replica is reading, with nothing left in flight',
+  RdbEOF: 'needs an rdb channel closed by the primary before the download completed',
+  Timeout: 'needs the replica\'s repl-timeout clock at its limit',
+  KillMain: 'needs fault budget and a main-channel client',
+  KillRdb: 'needs fault budget and an rdb client of the current attempt',
+  KillChild: 'needs fault budget and a running fork child',
+  ForkFail: 'needs fault budget, no fork child and an rdb client waiting for a fork',
+  CrashReplica: 'needs fault budget and a running replica',
+  RestartReplica: 'needs a crashed replica',
+  RestartReplicaNoRdb: 'needs a crashed replica with a dump.rdb',
+};
+
+function guardText(family: string): string {
+  return GUARD_TEXT[family] ?? 'guard false';
+}
+
+export type { Mutations };

@@ -1,0 +1,182 @@
+// Every invariant of the model: id, statement in protocol words, predicate. spec/model.md lists
+// the same ids with why each matters in Valkey and which failure path or bug it guards.
+import type { Invariant } from '../engine/model.js';
+import { effectiveHard, type ModelConfig } from './config.js';
+import {
+  DS, G_BLOG, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
+  R_RS, R_SLOT, R_SLOTS, RC, RS, S_GT, S_PIN, S_PROT, S_RAX, S_RC, SLOT_SIZE, SLOTS, type Layout,
+} from './state.js';
+
+export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
+  const B = c.blockSize;
+  const hard = effectiveHard(c);
+  const rb = (r: number) => L.replicaBase[r]!;
+  const sb = (r: number, s: number) => L.replicaBase[r]! + R_SLOTS + s * SLOT_SIZE;
+  const tailEnd = (s: Uint8Array) => s[G_HS]! + s[G_NB]! * B - 1;
+  const inBacklog = (s: Uint8Array, o: number) => s[G_BLOG] === 1 && (s[G_NB] === 0 ? o === s[G_OFF]! + 1 : s[G_HS]! <= o && o <= s[G_OFF]! + 1);
+  // per-replica predicates read `cur`, the state under check (set by the wrapper below)
+  const each = (f: (r: number) => string | null) => (_s: Uint8Array) => {
+    for (let r = 0; r < c.replicas; r++) { const e = f(r); if (e) return e; }
+    return null;
+  };
+  const name = (r: number) => `replica${r + 1}`;
+
+  type Inv = { id: string; description: string; check: (s: Uint8Array) => string | null };
+  const list: Inv[] = [
+    {
+      id: 'I1-no-gap-while-pinned',
+      description: 'While the rdb client of a sync still waits for its main channel\'s PSYNC (in replicas_waiting_psync), byte ENDOFF+1 is in the backlog and the pinned block has not been trimmed.',
+      check: (s) => {
+        for (let r = 0; r < c.replicas; r++) for (let k = 0; k < SLOTS; k++) {
+          const b = sb(r, k);
+          if (!s[b + S_RAX]) continue;
+          const pin = s[b + S_PIN]!;
+          if (pin >= 2 && (s[G_NB] === 0 || pin < s[G_HS]!)) return `${name(r)}: pinned block at offset ${pin} was trimmed (backlog head at ${s[G_HS]})`;
+          const rs = s[rb(r) + R_RS]!;
+          if (s[rb(r) + R_SLOT] === k + 1 && (rs === RS.SETID_WAIT || rs === RS.MAIN_PSYNC_WAIT) && !inBacklog(s, s[rb(r) + R_E]! + 1)) {
+            return `${name(r)}: ENDOFF+1=${s[rb(r) + R_E]! + 1} is not in the backlog although rdb client ${k + 1} still pins it`;
+          }
+        }
+        return null;
+      },
+    },
+    {
+      id: 'I2-psync-soundness',
+      description: 'A replica that streams from the primary (buffering during its load, or connected) receives exactly the write after the last one its data holds: the accepted PSYNC started at ENDOFF+1 (or applied+1) and nothing was skipped or repeated since.',
+      check: each((r) => {
+        const b = rb(r);
+        const mc = cur[b + R_MC]!;
+        if (mc !== MC.BG_RDB_LOAD && mc !== MC.ONLINE) return null;
+        const rs = cur[b + R_RS]!;
+        const next = cur[b + R_MREF]! - cur[b + R_INF]!;
+        if (rs === RS.TRANSFER || rs === RS.CONNECTED) {
+          if (!cur[b + R_MEOF] && next !== cur[b + R_APP]! + 1) return `${name(r)}: the primary streams from offset ${next} but the replica's next write is ${cur[b + R_APP]! + 1}`;
+        } else if (rs === RS.MAIN_PSYNC_WAIT && next !== cur[b + R_E]! + 1) {
+          return `${name(r)}: the main-channel PSYNC was accepted at ${next}, not at ENDOFF+1=${cur[b + R_E]! + 1}`;
+        }
+        return null;
+      }),
+    },
+    {
+      id: 'I3-refcount-conservation',
+      description: 'Every replication buffer block\'s reference count equals the number of its holders: the backlog (head block), each main client and each pinned rdb client whose reference is that block.',
+      check: (s) => {
+        const nb = s[G_NB]!;
+        for (let k = 0; k < L.maxBlocks; k++) {
+          const start = s[G_HS]! + k * B;
+          let want = k < nb && k === 0 && s[G_BLOG] ? 1 : 0;
+          for (let r = 0; r < c.replicas; r++) {
+            if (k < nb && s[rb(r) + R_MBLK] === start) want++;
+            for (let q = 0; q < SLOTS; q++) if (k < nb && s[sb(r, q) + S_PIN] === start && s[sb(r, q) + S_RC] !== RC.NONE) want++;
+          }
+          const have = s[G_RC + k]!;
+          if (have !== want) return `block ${k} (offset ${start}) has refcount ${have}, but ${want} holder(s) reference it`;
+        }
+        if (nb > 0 && s[G_RC]! < 1) return 'the backlog head block has refcount 0';
+        // no holder may reference a block that does not exist
+        for (let r = 0; r < c.replicas; r++) {
+          const blk = s[rb(r) + R_MBLK]!;
+          if (blk >= 2 && (nb === 0 || blk < s[G_HS]! || blk > tailEnd(s))) return `${name(r)}: main client references block ${blk}, which is not in the buffer`;
+        }
+        return null;
+      },
+    },
+    {
+      id: 'I4-rax-protection',
+      description: 'A protected rdb client is in replicas_waiting_psync; a client in replicas_waiting_psync is an rdb client past its fork; a lingering (postponed) client is protected; a main client in BG_RDB_LOAD has dissolved its association (its rdb client is no longer waiting).',
+      check: each((r) => {
+        for (let k = 0; k < SLOTS; k++) {
+          const b = sb(r, 0) + k * SLOT_SIZE;
+          const rc = cur[b + S_RC]!;
+          if (cur[b + S_PROT] && !cur[b + S_RAX]) return `${name(r)}: rdb client ${k + 1} is protected but not in replicas_waiting_psync`;
+          if (cur[b + S_RAX] && rc !== RC.WAIT_END && rc !== RC.LINGER) return `${name(r)}: rdb client ${k + 1} is in replicas_waiting_psync in state ${rc}`;
+          if (rc === RC.LINGER && !cur[b + S_PROT]) return `${name(r)}: rdb client ${k + 1} lingers unprotected (it should have been freed)`;
+        }
+        const assoc = cur[rb(r) + R_MASSOC]!;
+        if (cur[rb(r) + R_MC] === MC.BG_RDB_LOAD && assoc && cur[sb(r, assoc - 1) + S_RAX]) return `${name(r)}: main client is in bg_rdb_load but rdb client ${assoc} still waits for PSYNC`;
+        return null;
+      }),
+    },
+    {
+      id: 'I5-replica-phases',
+      description: 'The replica\'s two channels agree: a local buffer exists only while buffering during a dual-channel transfer; a connected replica has no rdb progress and no buffer; a dual-channel download or load belongs to an attempt with an rdb client.',
+      check: each((r) => {
+        const b = rb(r);
+        const rs = cur[b + R_RS]!;
+        const ds = cur[b + R_DS]!;
+        if (cur[b + R_BUF]! > 0 && rs !== RS.TRANSFER) return `${name(r)}: local buffer of ${cur[b + R_BUF]} outside the transfer phase (state ${rs})`;
+        if (rs === RS.CONNECTED && ds !== DS.NONE) return `${name(r)}: connected with rdb state ${ds}`;
+        if (rs === RS.TRANSFER && ds !== DS.DOWNLOAD && ds !== DS.LOADING) return `${name(r)}: in transfer with rdb state ${ds}`;
+        if ((rs === RS.SETID_WAIT || rs === RS.MAIN_PSYNC_WAIT || rs === RS.TRANSFER) && ds !== DS.LOADED && cur[b + R_SLOT] === 0) return `${name(r)}: dual-channel attempt without an rdb client`;
+        return null;
+      }),
+    },
+    {
+      id: 'I6-local-buffer-bound',
+      description: 'With a local buffer limit, the replica\'s local buffer never exceeds it by more than one block (the check runs before a new block is allocated).',
+      check: each((r) => {
+        if (c.localLimit === 0) return null;
+        const buf = cur[rb(r) + R_BUF]!;
+        return buf > c.localLimit + 1 ? `${name(r)}: local buffer holds ${buf} writes, limit ${c.localLimit} plus one block` : null;
+      }),
+    },
+    {
+      id: 'I7-replica-prefix',
+      description: 'The replica\'s data is always exactly a prefix of the primary\'s write history: no write applied out of order (no gap, no duplicate), and never a write the primary has not made.',
+      check: each((r) => {
+        const b = rb(r);
+        if (cur[b + R_BAD]) return `${name(r)}: applied a write out of order (gap or duplicate)`;
+        const rs = cur[b + R_RS]!;
+        const live = rs === RS.CONNECTED || rs === RS.TRANSFER || cur[b + R_CACHE];
+        if (live && cur[b + R_APP]! > cur[G_OFF]!) return `${name(r)}: holds write ${cur[b + R_APP]} but the primary is at offset ${cur[G_OFF]}`;
+        return null;
+      }),
+    },
+    {
+      id: 'I8-cob-bound',
+      description: 'With a hard limit, no replica client\'s output buffer on the primary exceeds the (raised) limit by more than one block.',
+      check: each((r) => {
+        if (hard === 0) return null;
+        const te = tailEnd(cur);
+        const blk = cur[rb(r) + R_MBLK]!;
+        if (blk >= 2 && cur[G_NB]! > 0 && te - blk + 1 > hard + B) return `${name(r)}: main client output buffer ${te - blk + 1} over limit ${hard} + one block`;
+        for (let k = 0; k < SLOTS; k++) {
+          const pin = cur[sb(r, k) + S_PIN]!;
+          if (pin >= 2 && cur[G_NB]! > 0 && te - pin + 1 > hard + B) return `${name(r)}: rdb client ${k + 1} output buffer ${te - pin + 1} over limit ${hard} + one block`;
+        }
+        return null;
+      }),
+    },
+    {
+      id: 'I9-no-leftover-client',
+      description: 'No client of a finished or aborted sync is left behind on the primary: every rdb client belongs to the replica\'s current attempt or is a protected client within its grace period, and a main client exists only while the replica holds that connection.',
+      check: each((r) => {
+        const b = rb(r);
+        const rs = cur[b + R_RS]!;
+        for (let k = 0; k < SLOTS; k++) {
+          const q = sb(r, k);
+          const rc = cur[q + S_RC]!;
+          if (rc === RC.NONE) continue;
+          if (rc === RC.LINGER) {
+            if (!cur[q + S_PROT] || cur[q + S_GT]! > c.grace + 1) return `${name(r)}: rdb client ${k + 1} lingers past its grace period`;
+            continue;
+          }
+          const current = cur[b + R_SLOT] === k + 1 && (rs === RS.RDB_HANDSHAKE || rs === RS.SETID_WAIT || rs === RS.MAIN_PSYNC_WAIT || rs === RS.TRANSFER);
+          if (!current) return `${name(r)}: rdb client ${k + 1} (state ${rc}) is left behind by a sync that is over (replica state ${rs})`;
+        }
+        if (cur[b + R_MC] !== MC.NONE && (rs === RS.IDLE || rs === RS.DOWN)) return `${name(r)}: main-channel client left behind while the replica has no connection`;
+        return null;
+      }),
+    },
+  ];
+  return list.map(fixCur);
+
+  // The small closures above read `cur`, set by the wrapper before each check; it keeps the
+  // per-replica predicates short without allocating.
+  function fixCur(inv: Inv): Invariant {
+    const f = inv.check;
+    return { id: inv.id, description: inv.description, check: (s) => { cur = s; return f(s); } };
+  }
+}
+
+let cur: Uint8Array = new Uint8Array(0);

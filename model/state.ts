@@ -1,0 +1,179 @@
+// The state layout: every variable of the model is one byte of a fixed-length Uint8Array.
+// Global variables come first, then one record per replica (replica-side variables and the
+// primary's clients for that replica, including its two rdb-client slots). Offsets are
+// normalised (see spec/model.md "Normalisation"), so every field has a small finite domain.
+import type { ModelConfig } from './config.js';
+
+// ---- enumerations ---------------------------------------------------------------------------
+/** Replica main-channel state (server.repl_state, grouped). */
+export const RS = { IDLE: 0, PSYNC_WAIT: 1, RDB_HANDSHAKE: 2, SETID_WAIT: 3, MAIN_PSYNC_WAIT: 4, TRANSFER: 5, CLASSIC: 6, CONNECTED: 7, DOWN: 8 } as const;
+export const RS_NAMES = ['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'down'];
+/** Replica RDB progress (server.repl_rdb_channel_state, plus the classic sync's load). */
+export const DS = { NONE: 0, SYNC_SENT: 1, DOWNLOAD: 2, LOADING: 3, LOADED: 4 } as const;
+export const DS_NAMES = ['none', 'sync_sent', 'download', 'loading', 'loaded'];
+/** Message slot of the main channel: one request or one reply in flight. */
+export const MQ = { NONE: 0, REQ: 1, DUAL: 2, CONT: 3, FULL: 4, OK: 5, ERR: 6 } as const;
+export const MQ_NAMES = ['none', 'request', '+DUALCHANNELSYNC', '+CONTINUE', '+FULLRESYNC', '+OK', '-ERR'];
+/** Primary's main-channel client (client->repl_state of the main connection). */
+export const MC = { NONE: 0, NORMAL: 1, WAIT_BGSAVE: 2, WAIT_END: 3, BG_RDB_LOAD: 4, ONLINE: 5 } as const;
+export const MC_NAMES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online'];
+/** Primary's rdb-channel client slot. LINGER = freed by its peer or finished, kept while protected. */
+export const RC = { NONE: 0, WAIT_START: 1, WAIT_END: 2, LINGER: 3 } as const;
+export const RC_NAMES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger'];
+/** Fork child's view of one replica's transfer. */
+export const CS = { NONE: 0, STREAMING: 1, DELIVERED: 2, BROKEN: 3 } as const;
+export const CS_NAMES = ['none', 'streaming', 'delivered', 'broken'];
+export const CHILD_NAMES = ['none', 'dual-channel', 'normal'];
+/** rdb-client pin: 0 = no reference, 1 = NULL reference waiting for the first block, >=2 = start offset of the pinned block. */
+export const PIN_NONE = 0;
+export const PIN_NULL = 1;
+
+// ---- global fields ----------------------------------------------------------------------------
+export const G_OFF = 0; // primary_repl_offset
+export const G_HS = 1; // start offset of the backlog's head block (meaningful when G_NB > 0)
+export const G_NB = 2; // number of replication buffer blocks
+export const G_BLOG = 3; // backlog exists
+export const G_CHILD = 4; // fork child: 0 none, 1 dual-channel, 2 normal
+export const G_FAULTS = 5; // faults left
+export const G_PDUAL = 6; // primary's dual-channel-replication-enabled (runtime value)
+export const G_CFG = 7; // configuration changes left
+export const G_RC = 8; // refcounts of blocks, head first (maxBlocks bytes)
+
+// ---- per-replica fields (relative to the replica's record) ------------------------------------
+export const R_RS = 0; // replica: main-channel state
+export const R_DS = 1; // replica: rdb / load progress state
+export const R_PROG = 2; // replica: chunks received (download) or steps done (loading)
+export const R_E = 3; // replica: $ENDOFF of this attempt (classic: +FULLRESYNC offset)
+export const R_APP = 4; // replica: last write its data holds (or will hold once the local buffer is applied)
+export const R_CACHE = 5; // replica: has a cached primary (can PSYNC app+1)
+export const R_BUF = 6; // replica: writes in the local buffer
+export const R_STOP = 7; // replica: stopped reading the main channel (local buffer limit)
+export const R_TOK = 8; // replica: the blocking load reached a processEventsWhileBlocked point
+export const R_BAD = 9; // replica: applied a write out of order (gap or duplicate)
+export const R_IO = 10; // replica: ticks since last I/O of the sync (repl_transfer_lastio)
+export const R_PERS = 11; // replica: persisted RDB on disk (0 none, else its offset + 1; 1 = too old)
+export const R_MQ = 12; // main channel message slot
+export const R_INF = 13; // main channel: writes in flight (sent by the primary, not read yet)
+export const R_MEOF = 14; // main channel closed by the primary, not yet noticed by the replica
+export const R_REOF = 15; // rdb channel closed/failed by the primary, not yet noticed by the replica
+export const R_SLOT = 16; // replica: rdb-client slot of this attempt (0 none, 1..2)
+export const R_CS = 17; // fork child's transfer to this replica
+export const R_ACK = 18; // REPLCONF ACK in flight to the primary
+export const R_MC = 19; // primary: main-channel client state
+export const R_MREF = 20; // primary: next write to send on the main channel
+export const R_MSOFT = 21; // primary: ticks the main client has been over the soft limit (0 = not over)
+export const R_MASSOC = 22; // primary: associated rdb client slot (set-rdb-client-id), 0 none
+export const R_MBLK = 23; // primary: start offset of the block the main client references (0 = none)
+export const R_SLOTS = 24; // first rdb-client slot
+// per rdb-client slot (relative to the slot)
+export const S_RC = 0; // slot state
+export const S_PROT = 1; // protected_rdb_channel
+export const S_RAX = 2; // in replicas_waiting_psync
+export const S_PIN = 3; // reference into the replication buffer (PIN_NONE, PIN_NULL, block start)
+export const S_GT = 4; // grace ticks elapsed while lingering
+export const S_SOFT = 5; // ticks over the soft limit
+export const SLOT_SIZE = 6;
+export const SLOTS = 2;
+export const REPLICA_SIZE = R_SLOTS + SLOTS * SLOT_SIZE;
+
+export interface Layout {
+  readonly maxBlocks: number;
+  readonly replicaBase: readonly number[];
+  readonly bytes: number;
+  readonly fields: readonly FieldDef[];
+}
+
+export interface FieldDef {
+  readonly name: string;
+  readonly at: number;
+  readonly min: number;
+  readonly max: number;
+  readonly names?: readonly string[];
+}
+
+export function slotBase(layout: Layout, r: number, s: number): number {
+  return layout.replicaBase[r]! + R_SLOTS + s * SLOT_SIZE;
+}
+
+/** The layout and the declared domain of every field for a configuration. */
+export function makeLayout(c: ModelConfig): Layout {
+  // Offsets live in [0, maxOffset + blockSize + 1]; blocks cover at most maxOffset writes.
+  const maxBlocks = Math.ceil(c.maxOffset / c.blockSize) + 1;
+  const OMAX = c.maxOffset + c.blockSize + 1;
+  const refMax = 1 + 2 * c.replicas * (1 + SLOTS);
+  const fields: FieldDef[] = [
+    { name: 'off', at: G_OFF, min: 0, max: c.maxOffset },
+    { name: 'backlog.head', at: G_HS, min: 0, max: OMAX },
+    { name: 'backlog.blocks', at: G_NB, min: 0, max: maxBlocks },
+    { name: 'backlog.exists', at: G_BLOG, min: 0, max: 1 },
+    { name: 'child', at: G_CHILD, min: 0, max: 2, names: CHILD_NAMES },
+    { name: 'faultsLeft', at: G_FAULTS, min: 0, max: c.faults },
+    { name: 'primary.dualChannel', at: G_PDUAL, min: 0, max: 1 },
+    { name: 'configChangesLeft', at: G_CFG, min: 0, max: c.configChanges },
+  ];
+  for (let k = 0; k < maxBlocks; k++) fields.push({ name: `block${k}.refcount`, at: G_RC + k, min: 0, max: refMax });
+  const g = G_RC + maxBlocks;
+  const replicaBase: number[] = [];
+  for (let r = 0; r < c.replicas; r++) {
+    const b = g + r * REPLICA_SIZE;
+    replicaBase.push(b);
+    const p = `r${r + 1}.`;
+    const add = (name: string, at: number, min: number, max: number, names?: readonly string[]) => fields.push({ name: p + name, at: b + at, min, max, ...(names ? { names } : {}) });
+    add('replica.state', R_RS, 0, 8, RS_NAMES);
+    add('replica.rdb', R_DS, 0, 4, DS_NAMES);
+    add('replica.progress', R_PROG, 0, Math.max(c.rdbChunks, c.loadSteps));
+    add('replica.endoff', R_E, 0, OMAX);
+    add('replica.applied', R_APP, 0, OMAX);
+    add('replica.cached', R_CACHE, 0, 1);
+    add('replica.localBuffer', R_BUF, 0, OMAX);
+    add('replica.stoppedReading', R_STOP, 0, 1);
+    add('replica.loadYield', R_TOK, 0, 1);
+    add('replica.outOfOrder', R_BAD, 0, 1);
+    add('replica.idleTicks', R_IO, 0, Math.max(c.replTimeout, 0));
+    add('replica.persisted', R_PERS, 0, OMAX + 1);
+    add('main.message', R_MQ, 0, 6, MQ_NAMES);
+    add('main.inFlight', R_INF, 0, c.kernelBuffer);
+    add('main.closedByPrimary', R_MEOF, 0, 1);
+    add('rdb.closedByPrimary', R_REOF, 0, 1);
+    add('replica.rdbSlot', R_SLOT, 0, SLOTS);
+    add('child.transfer', R_CS, 0, 3, CS_NAMES);
+    add('main.ackInFlight', R_ACK, 0, 1);
+    add('mainClient.state', R_MC, 0, 5, MC_NAMES);
+    add('mainClient.next', R_MREF, 0, OMAX);
+    add('mainClient.softTicks', R_MSOFT, 0, c.cobSoftTicks + 1);
+    add('mainClient.assocSlot', R_MASSOC, 0, SLOTS);
+    add('mainClient.refBlock', R_MBLK, 0, OMAX);
+    for (let s = 0; s < SLOTS; s++) {
+      const sb = R_SLOTS + s * SLOT_SIZE;
+      const q = `rdbClient${s + 1}.`;
+      add(q + 'state', sb + S_RC, 0, 3, RC_NAMES);
+      add(q + 'protected', sb + S_PROT, 0, 1);
+      add(q + 'waitingPsync', sb + S_RAX, 0, 1);
+      add(q + 'pin', sb + S_PIN, 0, OMAX);
+      add(q + 'graceTicks', sb + S_GT, 0, c.grace + 1);
+      add(q + 'softTicks', sb + S_SOFT, 0, c.cobSoftTicks + 1);
+    }
+  }
+  const used = g + c.replicas * REPLICA_SIZE;
+  return { maxBlocks, replicaBase, bytes: (used + 3) & ~3, fields };
+}
+
+/** Names and values of a state, for printing. Enumerations print their names. */
+export function describeState(layout: Layout, s: Uint8Array): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const f of layout.fields) {
+    const v = s[f.at]!;
+    out[f.name] = f.names ? (f.names[v] ?? `?${v}`) : v;
+  }
+  return out;
+}
+
+/** Every field outside its declared domain, as messages (empty = all in range). */
+export function domainErrors(layout: Layout, s: Uint8Array): string[] {
+  const errs: string[] = [];
+  for (const f of layout.fields) {
+    const v = s[f.at]!;
+    if (v < f.min || v > f.max) errs.push(`${f.name}=${v} outside [${f.min}, ${f.max}]`);
+  }
+  return errs;
+}
