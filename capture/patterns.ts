@@ -46,6 +46,8 @@ export const P = {
   dualAbort: /^(?:Dual channel replication: )?Aborting dual channel sync/,
   dualAbortResult6: /^(?:Dual channel replication: )?Aborting dual channel sync\. Main channel psync result 6$/,
   syncIoError: /^I\/O error trying to sync with PRIMARY: /,
+  transferTimeout: /^Timeout receiving bulk data from PRIMARY\.\.\./,
+  tempFileExists: /^Opening the temp file needed for PRIMARY <-> REPLICA synchronization: File exists$/,
   provisionalClosed: /^(Provisional primary closed connection|Error reading from primary: .*)$/,
   socketResetAfterLoad: /^(Error writing to client|Reading from client): /,
   processStop: /^Process is about to stop\.$/,

@@ -104,6 +104,22 @@ async function waitPidState(pid: number, want: string, timeoutMs: number): Promi
   return st;
 }
 
+/**
+ * Sleep until the wall clock is in a later second than `t` (epoch ms) plus `marginMs`.
+ * A replica names its transfer temp file temp-<unixtime>.<pid>.rdb and leaves it behind
+ * when a dual-channel attempt is aborted; a retry within the same second then finds it
+ * ("Opening the temp file needed for PRIMARY <-> REPLICA synchronization: File exists")
+ * and blocks ~5 s in sleep(1) retries. Scenarios that are not about that step past it.
+ */
+async function pastSecondOf(ctx: RunContext, t: number, marginMs = 50): Promise<void> {
+  const target = Math.floor(t / 1000) * 1000 + 1000 + marginMs;
+  const ms = target - Date.now();
+  if (ms > 0) {
+    ctx.log(`waiting ${ms} ms so the next attempt falls in a later wall-clock second (replica temp-file name)`);
+    await sleep(ms);
+  }
+}
+
 // ---------------------------------------------------------------- scenarios
 
 const fullSyncWithWrites: ScenarioDef = {
@@ -254,14 +270,9 @@ async function killDuringTransfer(ctx: RunContext, what: "main" | "rdb" | "child
   const w = await ctx.startWriter("primary", { rate: 1000, valueSize: 100, keyspace: 2000 });
   await replicaOf(ctx);
   const child = await waitChild(ctx);
-  // Kill in a later wall-clock second than the transfer start. The replica names its
-  // temp file temp-<unixtime>.<pid>.rdb and does not remove it on abort; a retry in the
-  // same second finds it ("Opening the temp file …: File exists") and blocks ~5 s in
-  // sleep(1) retries. That is real 8.0.1 behaviour, but not what these scenarios are about.
-  const t0 = lineTime(ctx.line("primary", child.i));
-  const waitMs = Math.max(300, 1000 - (t0 % 1000) + 50);
-  ctx.log(`waiting ${waitMs} ms (past the next wall-clock second after the transfer started)`);
-  await sleep(waitMs);
+  // kill in a later wall-clock second than the transfer start (see pastSecondOf)
+  await sleep(300);
+  await pastSecondOf(ctx, lineTime(ctx.line("primary", child.i)));
   const killAt = ctx.watcher("primary").poll();
   const rKillAt = ctx.watcher("replica").poll();
   if (what === "child") {
@@ -484,6 +495,7 @@ const leftoverRdbClient: ScenarioDef = {
     ctx.log(`replica pid=${rpid} process state: ${st} (T = stopped by its own raise(SIGSTOP))`);
     ctx.check("replica stopped itself before its main PSYNC (DEBUG PAUSE-AFTER-FORK)", st === "T");
     const ci = await ctx.expectLog("primary", P.cob, 10000, ei);
+    await pastSecondOf(ctx, lineTime(ctx.line("primary", ei)));
     // resume the replica; the reply to PAUSE-AFTER-FORK 0 arrives once it runs again
     const reply = ctx.sendNoWait("replica", ["DEBUG", "PAUSE-AFTER-FORK", 0]);
     ctx.signal(rpid, "SIGCONT", "replica");
@@ -555,6 +567,214 @@ const leftoverRdbClientGrace: ScenarioDef = {
   },
 };
 
+
+const localBufferLimitCascade: ScenarioDef = {
+  name: "local-buffer-limit-cascade",
+  fast: false,
+  description: "S3b: replica stops buffering at its 1mb limit, the primary's 'replica 4mb' COB for the main channel then overflows, PSYNC refused (1mb backlog), second full sync",
+  doc: "S3b",
+  servers: ["primary", "replica"],
+  timeoutMs: 60000,
+  async run(ctx) {
+    await setupPair(ctx, {
+      keys: 10000,
+      primaryConfig: [
+        ["client-output-buffer-limit", "replica 4mb 0 0"],
+        ["repl-backlog-size", "1mb"],
+        ["rdb-key-save-delay", "60"],
+      ],
+      replicaConfig: [
+        ["client-output-buffer-limit", "replica 1mb 0 0"],
+        ["key-load-delay", "150"],
+      ],
+    });
+    const w = await ctx.startWriter("primary", { rate: 5000, valueSize: 1000, keyspace: 200 });
+    await replicaOf(ctx);
+    const ei = await ctx.expectLog("primary", P.endoff);
+    const { endoff } = endoffAt(ctx, ei)!;
+    const li = await ctx.waitLog("replica", P.localBufLimit, 20000);
+    const ci = await ctx.waitLog("primary", P.cob, 20000, ei);
+    const vi = await ctx.waitLog("primary", P.lackOfBacklog, 20000, Math.max(ci, 0));
+    await w.stop();
+    await ctx.waitLog("primary", P.replicaOnline, 20000, Math.max(vi, 0));
+    await ctx.checkInSync("primary", "replica");
+
+    ctx.check("replica: 'Replication buffer limit reached, stopping buffering.'", li >= 0);
+    const cob = cobLines(ctx, "primary")[0];
+    ctx.check("then the primary's COB for the main channel (flags=S cmd=psync) overflowed", cob?.kind === "main-channel" && / cmd=psync /.test(cob.info) && cob.time >= lineTime(ctx.line("replica", li)), cob?.info.slice(0, 200));
+    const lost = firstAfter(ctx, "replica", P.primaryLost, Math.max(firstAfter(ctx, "replica", P.finished), 0));
+    const ps = firstAfter(ctx, "replica", P.psyncSent, Math.max(lost, 0));
+    const reqOff = ps >= 0 ? Number(ctx.lineMatch("replica", ps, P.psyncSent)![2]) : NaN;
+    const m = vi >= 0 ? ctx.lineMatch("primary", vi, P.lackOfBacklog) : null;
+    ctx.check("replica noticed after its load and asked for endoff + buffered bytes (>= 1mb) + 1", lost >= 0 && reqOff - endoff - 1 >= 1024 * 1024, `endoff=${endoff} request=${reqOff}`);
+    ctx.check("primary: 'Unable to partial resync … for lack of backlog' at that offset", m !== null && Number(m[1]) === reqOff, m ? ctx.line("primary", vi) : "missing");
+    ctx.check("a second full sync followed and completed", ctx.watcher("primary").findAll(P.bgsave).length >= 2 && firstAfter(ctx, "primary", P.replicaOnline, Math.max(vi, 0)) >= 0);
+  },
+};
+
+const normalClientsAndReplicaOverflow: ScenarioDef = {
+  name: "normal-clients-and-replica-overflow",
+  fast: false,
+  description: "S6 with-replica-overflow: normal, pubsub, monitor and the replica's main channel (replica 1mb, 16kb backlog) all overflow while the replica loads; the replicated PUBLISHes cost it a second full sync",
+  doc: "S6 with-replica-overflow",
+  servers: ["primary", "replica"],
+  timeoutMs: 60000,
+  async run(ctx) {
+    await setupPair(ctx, {
+      keys: 10000,
+      primaryConfig: [
+        ["client-output-buffer-limit", "normal 1mb 0 0 pubsub 1mb 0 0 replica 1mb 0 0"],
+        ["repl-backlog-size", "16kb"],
+      ],
+      replicaConfig: [["key-load-delay", "150"]],
+    });
+    await ctx.cmd("primary", "SET", "bigkey", "b".repeat(512 * 1024));
+    await replicaOf(ctx);
+    await ctx.expectLog("replica", P.loadStart, 20000);
+    const before = ctx.watcher("primary").poll();
+    await ctx.openNonReading("primary", "slow-monitor", [["CLIENT", "SETNAME", "slow-monitor"], ["MONITOR"]]);
+    await ctx.openNonReading("primary", "slow-subscriber", [["CLIENT", "SETNAME", "slow-subscriber"], ["SUBSCRIBE", "chan"]]);
+    await ctx.openNonReading("primary", "slow-getter", [["CLIENT", "SETNAME", "slow-getter"], ...Array.from({ length: 40 }, () => ["GET", "bigkey"])]);
+    await sleep(100);
+    const payload = "p".repeat(256 * 1024);
+    for (let i = 0; i < 20; i++) await ctx.cmd("primary", "PUBLISH", "chan", payload);
+    const deadline = Date.now() + 10000;
+    while (Date.now() < deadline && new Set(cobLines(ctx, "primary", before).map((c) => c.kind)).size < 4) await sleep(50);
+    const vi = await ctx.waitLog("primary", P.lackOfBacklog, 20000, before);
+    await ctx.waitLog("primary", P.replicaOnline, 20000, Math.max(vi, 0));
+    await ctx.checkInSync("primary", "replica");
+
+    const kinds = cobLines(ctx, "primary");
+    for (const kind of ["normal", "pubsub", "monitor", "main-channel"] as const) {
+      const c = kinds.find((k) => k.kind === kind);
+      ctx.check(`${kind} client overflowed its COB`, c !== undefined, c?.info.slice(0, 160));
+    }
+    ctx.check("the replica's PSYNC after its load was refused for lack of backlog", vi >= 0, vi >= 0 ? ctx.line("primary", vi) : "missing");
+    ctx.check("a second full sync completed", ctx.watcher("primary").findAll(P.bgsave).length >= 2 && firstAfter(ctx, "primary", P.replicaOnline, Math.max(vi, 0)) >= 0);
+  },
+};
+
+const stopRdbChild: ScenarioDef = {
+  name: "stop-rdb-child",
+  fast: false,
+  description: "S4: SIGSTOP of the primary's fork child blocks the rdb channel; the replica gives up after repl-timeout 3, the new sync waits for the stopped child until SIGCONT",
+  doc: "S4 stop-rdb-child",
+  servers: ["primary", "replica"],
+  timeoutMs: 60000,
+  async run(ctx) {
+    await setupPair(ctx, {
+      keys: 10000,
+      primaryConfig: [["rdb-key-save-delay", "100"]],
+      replicaConfig: [["repl-timeout", "3"]],
+    });
+    const w = await ctx.startWriter("primary", { rate: 1000, valueSize: 100, keyspace: 2000 });
+    await replicaOf(ctx);
+    const child = await waitChild(ctx);
+    await sleep(300);
+    const at = ctx.watcher("primary").poll();
+    const rat = ctx.watcher("replica").poll();
+    ctx.signal(child.pid, "SIGSTOP", "primary's rdb fork child");
+    await ctx.cmd("primary", "CONFIG", "SET", "rdb-key-save-delay", "0");
+    await ctx.expectLog("replica", P.transferTimeout, 10000, rat);
+    const wi = await ctx.waitLog("primary", P.bgsaveWaitNext, 5000, at);
+    await sleep(300);
+    ctx.log(`fork child pid=${child.pid} state ${pidState(child.pid)} while the new sync waits`);
+    ctx.check("the new sync is parked while the stopped child exists", wi >= 0 && ctx.watcher("primary").count(P.bgsave, at) === 0);
+    ctx.signal(child.pid, "SIGCONT", "primary's rdb fork child");
+    await ctx.expectLog("primary", P.replicaOnline, 20000, at);
+    await w.stop();
+    await ctx.checkInSync("primary", "replica");
+
+    const pw = ctx.watcher("primary");
+    ctx.check("replica: 'Timeout receiving bulk data from PRIMARY' then abort", ctx.watcher("replica").count(P.dualAbort, rat) >= 1);
+    ctx.check("primary: the stopped child ended in error after SIGCONT", pw.findAll(P.childDone, at).some((i) => ctx.lineMatch("primary", i, P.childDone)![1] === "error"));
+    ctx.check("a new dual-channel sync started only after that and completed", pw.count(P.bgsave, at) >= 1 && pw.count(P.replicaOnline) === 1);
+  },
+};
+
+const killMainChannelDuringLoad: ScenarioDef = {
+  name: "kill-main-channel-during-load",
+  fast: false,
+  description: "S4: CLIENT KILL of the main channel while the replica loads (100mb backlog): the replica notices only after its load, then a partial resync is accepted",
+  doc: "S4 client-kill-main-load",
+  servers: ["primary", "replica"],
+  timeoutMs: 60000,
+  async run(ctx) {
+    await setupPair(ctx, {
+      keys: 10000,
+      primaryConfig: [["repl-backlog-size", "100mb"]],
+      replicaConfig: [
+        ["key-load-delay", "150"],
+        ["repl-timeout", "3"],
+      ],
+    });
+    const w = await ctx.startWriter("primary", { rate: 1000, valueSize: 100, keyspace: 2000 });
+    await replicaOf(ctx);
+    const ei = await ctx.expectLog("primary", P.endoff);
+    const { endoff } = endoffAt(ctx, ei)!;
+    const ls = await ctx.expectLog("replica", P.loadStart, 20000);
+    await sleep(300);
+    const id = await findChannel(ctx, "main");
+    if (id === undefined) throw new Error("no main channel client found");
+    const at = ctx.watcher("primary").poll();
+    await ctx.cmd("primary", "CLIENT", "KILL", "ID", id);
+    const ai = await ctx.waitLog("primary", P.psyncAccepted, 20000, at);
+    await ctx.waitLog("replica", P.truePsyncOk, 5000, ls);
+    await sleep(200);
+    await w.stop();
+    await ctx.checkInSync("primary", "replica");
+
+    const rw = ctx.watcher("replica");
+    const fin = firstAfter(ctx, "replica", P.finished, ls);
+    const lost = firstAfter(ctx, "replica", P.primaryLost, ls);
+    ctx.check("replica noticed only after the load: 'Finished with success' then 'Connection with primary lost'", fin >= 0 && lost > fin);
+    const am = ai >= 0 ? ctx.lineMatch("primary", ai, P.psyncAccepted) : null;
+    ctx.check("primary accepted the partial resync past endoff+1", am !== null && Number(am[2]) > endoff + 1, am ? ctx.line("primary", ai) : "missing");
+    ctx.check("replica: 'Successful partial resynchronization with primary.', no second full sync", rw.count(P.truePsyncOk) === 1 && ctx.watcher("primary").findAll(P.bgsave).length === 1);
+  },
+};
+
+
+const retryTempFileCollision: ScenarioDef = {
+  name: "retry-temp-file-collision",
+  fast: false,
+  description: "S4 variant: the rdb channel is killed in the same wall-clock second its transfer began; the retry hits the aborted attempt's temp-<unixtime>.<pid>.rdb ('File exists') and the replica blocks ~5 s",
+  doc: "S4 client-kill-rdb (same-second retry)",
+  servers: ["primary", "replica"],
+  timeoutMs: 60000,
+  async run(ctx) {
+    await setupPair(ctx, {
+      keys: 10000,
+      primaryConfig: [["rdb-key-save-delay", "100"]],
+      replicaConfig: [["repl-timeout", "3"]],
+    });
+    // start the sync right after a second boundary so the kill lands in the same second
+    await pastSecondOf(ctx, Date.now(), 20);
+    await replicaOf(ctx);
+    const child = await waitChild(ctx);
+    await sleep(150);
+    const at = ctx.watcher("primary").poll();
+    const rat = ctx.watcher("replica").poll();
+    const id = await findChannel(ctx, "rdb");
+    if (id === undefined) throw new Error("no rdb channel client found");
+    await ctx.cmd("primary", "CLIENT", "KILL", "ID", id);
+    await ctx.cmd("primary", "CONFIG", "SET", "rdb-key-save-delay", "0");
+    const sameSecond = Math.floor(Date.now() / 1000) === Math.floor(lineTime(ctx.line("primary", child.i)) / 1000);
+    ctx.log(`kill ${sameSecond ? "in the same" : "NOT in the same"} wall-clock second as the transfer start`);
+    await ctx.waitLog("replica", P.dualAbort, 5000, rat);
+    ctx.log(`replica dir after the abort: ${JSON.stringify(fs.readdirSync(ctx.server("replica").dir).sort())}`);
+    const fe = await ctx.waitLog("replica", P.tempFileExists, 10000, rat);
+    await ctx.expectLog("primary", P.replicaOnline, 20000, at);
+    await ctx.checkInSync("primary", "replica");
+
+    ctx.check("kill happened in the same wall-clock second as the transfer start", sameSecond);
+    const ab = firstAfter(ctx, "replica", P.dualAbort, rat);
+    const stall = fe >= 0 && ab >= 0 ? lineTime(ctx.line("replica", fe)) - lineTime(ctx.line("replica", ab)) : NaN;
+    ctx.check("replica: 'Opening the temp file … File exists' about 5 s after the abort (blocked in sleep(1) retries)", fe >= 0 && stall >= 4000 && stall <= 6500, `${stall} ms`);
+    ctx.check("a later attempt succeeded", ctx.watcher("primary").count(P.replicaOnline) === 1);
+  },
+};
+
 export const SCENARIOS: readonly ScenarioDef[] = [
   fullSyncWithWrites,
   cobOverflowSmallBacklog,
@@ -568,6 +788,11 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   normalClientsOverflow,
   leftoverRdbClient,
   leftoverRdbClientGrace,
+  localBufferLimitCascade,
+  normalClientsAndReplicaOverflow,
+  stopRdbChild,
+  killMainChannelDuringLoad,
+  retryTempFileCollision,
 ];
 
 export function findScenario(name: string): ScenarioDef | undefined {
