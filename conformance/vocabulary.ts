@@ -66,9 +66,28 @@ export const KINDS = {
   'primary.cob_overflow': { node: 'primary', fields: { cid: f('int', 'client id'), class: f('string', 'replica | normal | pubsub | monitor'), cmd: f('string', 'last command of the client (sync, psync, replconf, …)', false) }, doc: 'client closed for overcoming of output buffer limits' },
   'primary.client_killed': { node: 'primary', fields: { cid: f('int', 'client id') }, doc: 'CLIENT KILL of a replication connection' },
   'primary.write': { node: 'primary', fields: {}, doc: 'a client write propagated to the replication stream (simulated traces only)' },
+  'primary.stream_sent': { node: 'primary', conn: 'main', fields: {}, doc: 'one write of the stream written to a main-channel socket (simulated traces only)' },
+  'primary.setid_reply': { node: 'primary', conn: 'main', fields: { ok: f('bool', '+OK (true) or -ERR Unrecognized RDB client id (false)') }, doc: 'reply to REPLCONF set-rdb-client-id (simulated traces only; Valkey does not log it)' },
+  'primary.child_flushed': { node: 'primary', conn: 'child', fields: {}, doc: 'the fork child has written the whole RDB to one replica\'s socket (simulated traces only)' },
+  'primary.ack': { node: 'primary', conn: 'main', fields: {}, doc: 'a REPLCONF ACK read that changes nothing (simulated traces only)' },
+  'primary.config_set': { node: 'primary', fields: { dual: f('bool', 'new value of dual-channel-replication-enabled') }, doc: 'CONFIG SET dual-channel-replication-enabled (simulated traces, or a driver log)' },
+  'replica.stream_read': { node: 'replica', conn: 'main', fields: { buffered: f('bool', 'into the local buffer (true) or applied (false)') }, doc: 'one write read from the main channel (simulated traces only)' },
+  'replica.load_progress': { node: 'replica', fields: {}, doc: 'the blocking load reached a yield point (simulated traces only)' },
+  'replica.crash': { node: 'replica', fields: {}, doc: 'the replica process died (kill -9)' },
   // ---- environment ---------------------------------------------------------------------------
   'env.tick': { node: 'env', fields: {}, doc: 'one tick of time (simulated traces only)' },
 } as const satisfies Record<string, KindDef>;
 
 export type Kind = keyof typeof KINDS;
+
+/** Primary-side kinds that concern one replica carry its node name in the optional field "replica". */
+export const GLOBAL_PRIMARY_KINDS: readonly string[] = ['primary.write', 'primary.config_set', 'primary.bgsave_start', 'primary.child_started', 'primary.child_done', 'primary.fork_failed', 'primary.backlog_created'];
+export const REPLICA_FIELD = { type: 'string', required: false, doc: 'the replica node this primary event is about (Valkey logs its ip:port or client id)' } as const;
+
+/** The fields of a kind, including the implicit "replica" field of per-replica primary kinds. */
+export function fieldsOf(kind: Kind): Readonly<Record<string, { type: FieldType; required: boolean; doc: string }>> {
+  const def: KindDef = KINDS[kind];
+  if (def.node === 'primary' && !GLOBAL_PRIMARY_KINDS.includes(kind)) return { ...def.fields, replica: REPLICA_FIELD };
+  return def.fields;
+}
 export const KIND_NAMES = Object.keys(KINDS) as Kind[];

@@ -82,6 +82,10 @@ export class Step {
     if (this.observing) this.obs.push(clear ? { kind, node, fields, clear } : { kind, node, fields });
   }
   rep(r: number): string { return this.nodes[r + 1]!; }
+  /** A primary event about replica r: it names the replica (Valkey logs its ip:port). */
+  pe(r: number, kind: Kind, fields: Record<string, FieldSpec> = {}, clear?: string[]): void {
+    if (this.observing) this.emit('primary', kind, { ...fields, replica: { op: 'lit', value: this.nodes[r + 1]! } }, clear);
+  }
   /** Register names tie concrete values (client ids, offsets) across events. */
   regCid(r: number, s: number): string { return `r${r + 1}.rdb${s + 1}.cid`; }
   regEndoff(r: number): string { return `r${r + 1}.endoff`; }
@@ -143,7 +147,7 @@ export class Step {
     this.set(r, R_MASSOC, 0);
     this.set(r, R_MSOFT, 0);
     // R_MREF stays: writes already in the socket are still delivered in order (see normalize)
-    if (replicaClass) this.emit('primary', 'primary.replica_lost', {}, [this.regMainCid(r)]);
+    if (replicaClass) this.pe(r, 'primary.replica_lost', {}, [this.regMainCid(r)]);
     this.trim();
   }
   /** Drop the rdb client's pin: refcount--, out of replicas_waiting_psync, unprotected. */
@@ -156,17 +160,23 @@ export class Step {
   }
   /** Really free the rdb client in slot s (freeClient of an unprotected client). */
   freeRdb(r: number, s: number): void {
-    if (this.getS(r, s, S_RAX)) this.emit('primary', 'primary.rdb_unlinked', { cid: { op: 'eq', reg: this.regCid(r, s) } });
+    // Valkey logs "rdb channel disconnected" (freeClient) before "Remove psync waiting replica …
+    // from replicas rax" (freeReplicaReferencedReplBuffer)
+    const wasWaiting = this.getS(r, s, S_RAX) === 1;
+    this.pe(r, 'primary.rdb_channel_closed', {}, wasWaiting ? undefined : [this.regCid(r, s)]);
+    if (wasWaiting) this.pe(r, 'primary.rdb_unlinked', { cid: { op: 'eq', reg: this.regCid(r, s) } }, [this.regCid(r, s)]);
     this.unpin(r, s);
     this.setS(r, s, S_RC, RC.NONE);
     this.setS(r, s, S_GT, 0);
     this.setS(r, s, S_SOFT, 0);
     if (this.get(r, R_SLOT) === s + 1) {
-      // the connection is shut down: the replica sees EOF, the fork child's writes fail
-      this.set(r, R_REOF, 1);
-      if (this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
+      // the socket is shut down: the child's writes fail and the replica sees EOF before the end;
+      // an RDB the child already wrote completely is still read to its end
+      if (this.get(r, R_CS) === CS.STREAMING || this.get(r, R_DS) === DS.SYNC_SENT) {
+        this.set(r, R_REOF, 1);
+        if (this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
+      }
     }
-    this.emit('primary', 'primary.rdb_channel_closed', {}, [this.regCid(r, s)]);
     this.trim();
   }
   /** freeClient / freeClientAsync of an rdb client: protected ones linger for the grace period. */
@@ -175,7 +185,7 @@ export class Step {
       if (this.getS(r, s, S_RC) !== RC.LINGER) {
         this.setS(r, s, S_RC, RC.LINGER);
         this.setS(r, s, S_GT, 0);
-        this.emit('primary', 'primary.rdb_free_postponed', { cid: { op: 'eq', reg: this.regCid(r, s) } });
+        this.pe(r, 'primary.rdb_free_postponed', { cid: { op: 'eq', reg: this.regCid(r, s) } });
       }
     } else if (this.mut.keepFinishedRdbClient && this.getS(r, s, S_RC) === RC.WAIT_END) {
       // bug: the finished client stays
@@ -186,11 +196,11 @@ export class Step {
   /** Output-buffer limit reached: protection cleared, client closed (asynchronously). */
   cobClose(r: number, s: number): void {
     if (s < 0) {
-      this.emit('primary', 'primary.cob_overflow', { cid: { op: 'eq', reg: this.regMainCid(r) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'any' } });
+      this.pe(r, 'primary.cob_overflow', { cid: { op: 'eq', reg: this.regMainCid(r) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'any' } });
       this.freeMain(r, true);
       this.set(r, R_MEOF, 1);
     } else {
-      this.emit('primary', 'primary.cob_overflow', { cid: { op: 'eq', reg: this.regCid(r, s) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'lit', value: 'sync' } });
+      this.pe(r, 'primary.cob_overflow', { cid: { op: 'eq', reg: this.regCid(r, s) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'lit', value: 'sync' } });
       this.setS(r, s, S_PROT, 0);
       this.freeRdb(r, s);
     }
@@ -245,6 +255,7 @@ export class Step {
     d[b + R_REOF] = 0;
     d[b + R_SLOT] = 0;
     d[b + R_ACK] = 0;
+    if (d[b + R_CS] === CS.FLUSHED) d[b + R_CS] = CS.NONE;
   }
   /** Read the oldest write in flight on the main channel into the replica's data or buffer. */
   readOne(r: number): void {
@@ -330,7 +341,7 @@ export const ACTIONS: readonly ActionDef[] = [
           if (m.getS(r, s, S_RAX) && m.getS(r, s, S_PIN) === PIN_NULL) {
             m.setS(r, s, S_PIN, o);
             m.addRef(o);
-            m.emit('primary', 'primary.rdb_attached', { cid: { op: 'eq', reg: m.regCid(r, s) } });
+            m.pe(r, 'primary.rdb_attached', { cid: { op: 'eq', reg: m.regCid(r, s) } });
           }
         }
       } else {
@@ -392,6 +403,7 @@ export const ACTIONS: readonly ActionDef[] = [
     effect: (m) => {
       m.d[G_CFG]!--;
       m.d[G_PDUAL] = m.d[G_PDUAL] ? 0 : 1;
+      m.emit('primary', 'primary.config_set', { dual: { op: 'lit', value: m.d[G_PDUAL] === 1 } });
     },
   },
   // ---- replica: main channel handshake --------------------------------------------------------------
@@ -405,7 +417,9 @@ export const ACTIONS: readonly ActionDef[] = [
       m.set(r, R_IO, 0);
       m.set(r, R_MC, MC.NORMAL);
       m.emit(m.rep(r), 'replica.connect');
-      m.emit(m.rep(r), 'replica.psync', { offset: m.get(r, R_CACHE) ? anyInt : { op: 'lit', value: -1 } });
+      // without a cached primary Valkey sends PSYNC ? -1, or (after REPLICAOF) its own replid and
+      // offset, which the primary refuses as a replid mismatch: the offset carries no constraint
+      m.emit(m.rep(r), 'replica.psync', { offset: anyInt });
     },
   },
   {
@@ -413,7 +427,7 @@ export const ACTIONS: readonly ActionDef[] = [
     doc: 'The primary answers the first PSYNC: +CONTINUE if the offset is in the backlog, else +DUALCHANNELSYNC if both sides allow dual channel (and diskless sync is on), else a classic full sync waits for a fork.',
     guard: (m, r) => m.g(r, R_RS) === RS.PSYNC_WAIT && m.g(r, R_MQ) === MQ.REQ && m.g(r, R_MC) === MC.NORMAL,
     effect: (m, r) => {
-      m.emit('primary', 'primary.sync_request');
+      m.pe(r, 'primary.sync_request');
       const cached = m.get(r, R_CACHE) === 1;
       const o = m.get(r, R_APP) + 1;
       if (cached && m.inBacklog(o)) {
@@ -421,18 +435,18 @@ export const ACTIONS: readonly ActionDef[] = [
         m.set(r, R_MREF, o);
         attachMain(m, r, o);
         m.set(r, R_MQ, MQ.CONT);
-        m.emit('primary', 'primary.psync_accepted', { offset: anyInt });
+        m.pe(r, 'primary.psync_accepted', { offset: anyInt });
         return;
       }
-      m.emit('primary', 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: anyInt } : { reason: { op: 'lit', value: 'no-cache' } });
+      m.pe(r, 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: anyInt } : { reason: { op: 'any' } });
       if (m.dualCapable(r)) {
         m.set(r, R_MQ, MQ.DUAL);
-        m.emit('primary', 'primary.dualchannel_offered');
+        m.pe(r, 'primary.dualchannel_offered');
       } else {
         m.createBacklog();
         m.set(r, R_MC, MC.WAIT_BGSAVE);
         m.set(r, R_MQ, MQ.NONE);
-        if (m.d[G_CHILD] !== 0) m.emit('primary', 'primary.bgsave_wait');
+        if (m.d[G_CHILD] !== 0) m.pe(r, 'primary.bgsave_wait');
       }
     },
   },
@@ -448,10 +462,9 @@ export const ACTIONS: readonly ActionDef[] = [
       m.set(r, R_IO, 0);
       if (rs === RS.PSYNC_WAIT) {
         if (q === MQ.DUAL) {
+          // the rdb channel is opened next (RdbConnect), or fails to be (RdbSetupFail)
           m.set(r, R_RS, RS.RDB_HANDSHAKE);
-          m.set(r, R_DS, DS.SYNC_SENT);
           m.emit(me, 'replica.dualchannel_offered');
-          m.emit(me, 'replica.rdb_channel_connected');
         } else if (q === MQ.CONT) {
           m.set(r, R_RS, RS.CONNECTED);
           m.emit(me, 'replica.partial_resync');
@@ -486,24 +499,36 @@ export const ACTIONS: readonly ActionDef[] = [
             m.set(r, R_STOP, 0);
           }
         } else {
+          // "PSYNC is not possible, initialize RDB channel." is logged before the dual-channel code aborts
+          m.emit(me, 'replica.dualchannel_offered');
           m.abort(r, 6);
         }
       }
+    },
+  },
+  {
+    family: 'RdbConnect', params: 'r',
+    doc: 'After +DUALCHANNELSYNC the replica opens its rdb channel and sends REPLCONF capa eof rdb-only 1 rdb-channel 1 and SYNC.',
+    guard: (m, r) => m.g(r, R_RS) === RS.RDB_HANDSHAKE && m.g(r, R_DS) === DS.NONE,
+    effect: (m, r) => {
+      m.set(r, R_DS, DS.SYNC_SENT);
+      m.set(r, R_IO, 0);
+      m.emit(m.rep(r), 'replica.rdb_channel_connected');
     },
   },
   // ---- primary: rdb channel, fork -------------------------------------------------------------------
   {
     family: 'HandleSync', params: 'r',
     doc: 'The primary takes the rdb channel\'s REPLCONF rdb-channel 1 + SYNC: a new rdb client in the first free slot waits for a fork (WAIT_BGSAVE_START); the backlog is created if needed.',
-    guard: (m, r) => m.g(r, R_RS) === RS.RDB_HANDSHAKE && m.g(r, R_SLOT) === 0 && (m.gs(r, 0, S_RC) === RC.NONE || m.gs(r, 1, S_RC) === RC.NONE),
+    guard: (m, r) => m.g(r, R_RS) === RS.RDB_HANDSHAKE && m.g(r, R_DS) === DS.SYNC_SENT && m.g(r, R_SLOT) === 0 && (m.gs(r, 0, S_RC) === RC.NONE || m.gs(r, 1, S_RC) === RC.NONE),
     effect: (m, r) => {
       const s = m.getS(r, 0, S_RC) === RC.NONE ? 0 : 1;
       m.setS(r, s, S_RC, RC.WAIT_START);
       m.set(r, R_SLOT, s + 1);
       m.set(r, R_IO, 0);
-      m.emit('primary', 'primary.sync_request');
+      m.pe(r, 'primary.sync_request');
       m.createBacklog();
-      if (m.d[G_CHILD] !== 0) m.emit('primary', 'primary.bgsave_wait');
+      if (m.d[G_CHILD] !== 0) m.pe(r, 'primary.bgsave_wait');
     },
   },
   {
@@ -536,7 +561,7 @@ export const ACTIONS: readonly ActionDef[] = [
         m.set(r, R_E, off);
         m.set(r, R_MQ, MQ.FULL);
         m.set(r, R_CS, CS.STREAMING);
-        m.emit('primary', 'primary.fullresync');
+        m.pe(r, 'primary.fullresync');
       }
       m.d[G_CHILD] = 2;
       m.emit('primary', 'primary.child_started');
@@ -548,12 +573,14 @@ export const ACTIONS: readonly ActionDef[] = [
     guard: (m, r) => m.g(r, R_RS) === RS.SETID_WAIT && m.g(r, R_MQ) === MQ.REQ && m.g(r, R_MC) === MC.NORMAL,
     effect: (m, r) => {
       const slot = m.get(r, R_SLOT);
-      if (slot && m.getS(r, slot - 1, S_RAX)) {
+      const ok = slot > 0 && m.getS(r, slot - 1, S_RAX) === 1;
+      if (ok) {
         m.set(r, R_MASSOC, slot);
         m.set(r, R_MQ, MQ.OK);
       } else {
         m.set(r, R_MQ, MQ.ERR);
       }
+      m.pe(r, 'primary.setid_reply', { ok: { op: 'lit', value: ok } });
     },
   },
   {
@@ -563,17 +590,17 @@ export const ACTIONS: readonly ActionDef[] = [
     effect: (m, r) => {
       const o = m.get(r, R_E) + (m.mut.psyncAtEndoff ? 0 : 1);
       const offsetField: FieldSpec = { op: 'eq', reg: m.regEndoff(r), plus: 1 };
-      m.emit('primary', 'primary.sync_request');
+      m.pe(r, 'primary.sync_request');
       if (!m.inBacklog(o)) {
-        m.emit('primary', 'primary.psync_refused', { reason: { op: 'lit', value: 'backlog' }, offset: offsetField });
-        m.emit('primary', 'primary.dualchannel_offered');
+        m.pe(r, 'primary.psync_refused', { reason: { op: 'lit', value: 'backlog' }, offset: offsetField });
+        m.pe(r, 'primary.dualchannel_offered');
         m.set(r, R_MQ, MQ.DUAL);
         return;
       }
       const assoc = m.get(r, R_MASSOC);
       if (assoc && m.getS(r, assoc - 1, S_RAX)) {
         m.set(r, R_MC, MC.BG_RDB_LOAD);
-        m.emit('primary', 'primary.main_matched', { cid: { op: 'eq', reg: m.regCid(r, assoc - 1) } });
+        m.pe(r, 'primary.main_matched', { cid: { op: 'eq', reg: m.regCid(r, assoc - 1) } });
         if (!m.mut.psyncKeepsRax) {
           m.unpin(r, assoc - 1);
           // a lingering client loses its protection and is freed now
@@ -585,20 +612,26 @@ export const ACTIONS: readonly ActionDef[] = [
       m.set(r, R_MREF, o);
       attachMain(m, r, o);
       m.set(r, R_MQ, MQ.CONT);
-      m.emit('primary', 'primary.psync_accepted', { offset: offsetField });
+      m.pe(r, 'primary.psync_accepted', { offset: offsetField });
     },
   },
   // ---- transfer and load -----------------------------------------------------------------------------
   {
     family: 'RdbChunk', params: 'r',
-    doc: 'The fork child delivers one RDB chunk to the replica (rdb channel, or the main channel for a classic sync); after the last one the download is complete, the file is renamed to dump.rdb (persisted), the cached primary is discarded and the blocking load starts.',
-    guard: (m, r) => m.g(r, R_CS) === CS.STREAMING && m.g(r, R_DS) === DS.DOWNLOAD && m.src[G_CHILD] !== 0 && m.g(r, R_REOF) === 0 && m.g(r, R_MQ) !== MQ.FULL,
+    doc: 'The replica reads one RDB chunk (rdb channel, or the main channel for a classic sync); the last one only after the fork child has written everything. Then the download is complete: the file is renamed to dump.rdb (persisted), the cached primary is discarded and the blocking load starts.',
+    guard: (m, r) => {
+      const cs = m.g(r, R_CS);
+      if (m.g(r, R_DS) !== DS.DOWNLOAD || m.g(r, R_REOF) !== 0 || m.g(r, R_MQ) === MQ.FULL) return false;
+      // the last chunk is readable only once the child has written everything
+      return m.g(r, R_PROG) + 1 < m.c.rdbChunks ? cs === CS.STREAMING || cs === CS.DELIVERED || cs === CS.FLUSHED : cs === CS.DELIVERED || cs === CS.FLUSHED;
+    },
     effect: (m, r) => {
       const p = m.get(r, R_PROG) + 1;
       m.set(r, R_IO, 0);
       if (p === 1) m.emit(m.rep(r), 'replica.rdb_receiving');
       if (p < m.c.rdbChunks) { m.set(r, R_PROG, p); return; }
-      m.set(r, R_CS, CS.DELIVERED);
+      // read to the end: the child's part is over once it has exited too
+      if (m.get(r, R_CS) === CS.FLUSHED) m.set(r, R_CS, CS.NONE);
       m.set(r, R_DS, DS.LOADING);
       m.set(r, R_PROG, 0);
       m.set(r, R_TOK, 0);
@@ -608,12 +641,22 @@ export const ACTIONS: readonly ActionDef[] = [
     },
   },
   {
+    family: 'ChildFlush', params: 'r',
+    doc: 'The fork child finishes writing the RDB into this replica\'s socket (the replica may read it later).',
+    guard: (m, r) => m.g(r, R_CS) === CS.STREAMING && m.src[G_CHILD] !== 0,
+    effect: (m, r) => {
+      m.set(r, R_CS, CS.DELIVERED);
+      m.pe(r, 'primary.child_flushed');
+    },
+  },
+  {
     family: 'LoadStep', params: 'r',
     doc: 'The blocking RDB load makes progress and reaches a processEventsWhileBlocked point (the only place the main channel is read while loading).',
     guard: (m, r) => m.g(r, R_DS) === DS.LOADING && m.g(r, R_PROG) < m.c.loadSteps,
     effect: (m, r) => {
       m.set(r, R_PROG, m.get(r, R_PROG) + 1);
       m.set(r, R_TOK, 1);
+      m.emit(m.rep(r), 'replica.load_progress');
     },
   },
   {
@@ -668,13 +711,17 @@ export const ACTIONS: readonly ActionDef[] = [
       }
       m.readOne(r);
       m.set(r, R_BUF, m.get(r, R_BUF) + 1);
+      m.emit(m.rep(r), 'replica.stream_read', { buffered: { op: 'lit', value: true } });
     },
   },
   {
     family: 'ReadStream', params: 'r',
     doc: 'A connected replica reads and applies one write from its main channel.',
     guard: (m, r) => m.g(r, R_RS) === RS.CONNECTED && m.g(r, R_INF) > 0,
-    effect: (m, r) => m.readOne(r),
+    effect: (m, r) => {
+      m.readOne(r);
+      m.emit(m.rep(r), 'replica.stream_read', { buffered: { op: 'lit', value: false } });
+    },
   },
   {
     family: 'SendStream', params: 'r',
@@ -693,6 +740,7 @@ export const ACTIONS: readonly ActionDef[] = [
       }
       m.set(r, R_MREF, w + 1);
       m.set(r, R_INF, m.get(r, R_INF) + 1);
+      m.pe(r, 'primary.stream_sent');
     },
   },
   {
@@ -708,7 +756,9 @@ export const ACTIONS: readonly ActionDef[] = [
       const mc = m.get(r, R_MC);
       if (mc === MC.BG_RDB_LOAD || mc === MC.WAIT_END) {
         m.set(r, R_MC, MC.ONLINE);
-        m.emit('primary', 'primary.replica_online');
+        m.pe(r, 'primary.replica_online');
+      } else {
+        m.pe(r, 'primary.ack');
       }
     },
   },
@@ -731,7 +781,7 @@ export const ACTIONS: readonly ActionDef[] = [
     doc: 'A lingering protected rdb client has waited longer than the grace period for its main channel\'s PSYNC: protection cleared, client freed (its pin released).',
     guard: (m, r, s) => m.gs(r, s, S_RC) === RC.LINGER && m.gs(r, s, S_GT) > m.c.grace,
     effect: (m, r, s) => {
-      m.emit('primary', 'primary.grace_expired', { cid: { op: 'eq', reg: m.regCid(r, s) } });
+      m.pe(r, 'primary.grace_expired', { cid: { op: 'eq', reg: m.regCid(r, s) } });
       m.setS(r, s, S_PROT, 0);
       m.freeRdb(r, s);
     },
@@ -791,6 +841,7 @@ export const ACTIONS: readonly ActionDef[] = [
     effect: (m, r) => {
       m.d[G_FAULTS]!--;
       const mc = m.get(r, R_MC);
+      m.pe(r, 'primary.client_killed', { cid: { op: 'eq', reg: m.regMainCid(r) } });
       m.freeMain(r, mc !== MC.NORMAL);
       m.set(r, R_MEOF, 1);
     },
@@ -801,6 +852,7 @@ export const ACTIONS: readonly ActionDef[] = [
     guard: (m, r, s) => m.src[G_FAULTS]! > 0 && (m.gs(r, s, S_RC) === RC.WAIT_START || m.gs(r, s, S_RC) === RC.WAIT_END),
     effect: (m, r, s) => {
       m.d[G_FAULTS]!--;
+      m.pe(r, 'primary.client_killed', { cid: { op: 'eq', reg: m.regCid(r, s) } });
       m.closeRdb(r, s);
     },
   },
@@ -833,11 +885,22 @@ export const ACTIONS: readonly ActionDef[] = [
     },
   },
   {
+    family: 'RdbSetupFail', params: 'r', fault: true,
+    doc: 'The replica cannot set up its rdb channel (connect error, or the temp file of an earlier attempt still exists): the main channel is closed and the replica retries later.',
+    guard: (m, r) => m.src[G_FAULTS]! > 0 && m.g(r, R_RS) === RS.RDB_HANDSHAKE && m.g(r, R_DS) === DS.NONE,
+    effect: (m, r) => {
+      m.d[G_FAULTS]!--;
+      m.emit(m.rep(r), 'replica.rdb_failed');
+      m.abort(r, null);
+    },
+  },
+  {
     family: 'CrashReplica', params: 'r', fault: true,
     doc: 'The replica process dies (kill -9): the primary sees both channels close; a dump.rdb it had renamed into place survives.',
     guard: (m, r) => m.src[G_FAULTS]! > 0 && m.g(r, R_RS) !== RS.DOWN,
     effect: (m, r) => {
       m.d[G_FAULTS]!--;
+      m.emit(m.rep(r), 'replica.crash');
       m.closeReplicaConnections(r);
       m.resetReplica(r, RS.DOWN);
       m.set(r, R_CACHE, 0);
@@ -890,13 +953,13 @@ function forEachWaitStart(m: Step, f: (r: number, s: number) => void): void {
 /** $ENDOFF to the rdb client in slot s, pin the tail, protect; the replica starts its main handshake. */
 function sendEndoff(m: Step, r: number, s: number): void {
   const off = m.d[G_OFF]!;
-  m.emit('primary', 'primary.endoff_sent', { endoff: { op: 'set', reg: m.regEndoff(r) }, cid: { op: 'set', reg: m.regCid(r, s) } });
+  m.pe(r, 'primary.endoff_sent', { endoff: { op: 'set', reg: m.regEndoff(r) }, cid: { op: 'set', reg: m.regCid(r, s) } });
   const tracking = m.d[G_NB]! > 0;
   if (tracking) { m.setS(r, s, S_PIN, m.tailStart()); m.addRef(m.tailStart()); } else m.setS(r, s, S_PIN, PIN_NULL);
   m.setS(r, s, S_PROT, 1);
   m.setS(r, s, S_RAX, 1);
   m.setS(r, s, S_RC, RC.WAIT_END);
-  m.emit('primary', 'primary.rdb_pinned', { cid: { op: 'eq', reg: m.regCid(r, s) }, tracking: { op: 'lit', value: tracking } });
+  m.pe(r, 'primary.rdb_pinned', { cid: { op: 'eq', reg: m.regCid(r, s) }, tracking: { op: 'lit', value: tracking } });
   // the replica reads $ENDOFF, starts loading into the rdb channel, sends set-rdb-client-id
   m.set(r, R_E, off);
   m.set(r, R_RS, RS.SETID_WAIT);
@@ -921,7 +984,8 @@ function childEnds(m: Step, ok: boolean): void {
   const dual = m.d[G_CHILD] === 1;
   m.emit('primary', 'primary.child_done', { ok: { op: 'lit', value: ok } });
   for (let r = 0; r < m.c.replicas; r++) {
-    if (m.get(r, R_CS) === CS.NONE) continue;
+    const cs = m.get(r, R_CS);
+    if (cs === CS.NONE || cs === CS.FLUSHED) continue; // not served by this child
     if (dual) {
       const slot = m.get(r, R_SLOT);
       // the slot served by this child is still WAIT_END unless the client was freed or postponed
@@ -929,7 +993,7 @@ function childEnds(m: Step, ok: boolean): void {
         if (m.getS(r, s, S_RC) !== RC.WAIT_END) continue;
         if (slot !== s + 1 && m.get(r, R_CS) === CS.NONE) continue;
         if (ok) {
-          m.emit('primary', 'primary.rdb_streamed');
+          m.pe(r, 'primary.rdb_streamed');
           m.closeRdb(r, s);
         } else {
           if (m.c.childErrorClearsProtection) { m.unpin(r, s); }
@@ -940,9 +1004,10 @@ function childEnds(m: Step, ok: boolean): void {
       m.freeMain(r, true);
       m.set(r, R_MEOF, 1);
     } else if (ok && m.get(r, R_MC) === MC.WAIT_END) {
-      m.emit('primary', 'primary.rdb_streamed');
+      m.pe(r, 'primary.rdb_streamed');
     }
-    m.set(r, R_CS, CS.NONE);
+    // a replica still reading what the child wrote keeps reading after the child is gone
+    m.set(r, R_CS, m.get(r, R_CS) === CS.DELIVERED && m.get(r, R_DS) === DS.DOWNLOAD ? CS.FLUSHED : CS.NONE);
   }
   m.d[G_CHILD] = 0;
 }

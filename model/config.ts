@@ -45,7 +45,7 @@ export interface ModelConfig {
   childErrorClearsProtection: boolean;
 }
 
-export const FAULT_FAMILIES = ['KillMain', 'KillRdb', 'KillChild', 'ForkFail', 'CrashReplica'] as const;
+export const FAULT_FAMILIES = ['KillMain', 'KillRdb', 'KillChild', 'ForkFail', 'RdbSetupFail', 'CrashReplica'] as const;
 
 const base: ModelConfig = {
   replicas: 1,
@@ -93,6 +93,25 @@ export const PRESETS: Record<string, { description: string; config: ModelConfig 
       kernelBuffer: 1,
       faults: 2,
       configChanges: 1,
+    },
+  },
+  valkey: {
+    description: 'judges real Valkey logs: writes, time and kills are unobserved, so sizes stay abstract and budgets cover a scripted run',
+    config: {
+      ...base,
+      blockSize: 1,
+      backlog: 3,
+      cobHard: 5,
+      cobSoft: 2,
+      localLimit: 1,
+      grace: 1,
+      replTimeout: 1,
+      maxOffset: 8,
+      rdbChunks: 2,
+      loadSteps: 1,
+      kernelBuffer: 1,
+      faults: 3,
+      configChanges: 0,
     },
   },
   large: {
@@ -180,7 +199,12 @@ export function resolveConfig(preset: string, overrides: Record<string, unknown>
   const p = PRESETS[preset];
   if (!p) throw new ConfigError(`unknown preset "${preset}"; known: ${Object.keys(PRESETS).join(', ')}`);
   const merged: Record<string, unknown> = { ...structuredClone(p.config) };
-  for (const o of overrides) Object.assign(merged, o);
+  for (const o of overrides) {
+    for (const [k, v] of Object.entries(o)) {
+      // trace headers carry scalar values only: arrays arrive as comma-separated strings
+      merged[k] = typeof v === 'string' && (k === 'replicaDual' || k === 'faultKinds') ? parseSetting(`${k}=${v}`)[1] : v;
+    }
+  }
   // replicaDual follows replicas unless given explicitly.
   const n = merged.replicas as number;
   const explicitDual = overrides.some((o) => 'replicaDual' in o);

@@ -21,8 +21,10 @@ export const MC_NAMES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end
 export const RC = { NONE: 0, WAIT_START: 1, WAIT_END: 2, LINGER: 3 } as const;
 export const RC_NAMES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger'];
 /** Fork child's view of one replica's transfer. */
-export const CS = { NONE: 0, STREAMING: 1, DELIVERED: 2, BROKEN: 3 } as const;
-export const CS_NAMES = ['none', 'streaming', 'delivered', 'broken'];
+/** STREAMING: the child is writing; DELIVERED: it has written everything (the replica may still be
+ * reading it from the socket); FLUSHED: likewise, and the child has exited; BROKEN: the connection failed. */
+export const CS = { NONE: 0, STREAMING: 1, DELIVERED: 2, BROKEN: 3, FLUSHED: 4 } as const;
+export const CS_NAMES = ['none', 'streaming', 'delivered', 'broken', 'flushed'];
 export const CHILD_NAMES = ['none', 'dual-channel', 'normal'];
 /** rdb-client pin: 0 = no reference, 1 = NULL reference waiting for the first block, >=2 = start offset of the pinned block. */
 export const PIN_NONE = 0;
@@ -136,7 +138,7 @@ export function makeLayout(c: ModelConfig): Layout {
     add('main.closedByPrimary', R_MEOF, 0, 1);
     add('rdb.closedByPrimary', R_REOF, 0, 1);
     add('replica.rdbSlot', R_SLOT, 0, SLOTS);
-    add('child.transfer', R_CS, 0, 3, CS_NAMES);
+    add('child.transfer', R_CS, 0, 4, CS_NAMES);
     add('main.ackInFlight', R_ACK, 0, 1);
     add('mainClient.state', R_MC, 0, 5, MC_NAMES);
     add('mainClient.next', R_MREF, 0, OMAX);

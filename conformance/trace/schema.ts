@@ -2,7 +2,7 @@
 // schema, the reader and the models cannot drift apart. spec/trace.schema.json is the output of
 // `traceSchemaDocument()` (regenerate with `node dist/conformance/trace/write-schema.js`); a test
 // checks the committed file equals the generated one.
-import { KINDS, KIND_NAMES, type Kind, type KindDef, type FieldType } from '../vocabulary.js';
+import { KINDS, KIND_NAMES, fieldsOf, type Kind, type KindDef, type FieldType } from '../vocabulary.js';
 import { TRACE_FORMAT, TRACE_VERSION } from './types.js';
 
 export type JsonSchema = { [k: string]: unknown };
@@ -30,7 +30,7 @@ function kindSchema(kind: Kind): JsonSchema {
   const def: KindDef = KINDS[kind];
   const fieldProps: Record<string, JsonSchema> = {};
   const required: string[] = [];
-  for (const [name, fd] of Object.entries(def.fields)) {
+  for (const [name, fd] of Object.entries(fieldsOf(kind))) {
     fieldProps[name] = { type: JSON_TYPE[fd.type], description: fd.doc };
     if (fd.required) required.push(name);
   }

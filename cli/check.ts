@@ -1,0 +1,143 @@
+// `replcheck check`: model-check one configuration and print the result.
+import { check, type CheckResult } from '../engine/bfs.js';
+import type { TraceStep } from '../engine/trace.js';
+import { buildModel } from '../model/index.js';
+import { parseArgs, UsageError } from './args.js';
+import { CONFIG_FLAGS, configFromArgs } from './config.js';
+
+export const CHECK_USAGE = `usage: replcheck check [--preset small|default|large] [--config FILE] [--set key=value]...
+                      [--max-depth N] [--max-states N] [--max-seconds N] [--max-memory-mb N]
+                      [--no-deadlock] [--reach GOAL] [--json] [--progress]
+exit: 0 no violation (and the goal reached, with --reach), 1 violation found (or goal not reached), 2 bad input`;
+
+export function runCheck(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
+  const p = parseArgs(argv, {
+    ...CONFIG_FLAGS,
+    'max-depth': { type: 'int' },
+    'max-states': { type: 'int' },
+    'max-seconds': { type: 'number' },
+    'max-memory-mb': { type: 'int' },
+    'no-deadlock': { type: 'bool' },
+    reach: { type: 'string' },
+    json: { type: 'bool' },
+    progress: { type: 'bool' },
+    help: { type: 'bool' },
+  });
+  if (p.flags.help) { out(CHECK_USAGE); return 0; }
+  if (p.positional.length) throw new UsageError(`check takes no positional arguments (got "${p.positional[0]}")`);
+  const { preset, config } = configFromArgs(p);
+  const model = buildModel(config);
+  const goalId = p.flags.reach as string | undefined;
+  const goal = goalId === undefined ? undefined : model.goals.find((g) => g.id === goalId);
+  if (goalId !== undefined && !goal) throw new UsageError(`--reach ${goalId}: unknown goal; known: ${model.goals.map((g) => g.id).join(', ')}`);
+
+  let interrupted = false;
+  const onSig = () => { interrupted = true; };
+  process.on('SIGINT', onSig);
+  const tty = process.stderr.isTTY === true;
+  const showProgress = tty || p.flags.progress === true;
+  let lastLine = 0;
+  const result = check(model, {
+    ...(p.flags['max-depth'] !== undefined ? { maxDepth: p.flags['max-depth'] as number } : {}),
+    ...(p.flags['max-states'] !== undefined ? { maxStates: p.flags['max-states'] as number } : {}),
+    ...(p.flags['max-seconds'] !== undefined ? { maxMs: (p.flags['max-seconds'] as number) * 1000 } : {}),
+    ...(p.flags['max-memory-mb'] !== undefined ? { maxBytes: (p.flags['max-memory-mb'] as number) * 1024 * 1024 } : {}),
+    deadlock: !p.flags['no-deadlock'],
+    ...(goal ? { goal } : {}),
+    shouldStop: () => interrupted,
+    onProgress: (pr) => {
+      // a live line on a terminal; elsewhere one line every 10 s of a long run
+      const line = `states ${pr.distinct.toLocaleString('en-US')} distinct, ${pr.generated.toLocaleString('en-US')} generated, ${Math.round(pr.statesPerSecond).toLocaleString('en-US')}/s, queue ${pr.queue.toLocaleString('en-US')}, depth ${pr.depth}`;
+      if (tty) err(`\r${line}\x1b[K`);
+      else if (showProgress || pr.elapsedMs - lastLine >= 10_000) { err(line + '\n'); lastLine = pr.elapsedMs; }
+    },
+  });
+  process.off('SIGINT', onSig);
+  if (tty) err('\r\x1b[K');
+
+  if (p.flags.json) {
+    out(JSON.stringify({ preset, config, ...jsonResult(result) }, null, 2));
+  } else {
+    out(formatResult(preset, config as unknown as Record<string, unknown>, result, goalId));
+  }
+  if (interrupted) return 130;
+  if (result.violation) return 1;
+  if (goal && !result.goalReached) return 1;
+  return 0;
+}
+
+function jsonResult(r: CheckResult): Record<string, unknown> {
+  const o: Record<string, unknown> = {
+    verdict: r.verdict,
+    ...(r.reason ? { reason: r.reason } : {}),
+    distinctStates: r.distinctStates,
+    generatedStates: r.generatedStates,
+    maxDepth: r.maxDepth,
+    tlcDepth: r.tlcDepth,
+    durationMs: Math.round(r.durationMs),
+    statesPerSecond: Math.round(r.statesPerSecond),
+    bytesPerState: Number(r.bytesPerState.toFixed(2)),
+    actions: r.actions,
+    neverFired: r.neverFired,
+    invariants: r.invariants,
+    deadlockChecked: r.deadlockChecked,
+  };
+  for (const k of ['fingerprintBits', 'collisionProbability'] as const) if (k in r) o[k] = (r as unknown as Record<string, unknown>)[k];
+  if (r.violation) o.violation = { invariant: r.violation.invariant, message: r.violation.message, trace: compactTrace(r.violation.trace) };
+  if (r.goalReached !== undefined) o.goalReached = r.goalReached ? { goal: r.goalReached.goal, trace: compactTrace(r.goalReached.trace) } : null;
+  return o;
+}
+
+/** Each step: the action and only the variables that changed (the first step: the whole state). */
+function compactTrace(t: readonly TraceStep[]): { action: string | null; changed: Record<string, unknown> }[] {
+  return t.map((s, i) => ({ action: s.action, changed: i === 0 ? s.state : Object.fromEntries(s.changed.map((k) => [k, s.state[k]])) }));
+}
+
+const VERDICT_TEXT: Record<string, string> = {
+  complete: 'complete: every reachable state was explored (closure reached)',
+  bounded: 'bounded: the search stopped at the depth bound; states beyond it were not explored',
+  violated: 'violated',
+  'budget-exhausted': 'budget-exhausted: the search stopped before closure',
+};
+
+export function formatResult(preset: string, config: Record<string, unknown>, r: CheckResult, goalId?: string): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const lines: string[] = [];
+  lines.push(`model ${r.model}, preset ${preset}`);
+  lines.push(`constants: ${Object.entries(config).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ')}`);
+  lines.push(`verdict: ${VERDICT_TEXT[r.verdict] ?? r.verdict}${r.reason ? ` (${r.reason})` : ''}`);
+  lines.push(`states: ${n(r.distinctStates)} distinct, ${n(r.generatedStates)} generated, depth ${r.maxDepth} (TLC depth ${r.tlcDepth})`);
+  lines.push(`time: ${(r.durationMs / 1000).toFixed(2)} s, ${n(Math.round(r.statesPerSecond))} generated states/s, ${r.bytesPerState.toFixed(1)} bytes/state`);
+  lines.push(`invariants checked (${r.invariants.length}): ${r.invariants.join(', ')}${r.deadlockChecked ? ', deadlock' : ' (deadlock not checked)'}`);
+  lines.push(`actions fired: ${Object.entries(r.actions).map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
+  lines.push(`never fired: ${r.neverFired.length ? r.neverFired.join(', ') : '(none)'}`);
+  if (r.violation) {
+    lines.push('');
+    lines.push(`VIOLATION of ${r.violation.invariant}: ${r.violation.message}`);
+    lines.push(`shortest counterexample (${r.violation.trace.length - 1} steps):`);
+    lines.push(...formatTrace(r.violation.trace));
+  }
+  if (goalId !== undefined) {
+    lines.push('');
+    if (r.goalReached) {
+      lines.push(`goal ${goalId} reached; shortest run (${r.goalReached.trace.length - 1} steps):`);
+      lines.push(...formatTrace(r.goalReached.trace));
+    } else {
+      lines.push(`goal ${goalId} not reached${r.verdict === 'complete' ? ': no reachable state satisfies it' : ' within the bounds explored'}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function formatTrace(t: readonly TraceStep[]): string[] {
+  const out: string[] = [];
+  t.forEach((s, i) => {
+    if (i === 0) {
+      out.push(`  0. initial state: ${Object.entries(s.state).filter(([, v]) => v !== 0 && v !== 'none').map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    } else {
+      out.push(`  ${i}. ${s.action}`);
+      for (const k of s.changed) out.push(`       ${k} = ${s.state[k]}`);
+    }
+  });
+  return out;
+}

@@ -1,0 +1,98 @@
+// `replcheck validate`: is a recorded trace (JSON Lines) or a set of Valkey log files a run the
+// model allows? Verdicts: conforms (0), violates (1), error (2: input problem), gave-up (3).
+import { readFileSync } from 'node:fs';
+import { formatDiagnosis } from '../conformance/diagnose.js';
+import { readTrace } from '../conformance/trace/read.js';
+import { TraceInputError, type Trace } from '../conformance/trace/types.js';
+import { exitCode, resultFromInputError, validate, type ValidationResult } from '../conformance/validate.js';
+import { traceFromValkeyLogs, type LogConversion } from '../conformance/fromlogs.js';
+import { ConfigError, resolveConfig } from '../model/config.js';
+import { buildModel } from '../model/index.js';
+import { parseArgs, UsageError } from './args.js';
+
+export const VALIDATE_USAGE = `usage: replcheck validate [FILE...] [--json] [--tolerance MS] [--max-candidates N] [--trace-out FILE]
+  FILE: one trace (JSON Lines; "-" or none = stdin), or Valkey log files (primary.log replica.log ...)
+  exit: 0 conforms, 1 violates, 2 error (bad input), 3 gave up (candidate cap)`;
+
+/** Is this file a replcheck trace (first non-blank line is JSON) rather than a Valkey log? */
+function looksLikeTrace(path: string): boolean {
+  let text: string;
+  try { text = readFileSync(path, 'utf8').slice(0, 4096); } catch { return true; /* let the trace reader report it */ }
+  const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
+  return first.trimStart().startsWith('{');
+}
+
+export async function runValidate(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const p = parseArgs(argv, {
+    json: { type: 'bool' },
+    tolerance: { type: 'number' },
+    'max-candidates': { type: 'int' },
+    'trace-out': { type: 'string' },
+    help: { type: 'bool' },
+  });
+  if (p.flags.help) { out(VALIDATE_USAGE); return 0; }
+  const files = p.positional.length ? p.positional : ['-'];
+  const json = p.flags.json === true;
+  let trace: Trace;
+  let conversion: LogConversion | undefined;
+  try {
+    if (files.length === 1 && (files[0] === '-' || looksLikeTrace(files[0]!))) {
+      trace = await readTrace(files[0]!);
+    } else {
+      if (files.includes('-')) throw new UsageError('Valkey logs are read from files, not stdin');
+      conversion = traceFromValkeyLogs(files);
+      trace = conversion.trace;
+      if (p.flags['trace-out']) {
+        const { writeTrace } = await import('../conformance/trace/write.js');
+        await writeTrace(p.flags['trace-out'] as string, trace);
+      }
+    }
+  } catch (e) {
+    if (e instanceof TraceInputError) return report(resultFromInputError(e), undefined, json, out);
+    throw e;
+  }
+  let model;
+  try {
+    model = buildModel(resolveConfig(trace.header.model.preset, [trace.header.model.set ?? {}], `${trace.file ?? 'trace'} header "model"`));
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      return report(resultFromInputError(new TraceInputError([{ file: trace.file ?? '<trace>', line: 1, pointer: '/model', message: e.message }])), conversion, json, out);
+    }
+    throw e;
+  }
+  let result: ValidationResult;
+  try {
+    result = validate(model, trace, {
+      ...(p.flags.tolerance !== undefined ? { toleranceMs: p.flags.tolerance as number } : conversion ? { toleranceMs: conversion.toleranceMs } : {}),
+      ...(p.flags['max-candidates'] !== undefined ? { maxCandidates: p.flags['max-candidates'] as number } : {}),
+    });
+  } catch (e) {
+    if (e instanceof TraceInputError) result = resultFromInputError(e);
+    else throw e;
+  }
+  void err;
+  return report(result, conversion, json, out);
+}
+
+function report(r: ValidationResult, conv: LogConversion | undefined, json: boolean, out: (s: string) => void): number {
+  if (json) {
+    out(JSON.stringify({ ...r, ...(conv ? { logs: conv.summary, warnings: conv.warnings } : {}) }, null, 2));
+    return exitCode(r.verdict);
+  }
+  const lines: string[] = [];
+  if (conv) {
+    lines.push(`logs: ${conv.summary.nodes.map((n) => `${n.name}=${n.file}${n.port ? ` (port ${n.port})` : ''}`).join(', ')}; log level ${conv.summary.level}; ${r.events} events`);
+    for (const w of conv.warnings) lines.push(`warning: ${w.file}:${w.line}: ${w.message}`);
+  }
+  lines.push(`verdict: ${r.verdict}`);
+  lines.push(`events: ${r.events}, explained: ${r.matched}; candidates: max ${r.stats.maxCandidates}, mean ${r.stats.candidates.mean.toFixed(1)}; ${Math.round(r.stats.eventsPerSecond).toLocaleString('en-US')} events/s`);
+  if (r.errors) for (const e of r.errors) lines.push(`error: ${e.file}:${e.line}${e.pointer ? ` at ${e.pointer}` : ''}: ${e.message}`);
+  if (r.gaveUp) lines.push(`gave up at event seq ${r.gaveUp.seq}${r.gaveUp.line !== undefined ? ` (line ${r.gaveUp.line})` : ''}: ${r.gaveUp.reason}`);
+  if (r.failure) lines.push(formatDiagnosis(r.failure));
+  if (conv && conv.attributions.length) {
+    lines.push('attribution of output-buffer overflows:');
+    for (const a of conv.attributions) lines.push(`  ${a}`);
+  }
+  out(lines.join('\n'));
+  return exitCode(r.verdict);
+}

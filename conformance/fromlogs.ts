@@ -1,0 +1,102 @@
+// Valkey log files → a trace the validator judges (spec/conformance.md, "Valkey logs").
+// The reader (conformance/valkeylog) knows Valkey's messages; this file decides which of its
+// records become trace events, in which order, and which model configuration judges them.
+import { readValkeyLogs, type LogEvent, type ValkeyLogs } from './valkeylog/index.js';
+import { TRACE_FORMAT, TRACE_VERSION, type FieldValue, type Trace, type TraceEvent } from './trace/types.js';
+import { KIND_NAMES, KINDS, fieldsOf, type Kind } from './vocabulary.js';
+
+export interface LogConversion {
+  readonly trace: Trace;
+  readonly warnings: { file: string; line: number; message: string }[];
+  /** Milliseconds within which events of different servers may be reordered. */
+  readonly toleranceMs: number;
+  readonly summary: { nodes: { name: string; file: string; port?: number }[]; level: string; events: number; cutAt?: string };
+  /** One line per output-buffer overflow: whose connection it was. */
+  readonly attributions: string[];
+}
+
+/** Timestamps have 1 ms resolution and the servers' clocks are the same clock: allow a little slack. */
+const TOLERANCE_MS = 5;
+
+/** Model configuration for real runs: abstract sizes small, budgets large enough for a scripted run. */
+export const VALKEY_LOG_PRESET = 'valkey';
+
+export function traceFromValkeyLogs(paths: readonly string[]): LogConversion {
+  return traceFromLogs(readValkeyLogs(paths));
+}
+
+export function traceFromLogs(logs: ValkeyLogs): LogConversion {
+  const warnings = logs.warnings.map((w) => ({ file: w.file, line: w.line, message: w.message }));
+  const attributions: string[] = [];
+  const known = new Set<string>(KIND_NAMES);
+  // The model has no shutdown: a run ends where the first server is asked to shut down.
+  let cutTs = Infinity;
+  let cutAt: string | undefined;
+  for (const e of logs.events) {
+    if (/User requested shutdown|Received SIG(TERM|INT) scheduling shutdown/.test(e.raw) && e.tsMs < cutTs) {
+      cutTs = e.tsMs;
+      cutAt = `${e.file}:${e.line}`;
+    }
+  }
+  const picked: LogEvent[] = [];
+  for (const e of logs.events) {
+    if (!known.has(e.kind)) continue;
+    if (e.tsMs >= cutTs) continue;
+    if (e.kind === 'primary.cob_overflow') {
+      const cls = e.fields.class;
+      const who = `${e.file}:${e.line}: client id=${e.fields.cid} (${cls}${e.fields.cmd ? `, cmd=${e.fields.cmd}` : ''})`;
+      if (cls !== 'replica') {
+        attributions.push(`${who}: a ${cls} client, not a replication connection; not part of any sync`);
+        continue;
+      }
+      attributions.push(`${who}: ${e.fields.cmd === 'sync' ? 'an rdb channel' : 'a main channel'}${e.peer ? ` of ${e.peer}` : ''}; which sync it belongs to is decided by the validator (client id registers)`);
+    }
+    picked.push(e);
+  }
+  // One order for all files: by time, then by file and line (each file keeps its own order).
+  const fileOrder = new Map(logs.nodes.map((n, i) => [n.file, i]));
+  picked.sort((a, b) => a.tsMs - b.tsMs || (fileOrder.get(a.file)! - fileOrder.get(b.file)!) || a.line - b.line);
+  const events: TraceEvent[] = picked.map((e, i) => {
+    const kind = e.kind as Kind;
+    const allowed = fieldsOf(kind);
+    const fields: Record<string, FieldValue> = {};
+    for (const [k, v] of Object.entries(e.fields)) if (k in allowed && v !== undefined) fields[k] = v;
+    if (e.peer && 'replica' in allowed) fields.replica = e.peer;
+    const def = KINDS[kind];
+    const channel = 'conn' in def ? def.conn : undefined;
+    const conn = e.conn && typeof e.conn === 'object' ? { ...(e.conn as object), ...(channel ? { channel } : {}) } : channel ? { channel } : undefined;
+    return {
+      seq: i + 1,
+      ts: e.tsMs,
+      node: e.node,
+      kind,
+      ...(conn ? { conn: conn as TraceEvent['conn'] } : {}),
+      fields,
+      src: { file: e.file, line: e.line },
+    };
+  });
+  const replicas = logs.nodes.filter((n) => n.name !== 'primary');
+  // Which side runs dual channel: a replica that logs a classic full sync is judged as non-dual.
+  const replicaDual = replicas.map((n) => !picked.some((e) => e.node === n.name && e.kind === 'replica.fullresync'));
+  const observes = logs.observedKinds.filter((k) => known.has(k)) as Kind[];
+  const trace: Trace = {
+    header: {
+      format: TRACE_FORMAT,
+      version: TRACE_VERSION,
+      source: 'valkey-log',
+      nodes: logs.nodes.map((n) => ({ name: n.name, role: n.name === 'primary' ? 'primary' : 'replica', file: n.file, ...(n.port ? { port: n.port } : {}) })),
+      model: { preset: VALKEY_LOG_PRESET, set: { replicas: Math.max(1, replicas.length), replicaDual: replicaDual.join(',') } as unknown as Record<string, FieldValue> },
+      observes,
+      meta: { level: logs.minLevel, ...(cutAt ? { cutAt } : {}) },
+    },
+    events,
+    file: logs.nodes.map((n) => n.file).join(' '),
+  };
+  return {
+    trace,
+    warnings,
+    toleranceMs: TOLERANCE_MS,
+    summary: { nodes: logs.nodes.map((n) => ({ name: n.name, file: n.file, ...(n.port ? { port: n.port } : {}) })), level: logs.minLevel, events: events.length, ...(cutAt ? { cutAt } : {}) },
+    attributions,
+  };
+}
