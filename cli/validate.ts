@@ -6,6 +6,7 @@ import { readTrace } from '../conformance/trace/read.js';
 import { TraceInputError, type Trace } from '../conformance/trace/types.js';
 import { exitCode, resultFromInputError, validate, type ValidationResult } from '../conformance/validate.js';
 import { traceFromValkeyLogs, type LogConversion } from '../conformance/fromlogs.js';
+import { ValkeyLogError } from '../conformance/valkeylog/index.js';
 import { ConfigError, resolveConfig } from '../model/config.js';
 import { buildModel } from '../model/index.js';
 import { parseArgs, UsageError } from './args.js';
@@ -49,6 +50,10 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
     }
   } catch (e) {
     if (e instanceof TraceInputError) return report(resultFromInputError(e), undefined, json, out);
+    if (e instanceof ValkeyLogError) {
+      const w = e as ValkeyLogError & { file?: string; line?: number };
+      return report(resultFromInputError(new TraceInputError([{ file: w.file ?? files.join(' '), line: w.line ?? 0, pointer: '', message: e.message.replace(`${w.file}:${w.line}: `, "") }])), undefined, json, out);
+    }
     throw e;
   }
   let model;

@@ -18,6 +18,9 @@ export interface LogConversion {
 /** Timestamps have 1 ms resolution and the servers' clocks are the same clock: allow a little slack. */
 const TOLERANCE_MS = 5;
 
+/** Kinds the reader can only derive, never read from a line: silent in log traces. */
+const NOT_LOGGED = new Set<string>(['primary.fullresync']);
+
 /** Model configuration for real runs: abstract sizes small, budgets large enough for a scripted run. */
 export const VALKEY_LOG_PRESET = 'valkey';
 
@@ -41,6 +44,8 @@ export function traceFromLogs(logs: ValkeyLogs): LogConversion {
   const picked: LogEvent[] = [];
   for (const e of logs.events) {
     if (!known.has(e.kind)) continue;
+    // Valkey logs no line for a classic +FULLRESYNC; the reader's derived record is not evidence
+    if (e.derived) continue;
     if (e.tsMs >= cutTs) continue;
     if (e.kind === 'primary.cob_overflow') {
       const cls = e.fields.class;
@@ -78,7 +83,7 @@ export function traceFromLogs(logs: ValkeyLogs): LogConversion {
   const replicas = logs.nodes.filter((n) => n.name !== 'primary');
   // Which side runs dual channel: a replica that logs a classic full sync is judged as non-dual.
   const replicaDual = replicas.map((n) => !picked.some((e) => e.node === n.name && e.kind === 'replica.fullresync'));
-  const observes = logs.observedKinds.filter((k) => known.has(k)) as Kind[];
+  const observes = logs.observedKinds.filter((k) => known.has(k) && !NOT_LOGGED.has(k)) as Kind[];
   const trace: Trace = {
     header: {
       format: TRACE_FORMAT,

@@ -86,6 +86,11 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}): ReplModel {
     }
   }
 
+  // observe() re-runs an action with observations on; it owns its own working state
+  const obsStep = new Step(c, L, mut);
+  obsStep.observing = true;
+  const obsScratch = new Uint8Array(L.bytes);
+
   const init = new Uint8Array(L.bytes);
   init[G_OFF] = 1;
   init[G_FAULTS] = c.faults;
@@ -162,17 +167,16 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}): ReplModel {
       }
     },
     observe(s, action, next): readonly Observation[] {
-      const d = new Uint8Array(L.bytes);
-      const st = new Step(c, L, mut);
-      st.src = s;
-      st.d = d;
-      st.observing = true;
-      if (!guards[action]!(st, rs[action]!, ss[action]!)) throw new Error(`observe: ${inst[action]!.name} is not enabled in this state`);
+      const d = obsScratch;
+      obsStep.src = s;
+      obsStep.d = d;
+      obsStep.obs = [];
+      if (!guards[action]!(obsStep, rs[action]!, ss[action]!)) throw new Error(`observe: ${inst[action]!.name} is not enabled in this state`);
       d.set(s);
-      effects[action]!(st, rs[action]!, ss[action]!);
+      effects[action]!(obsStep, rs[action]!, ss[action]!);
       normalize(d);
       if (next && !equalBytes(d, next)) throw new Error(`the model is not deterministic: ${inst[action]!.name} reached another state when re-run for observation`);
-      return st.obs;
+      return obsStep.obs;
     },
     describe: (s) => describeState(L, s),
     explain(s, action) {

@@ -301,6 +301,22 @@ export class Engine {
   }
 
   /** Observations of a fired action that this trace can see. */
+  /**
+   * model.observe re-runs an action to collect its events; the same (state, action) pairs come up
+   * again at every event while a candidate waits, so their filtered observations are memoised.
+   */
+  private readonly transCache = new Map<string, Filtered>();
+  observeFiltered(sk: string, s: Uint8Array, a: number, nx: Uint8Array): Filtered {
+    const key = sk + '|' + a;
+    let f = this.transCache.get(key);
+    if (f === undefined) {
+      if (this.transCache.size >= 1_000_000) this.transCache.clear();
+      f = this.filter(this.model.observe(s, a, nx));
+      this.transCache.set(key, f);
+    }
+    return f;
+  }
+
   filter(list: readonly Observation[]): Filtered {
     if (list.length === 0) return EMPTY_FILTERED;
     let allSeen = true;
@@ -444,7 +460,7 @@ export class Engine {
       }
       model.successors(c.s, (a, nx) => {
         if (capHit) return;
-        const f = this.filter(model.observe(c.s, a, nx));
+        const f = this.observeFiltered(c.sk, c.s, a, nx);
         if (f.observed.length === 0) {
           const regs = f.preClear ? clearRegs(c.regs, f.preClear) : c.regs;
           const sk = stateKey(nx);
