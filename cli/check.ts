@@ -26,10 +26,14 @@ export function runCheck(argv: readonly string[], out: (s: string) => void, err:
   if (p.flags.help) { out(CHECK_USAGE); return 0; }
   if (p.positional.length) throw new UsageError(`check takes no positional arguments (got "${p.positional[0]}")`);
   const { preset, config } = configFromArgs(p);
-  const model = buildModel(config);
   const goalId = p.flags.reach as string | undefined;
-  const goal = goalId === undefined ? undefined : model.goals.find((g) => g.id === goalId);
-  if (goalId !== undefined && !goal) throw new UsageError(`--reach ${goalId}: unknown goal; known: ${model.goals.map((g) => g.id).join(', ')}`);
+  const probe = buildModel(config);
+  const wanted = goalId === undefined ? undefined : probe.goals.find((g) => g.id === goalId);
+  if (goalId !== undefined && !wanted) throw new UsageError(`--reach ${goalId}: unknown goal; known: ${probe.goals.map((g) => g.id).join(', ')}`);
+  // a goal about the past needs the model's history variable (more states than the plain model)
+  const model = wanted?.needsHistory ? buildModel(config, {}, { history: true }) : probe;
+  const goal = wanted ? model.goals.find((g) => g.id === goalId) : undefined;
+  if (wanted?.needsHistory && !p.flags.json) err(`note: goal ${goalId} reads a history variable; the model is built with it, so state counts differ from the plain model\n`);
 
   let interrupted = false;
   const onSig = () => { interrupted = true; };

@@ -47,14 +47,10 @@ export function traceFromLogs(logs: ValkeyLogs): LogConversion {
     // Valkey logs no line for a classic +FULLRESYNC; the reader's derived record is not evidence
     if (e.derived) continue;
     if (e.tsMs >= cutTs) continue;
-    if (e.kind === 'primary.cob_overflow') {
-      const cls = e.fields.class;
-      const who = `${e.file}:${e.line}: client id=${e.fields.cid} (${cls}${e.fields.cmd ? `, cmd=${e.fields.cmd}` : ''})`;
-      if (cls !== 'replica') {
-        attributions.push(`${who}: a ${cls} client, not a replication connection; not part of any sync`);
-        continue;
-      }
-      attributions.push(`${who}: ${e.fields.cmd === 'sync' ? 'an rdb channel' : 'a main channel'}${e.peer ? ` of ${e.peer}` : ''}; which sync it belongs to is decided by the validator (client id registers)`);
+    if (e.kind === 'primary.cob_overflow' && e.fields.class !== 'replica') {
+      // normal, pubsub and monitor clients are never a replica's channel: not part of any sync
+      attributions.push(`${e.file}:${e.line}: client id=${e.fields.cid} is a ${e.fields.class} client (flags ${String(e.extra.flags ?? '?')}), not a replication connection: it belongs to no sync`);
+      continue;
     }
     picked.push(e);
   }
@@ -97,6 +93,7 @@ export function traceFromLogs(logs: ValkeyLogs): LogConversion {
     events,
     file: logs.nodes.map((n) => n.file).join(' '),
   };
+  attributions.push(...attributeOverflows(events));
   return {
     trace,
     warnings,
@@ -104,4 +101,47 @@ export function traceFromLogs(logs: ValkeyLogs): LogConversion {
     summary: { nodes: logs.nodes.map((n) => ({ name: n.name, file: n.file, ...(n.port ? { port: n.port } : {}) })), level: logs.minLevel, events: events.length, ...(cutAt ? { cutAt } : {}) },
     attributions,
   };
+}
+
+/**
+ * Whose connection each replica-class output-buffer overflow closed, in protocol terms: the rdb
+ * client id is the one `$ENDOFF` announced ("Sending to replica … client-id N"), so an overflow
+ * names the sync it belongs to, and whether that sync is still the replica's current attempt. The
+ * validator checks the same binding through its client-id registers; this text says it in words.
+ */
+export function attributeOverflows(events: readonly TraceEvent[]): string[] {
+  const out: string[] = [];
+  const syncs = new Map<string, { n: number; cid: number; endoff: number; at: string }[]>();
+  for (const e of events) {
+    const where = e.src ? `${e.src.file}:${e.src.line}` : `seq ${e.seq}`;
+    if (e.kind === 'primary.endoff_sent') {
+      const rep = String(e.fields.replica ?? '?');
+      const list = syncs.get(rep) ?? [];
+      list.push({ n: list.length + 1, cid: Number(e.fields.cid), endoff: Number(e.fields.endoff), at: where });
+      syncs.set(rep, list);
+      continue;
+    }
+    if (e.kind !== 'primary.cob_overflow') continue;
+    const cid = Number(e.fields.cid);
+    const rdb = e.fields.cmd === 'sync';
+    let owner: { rep: string; n: number; endoff: number; at: string } | undefined;
+    for (const [rep, list] of syncs) for (const sy of list) if (sy.cid === cid) owner = { rep, ...sy };
+    const head = `${where}: client id=${cid} (replica class, cmd=${String(e.fields.cmd ?? '?')})`;
+    if (owner) {
+      const list = syncs.get(owner.rep)!;
+      const current = list[list.length - 1]!;
+      const rel = current.n === owner.n
+        ? `the current attempt of ${owner.rep}`
+        : `an EARLIER attempt of ${owner.rep}: a leftover client; the current attempt is sync #${current.n} (rdb client id ${current.cid}, $ENDOFF at ${current.at})`;
+      out.push(`${head} is the rdb channel of sync #${owner.n} of ${owner.rep} ($ENDOFF ${owner.endoff} sent at ${owner.at}), ${rel}`);
+    } else if (rdb) {
+      out.push(`${head} is an rdb channel, but no $ENDOFF in these logs announced client id ${cid}: it belongs to no sync of this run (a client left over from before the logs start)`);
+    } else {
+      const rep = e.fields.replica !== undefined ? String(e.fields.replica) : undefined;
+      const list = rep ? syncs.get(rep) : undefined;
+      const cur = list?.[list.length - 1];
+      out.push(`${head} is the main channel${rep ? ` of ${rep}` : ''}${cur ? `, during sync #${cur.n} ($ENDOFF ${cur.endoff} at ${cur.at})` : ''}; Valkey logs no main-channel client id in the handshake, so the address and command identify it`);
+    }
+  }
+  return out;
 }

@@ -8,7 +8,7 @@
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
   CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BUF, R_CACHE, R_CS,
-  R_DS, R_E, R_INF, R_IO, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_REOF, R_RS, R_SLOT, R_SLOTS, R_STOP,
+  R_DS, R_E, R_HIST, R_INF, R_IO, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_REOF, R_RS, R_SLOT, R_SLOTS, R_STOP,
   R_TOK, RC, RS, S_GT, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 import type { FieldSpec, Observation } from '../conformance/observation.js';
@@ -57,6 +57,9 @@ export class Step {
   readonly hard: number;
   readonly soft: number;
   readonly nodes: string[];
+
+  /** Maintain the history variable R_HIST (only for --reach goals that need it). */
+  history = false;
 
   constructor(readonly c: ModelConfig, readonly L: Layout, readonly mut: Mutations) {
     this.B = c.blockSize;
@@ -196,6 +199,8 @@ export class Step {
   /** Output-buffer limit reached: protection cleared, client closed (asynchronously). */
   cobClose(r: number, s: number): void {
     if (s < 0) {
+      // history: the main channel was dropped while the replica still downloads or loads its RDB
+      if (this.history && this.get(r, R_RS) === RS.TRANSFER) this.set(r, R_HIST, 1);
       this.pe(r, 'primary.cob_overflow', { cid: { op: 'eq', reg: this.regMainCid(r) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'any' } });
       this.freeMain(r, true);
       this.set(r, R_MEOF, 1);
@@ -241,6 +246,8 @@ export class Step {
   resetReplica(r: number, rs: number): void {
     const d = this.d;
     const b = this.rb(r);
+    // history: an abort or a crash ends the path the seed goal follows (a reconnect after a lost link keeps it)
+    if (this.history && !(rs === RS.IDLE && d[b + R_HIST] === 2)) d[b + R_HIST] = 0;
     d[b + R_RS] = rs;
     d[b + R_DS] = DS.NONE;
     d[b + R_PROG] = 0;
@@ -438,6 +445,8 @@ export const ACTIONS: readonly ActionDef[] = [
         m.pe(r, 'primary.psync_accepted', { offset: anyInt });
         return;
       }
+      // history: … and later its reconnect PSYNC is refused for lack of backlog (the seed's expected path)
+      if (m.history && cached && m.get(r, R_HIST) === 2) m.set(r, R_HIST, 3);
       m.pe(r, 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: anyInt } : { reason: { op: 'any' } });
       if (m.dualCapable(r)) {
         m.set(r, R_MQ, MQ.DUAL);
@@ -802,6 +811,8 @@ export const ACTIONS: readonly ActionDef[] = [
     effect: (m, r) => {
       const rs = m.get(r, R_RS);
       if (rs === RS.CONNECTED) {
+        // history: the replica notices the drop only now, after its load (F8)
+        if (m.history && m.get(r, R_HIST) === 1) m.set(r, R_HIST, 2);
         m.emit(m.rep(r), 'replica.primary_lost');
         m.closeReplicaConnections(r);
         m.resetReplica(r, RS.IDLE);

@@ -66,7 +66,8 @@ export const R_MREF = 20; // primary: next write to send on the main channel
 export const R_MSOFT = 21; // primary: ticks the main client has been over the soft limit (0 = not over)
 export const R_MASSOC = 22; // primary: associated rdb client slot (set-rdb-client-id), 0 none
 export const R_MBLK = 23; // primary: start offset of the block the main client references (0 = none)
-export const R_SLOTS = 24; // first rdb-client slot
+export const R_HIST = 24; // history variable for --reach goals only (0 unless the model is built with history)
+export const R_SLOTS = 25; // first rdb-client slot
 // per rdb-client slot (relative to the slot)
 export const S_RC = 0; // slot state
 export const S_PROT = 1; // protected_rdb_channel
@@ -145,6 +146,7 @@ export function makeLayout(c: ModelConfig): Layout {
     add('mainClient.softTicks', R_MSOFT, 0, c.cobSoftTicks + 1);
     add('mainClient.assocSlot', R_MASSOC, 0, SLOTS);
     add('mainClient.refBlock', R_MBLK, 0, OMAX);
+    add('history.seed', R_HIST, 0, 3);
     for (let s = 0; s < SLOTS; s++) {
       const sb = R_SLOTS + s * SLOT_SIZE;
       const q = `rdbClient${s + 1}.`;
