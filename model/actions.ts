@@ -34,6 +34,8 @@ export interface Mutations {
   applyBufferTwice?: boolean;
   /** A successful sync leaves a non-empty local buffer behind. */
   keepBufferOnSuccess?: boolean;
+  /** A restarted replica takes the offset persisted in its dump.rdb as the next write, not the last one it holds. */
+  restartOffsetOffByOne?: boolean;
 }
 
 export type Param = 'none' | 'r' | 'rs';
@@ -926,7 +928,7 @@ export const ACTIONS: readonly ActionDef[] = [
     effect: (m, r) => {
       const pers = m.get(r, R_PERS);
       m.set(r, R_RS, RS.IDLE);
-      if (pers > 0) { m.set(r, R_CACHE, 1); m.set(r, R_APP, pers - 1); }
+      if (pers > 0) { m.set(r, R_CACHE, 1); m.set(r, R_APP, m.mut.restartOffsetOffByOne ? pers : pers - 1); }
       m.emit(m.rep(r), 'replica.start', { persisted: { op: 'lit', value: pers > 0 } });
     },
   },
