@@ -14,6 +14,7 @@ export const P = {
   endoff: r(String.raw`^Sending to replica ${RN} RDB end offset (\d+) and client-id (\d+)$`),
   addWaitPsync: r(String.raw`^Add rdb replica ${RN} to waiting psync, with cid (\d+)`),
   mainMatchedRdb: r(String.raw`^Remove psync waiting replica ${RN} with cid (\d+), repl buffer block`),
+  attachBlock: /^Attach replica rdb client (\d+) to repl buf block$/,
   rdbUnlinked: r(String.raw`^Remove psync waiting replica ${RN} with cid (\d+) from replicas rax\.$`),
   psyncAccepted: r(String.raw`^Partial resynchronization request from ${RN} accepted\. Sending (\d+) bytes of backlog starting from offset (\d+)\.$`),
   lackOfBacklog: r(String.raw`^Unable to partial resync with replica ${RN} for lack of backlog \(Replica request was: (-?\d+)\)\.$`),

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { P, cobKind } from "./patterns.js";
+import { P, clientInfoFields, cobKind } from "./patterns.js";
 import { LOG_LINE, LogWatcher } from "./logwatch.js";
 import { pidState } from "./procs.js";
 import type { RunContext } from "./run-context.js";
@@ -567,6 +567,119 @@ const leftoverRdbClientGrace: ScenarioDef = {
   },
 };
 
+const leftoverRdbClientNewSync: ScenarioDef = {
+  name: "leftover-rdb-client-new-sync",
+  fast: true,
+  description:
+    "S7 new-sync (seed of #1367): the protected rdb client of an aborted earlier attempt lingers (postponed 60 s, pinning the backlog) while the replica's next dual-channel attempt runs, and it — not the current attempt — overflows (flags=SA cmd=sync)",
+  doc: "S7 cob (leftover from an earlier attempt, §0 finding 5)",
+  servers: ["primary", "replica"],
+  timeoutMs: 60000,
+  async run(ctx) {
+    // replica 1mb 0 0 with a 16kb backlog: the effective hard limit is max(1mb, 16kb) = 1mb.
+    // 100 keys. Attempt 1's fork child takes ~0.2 s (2 ms a key), so the replica has
+    // stopped itself before the RDB arrives; the RDB then sits in the socket buffers.
+    // (With no delay the replica sometimes reads and loads the 100-key RDB before it
+    // stops, and the primary postpones the rdb client on that close instead.)
+    // Attempt 2's child is slowed to ~2 s (20 ms a key, set later).
+    await setupPair(ctx, {
+      keys: 100,
+      primaryConfig: [
+        ["client-output-buffer-limit", "replica 1mb 0 0"],
+        ["repl-backlog-size", "16kb"],
+        ["rdb-key-save-delay", "2000"],
+      ],
+    });
+    await ctx.cmd("primary", "DEBUG", "DELAY-RDB-CLIENT-FREE-SECONDS", 60);
+    await ctx.cmd("replica", "DEBUG", "PAUSE-AFTER-FORK", 1);
+    const replicaofAt = Date.now();
+    await replicaOf(ctx);
+
+    // ---- attempt 1: the replica stops itself before its main-channel PSYNC
+    const e1 = await ctx.expectLog("primary", P.endoff);
+    const a1 = endoffAt(ctx, e1)!;
+    const rpid = ctx.server("replica").pid!;
+    const st = await waitPidState(rpid, "T", 5000);
+    ctx.log(`replica pid=${rpid} process state: ${st} (T = stopped by its own raise(SIGSTOP))`);
+    ctx.check("attempt 1: replica stopped itself before its main PSYNC (DEBUG PAUSE-AFTER-FORK)", st === "T");
+    // its transfer completes into the socket buffers; the rdb client is only postponed
+    const pp = await ctx.expectLog("primary", P.postpone, 10000, e1);
+    const rs = ctx.watcher("replica").findAll(P.processStop)[0] ?? -1;
+    const cd1 = firstAfter(ctx, "primary", P.childDone, e1);
+    ctx.check(
+      "attempt 1: the transfer completed into the stopped replica's socket, then the rdb client was postponed",
+      cd1 >= 0 && cd1 < pp && rs >= 0 && ctx.watcher("replica").count(P.loadStart) === 0,
+      ctx.line("primary", pp),
+    );
+    // one 200 KB write: the protected rdb client of attempt 1 now pins the replication
+    // buffer from here on (it is 200 KB ahead of anything attempt 2 will pin)
+    await ctx.cmd("primary", "SET", "pin", "p".repeat(200 * 1024));
+    await ctx.waitLog("primary", P.attachBlock, 2000, e1);
+    const before = await ctx.clientList("primary");
+    const rdb1 = before.find((c) => c.id === String(a1.cid));
+    ctx.check("attempt 1's rdb client lingers on the primary: flags=SA cmd=sync, omem > 0", rdb1 !== undefined && rdb1.flags === "SA" && rdb1.cmd === "sync" && Number(rdb1.omem) > 0, rdb1 ? `id=${rdb1.id} flags=${rdb1.flags} cmd=${rdb1.cmd} omem=${rdb1.omem}` : "missing");
+    // the main channel of attempt 1: not yet a replica (no PSYNC sent), flags=N, last
+    // command REPLCONF set-rdb-client-id (or PSYNC, the +DUALCHANNELSYNC one)
+    const main1 = before.find((c) => !(c.flags ?? "").includes("S") && (c.cmd === "replconf" || c.cmd === "psync") && c.name !== "driver" && c.name !== "writer");
+    ctx.check("found attempt 1's main channel on the primary (flags=N, cmd=replconf|psync)", main1 !== undefined, main1 ? `id=${main1.id} flags=${main1.flags} cmd=${main1.cmd}` : "missing");
+    if (!main1) throw new Error("attempt 1's main channel not found in CLIENT LIST");
+    const killAt = ctx.watcher("primary").poll();
+    const rKillAt = ctx.watcher("replica").poll();
+    await ctx.cmd("primary", "CLIENT", "KILL", "ID", main1.id!);
+    // attempt 2 must still be running when the leftover overflows: slow its fork child
+    await ctx.cmd("primary", "CONFIG", "SET", "rdb-key-save-delay", "20000");
+    // attempt 2 opens its temp-<unixtime>.<pid>.rdb in a later second than attempt 1 did
+    await pastSecondOf(ctx, replicaofAt);
+
+    // ---- attempt 1 fails: the resumed replica's PSYNC hits the closed main channel
+    const reply = ctx.sendNoWait("replica", ["DEBUG", "PAUSE-AFTER-FORK", 0]);
+    ctx.signal(rpid, "SIGCONT", "replica");
+    await reply;
+    const ab = await ctx.expectLog("replica", P.dualAbort, 10000, rKillAt);
+
+    // ---- attempt 2: new $ENDOFF, new rdb client id; then writes flow
+    const e2 = await ctx.expectLog("primary", P.endoff, 10000, killAt);
+    const a2 = endoffAt(ctx, e2)!;
+    const w = await ctx.startWriter("primary", { rate: 2000, valueSize: 1000, keyspace: 100 });
+    const ci = await ctx.waitLog("primary", P.cob, 10000, e2);
+    await w.stop();
+    const done = await ctx.waitLog("primary", P.replicaOnline, 20000, e2);
+    // the small RDB loads fast: let the primary reap attempt 2's fork child before the end
+    // (otherwise the trace ends with "There is a child saving an .rdb. Killing it!")
+    await ctx.waitLog("primary", P.childDone, 3000, e2);
+    await ctx.checkInSync("primary", "replica");
+
+    // ---- checks, all from the primary's log (one file: line order is the order of events)
+    const pw = ctx.watcher("primary");
+    ctx.check("two 'Sending to replica … RDB end offset … and client-id N' lines with different ids", a2.cid !== a1.cid && pw.count(P.endoff) >= 2, `attempt 1 cid=${a1.cid} endoff=${a1.endoff}; attempt 2 cid=${a2.cid} endoff=${a2.endoff}`);
+    const pm = ctx.lineMatch("primary", pp, P.postpone)!;
+    ctx.check("attempt 1's rdb client free was postponed (protected), before attempt 2 began", Number(pm[1]) === a1.cid && pp < e2, ctx.line("primary", pp));
+    ctx.check("replica aborted attempt 1 after its PSYNC hit the killed main channel", ab >= 0, ctx.line("replica", ab));
+    const m2 = firstAfter(ctx, "primary", P.mainMatchedRdb, e2);
+    ctx.check("attempt 2's main PSYNC matched attempt 2's rdb client (not the leftover)", m2 >= 0 && Number(ctx.lineMatch("primary", m2, P.mainMatchedRdb)![1]) === a2.cid, m2 >= 0 ? ctx.line("primary", m2) : "missing");
+    const cobs = cobLines(ctx, "primary");
+    const cob = ci >= 0 ? cobs.find((c) => c.i === ci) : undefined;
+    const f = cob ? clientInfoFields(cob.info) : {};
+    ctx.check(
+      `the COB line names attempt 1's rdb client: Client id=${a1.cid} … flags=SA … cmd=sync … scheduled to be closed ASAP`,
+      cob !== undefined && f.id === String(a1.cid) && f.flags === "SA" && f.cmd === "sync" && /scheduled to be closed ASAP/.test(ctx.line("primary", ci)),
+      ci >= 0 ? ctx.line("primary", ci).slice(0, 300) : "no COB line",
+    );
+    // end of attempt 2: its 'Synchronization … succeeded', or whatever ended it first
+    const otherEnd = [firstAfter(ctx, "primary", P.endoff, e2 + 1), firstAfter(ctx, "primary", P.lackOfBacklog, e2)].filter((i) => i >= 0);
+    const end2 = done >= 0 ? Math.min(done, ...otherEnd) : otherEnd.length ? Math.min(...otherEnd) : -1;
+    ctx.check(
+      "order: 2nd 'Sending to replica' < COB line of the 1st id < attempt 2's 'Synchronization with replica … succeeded'",
+      ci > e2 && done >= 0 && end2 === done && ci < done,
+      `lines: endoff2=${e2 + 1} cob=${ci + 1} succeeded=${done + 1}`,
+    );
+    ctx.check("only the leftover overflowed: one COB line in the run, none for attempt 2's channels", cobs.length === 1 && !cobs.some((c) => clientInfoFields(c.info).id === String(a2.cid) || c.kind === "main-channel"), cobs.map((c) => c.info.slice(0, 60)).join(" | "));
+    const un = firstAfter(ctx, "primary", P.rdbUnlinked, Math.max(ci, 0));
+    ctx.check("the leftover was then removed from the replicas rax (cid of attempt 1)", ci >= 0 && un > ci && Number(ctx.lineMatch("primary", un, P.rdbUnlinked)![1]) === a1.cid, un >= 0 ? ctx.line("primary", un) : "missing");
+    ctx.check("attempt 2 completed without a further full sync or link loss", pw.count(P.bgsave) === 2 && pw.count(P.replicaOnline) === 1 && ctx.watcher("replica").count(P.primaryLost, ab) === 0);
+  },
+};
+
 
 const localBufferLimitCascade: ScenarioDef = {
   name: "local-buffer-limit-cascade",
@@ -788,6 +901,7 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   normalClientsOverflow,
   leftoverRdbClient,
   leftoverRdbClientGrace,
+  leftoverRdbClientNewSync,
   localBufferLimitCascade,
   normalClientsAndReplicaOverflow,
   stopRdbChild,

@@ -51,6 +51,7 @@ describe('scenario list', () => {
     'dual-channel-one-side',
     'normal-clients-overflow',
     'leftover-rdb-client',
+    'leftover-rdb-client-new-sync',
   ];
 
   it('has every required scenario, unique kebab-case names', () => {
