@@ -12,8 +12,13 @@ export type FieldSpec =
   | { readonly op: 'lit'; readonly value: number | string | boolean }
   /** Bind register := value - plus, overwriting any earlier binding. */
   | { readonly op: 'set'; readonly reg: string; readonly plus?: number }
-  /** value must equal reg + plus; if reg is unbound, bind it (reg := value - plus). */
-  | { readonly op: 'eq'; readonly reg: string; readonly plus?: number }
+  /**
+   * value must equal reg + plus; if reg is unbound, bind it (reg := value - plus), but only to a
+   * value that differs from every bound register in `unlike` (client ids are unique).
+   */
+  | { readonly op: 'eq'; readonly reg: string; readonly plus?: number; readonly unlike?: readonly string[] }
+  /** The field must be one of these literals. */
+  | { readonly op: 'in'; readonly values: readonly (number | string | boolean)[] }
   /** value must be >= reg + plus when reg is bound (no binding otherwise). */
   | { readonly op: 'ge'; readonly reg: string; readonly plus?: number }
   /** value must differ from reg when reg is bound (e.g. a new client id). */

@@ -30,6 +30,7 @@ export function simulateTrace(model: ObservableModel, o: SimTraceOptions): { tra
     const fresh = () => (/offset|endoff/.test(field) ? written : nextId++);
     switch (spec.op) {
       case 'lit': return spec.value;
+      case 'in': return spec.values[0]!;
       case 'any': {
         const type = fieldsOf(kind)[field]?.type;
         if (type === 'string') return ANY_STRING[field] ?? 'unknown';

@@ -95,6 +95,7 @@ export class Step {
   regCid(r: number, s: number): string { return `r${r + 1}.rdb${s + 1}.cid`; }
   regEndoff(r: number): string { return `r${r + 1}.endoff`; }
   regMainCid(r: number): string { return `r${r + 1}.main.cid`; }
+  rdbCidRegs(r: number): string[] { return Array.from({ length: SLOTS }, (_, s) => this.regCid(r, s)); }
 
   // ---- replication buffer ------------------------------------------------------------------------
   /** Start offset of block k (0 = head). */
@@ -203,7 +204,8 @@ export class Step {
     if (s < 0) {
       // history: the main channel was dropped while the replica still downloads or loads its RDB
       if (this.history && this.get(r, R_RS) === RS.TRANSFER) this.set(r, R_HIST, 1);
-      this.pe(r, 'primary.cob_overflow', { cid: { op: 'eq', reg: this.regMainCid(r) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'any' } });
+      // the main channel's id is logged nowhere before; it cannot be one of the rdb clients' ids
+      this.pe(r, 'primary.cob_overflow', { cid: { op: 'eq', reg: this.regMainCid(r), unlike: this.rdbCidRegs(r) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'in', values: ['psync', 'replconf'] } });
       this.freeMain(r, true);
       this.set(r, R_MEOF, 1);
     } else {
@@ -820,7 +822,12 @@ export const ACTIONS: readonly ActionDef[] = [
         m.resetReplica(r, RS.IDLE);
         return;
       }
-      m.emit(m.rep(r), 'replica.main_closed');
+      // what the replica logs depends on where it reads the EOF (Valkey 8.0.1 replication.c):
+      if (rs === RS.SETID_WAIT) { m.abort(r, -1); return; } // no reply to set-rdb-client-id: "psync result -1"
+      if (rs === RS.MAIN_PSYNC_WAIT) { m.abort(r, 5); return; } // "Primary did not reply to PSYNC" → PSYNC_TRY_LATER
+      if (rs === RS.PSYNC_WAIT) { m.abort(r, null); return; } // plain handshake error: back to CONNECT, no dual-channel line
+      if (rs === RS.CLASSIC) { m.emit(m.rep(r), 'replica.rdb_failed'); m.abort(r, null); return; } // "I/O error trying to sync"
+      m.emit(m.rep(r), 'replica.main_closed'); // "Provisional primary closed connection"
       m.abort(r, null);
     },
   },
@@ -854,7 +861,7 @@ export const ACTIONS: readonly ActionDef[] = [
     effect: (m, r) => {
       m.d[G_FAULTS]!--;
       const mc = m.get(r, R_MC);
-      m.pe(r, 'primary.client_killed', { cid: { op: 'eq', reg: m.regMainCid(r) } });
+      m.pe(r, 'primary.client_killed', { cid: { op: 'eq', reg: m.regMainCid(r), unlike: m.rdbCidRegs(r) } });
       m.freeMain(r, mc !== MC.NORMAL);
       m.set(r, R_MEOF, 1);
     },

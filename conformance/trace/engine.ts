@@ -59,6 +59,7 @@ export function specText(s: FieldSpec): string {
     case 'lit': return `lit ${JSON.stringify(s.value)}`;
     case 'any': return 'any';
     case 'ne': return `ne ${s.reg}`;
+    case 'in': return `in ${JSON.stringify(s.values)}`;
     default: return `${s.op} ${s.reg}${s.plus ? (s.plus > 0 ? '+' : '') + s.plus : ''}`;
   }
 }
@@ -116,10 +117,16 @@ export function applyObs(obs: Observation, fields: Readonly<Record<string, Val>>
       case 'set':
         setReg(s.reg, typeof v === 'number' ? v - plusOf(s) : v);
         break;
+      case 'in':
+        if (!s.values.includes(v)) bad = `one of ${JSON.stringify(s.values)}`;
+        break;
       case 'eq': {
         const r = getReg(s.reg);
-        if (r === undefined) setReg(s.reg, typeof v === 'number' ? v - plusOf(s) : v);
-        else {
+        if (r === undefined) {
+          const clash = s.unlike?.find((u) => getReg(u) === v);
+          if (clash !== undefined) bad = `a value other than ${JSON.stringify(v)} (register ${clash} already names it)`;
+          else setReg(s.reg, typeof v === 'number' ? v - plusOf(s) : v);
+        } else {
           const want = typeof r === 'number' ? r + plusOf(s) : r;
           if (v !== want) bad = `= ${JSON.stringify(want)} (register ${s.reg} = ${JSON.stringify(r)}${s.plus ? `, ${s.plus > 0 ? '+' : ''}${s.plus}` : ''})`;
         }
