@@ -299,6 +299,13 @@ export function diagnose(engine: Engine, input: DiagnoseInput): Diagnosis {
       const silent = enabled.filter((e) => e.emits.length === 0).map((e) => e.action);
       text.unshift(`enabled: ${[...loud, ...(silent.length ? [`silent: ${silent.join(', ')}`] : [])].join('; ')}`);
     }
+    // which registers of this candidate hold the event's values (e.g. which client a cid names)
+    const regs = c.regs.toObject();
+    for (const [field, v] of Object.entries(ev.fields)) {
+      if (typeof v !== 'number') continue;
+      const hits = Object.entries(regs).filter(([, rv]) => rv === v).map(([rn]) => rn);
+      if (hits.length > 0) text.push(`the event's ${field}=${v} is register ${hits.join(', ')} in this candidate`);
+    }
     whys.push({ ...(pending ? { pending } : {}), enabled, sameKind, text });
     needExplore.push(!emitsKind);
   }
@@ -317,7 +324,8 @@ export function diagnose(engine: Engine, input: DiagnoseInput): Diagnosis {
       const t = emitterIdx.length === 0
         ? `no action of the model was seen to emit ${ev.kind} (explored ${emit.exploredStates} states${emit.complete ? ', all of them' : ''})`
         : `no enabled action emits ${ev.kind}; ${emitterNames.length > 8 ? `${emitterNames.length} actions emit it, e.g. ` : 'it is emitted by '}` +
-          `${disabled.map((d) => d.action + (d.explanation ? ` (${d.explanation})` : '')).join(', ')}, whose guards are false here`;
+          `${disabled.map((d) => d.action + (d.explanation ? (/ is enabled$/.test(d.explanation) ? ` (enabled, but in this state its effect does not produce ${ev.kind})` : ` (${d.explanation})`) : '')).join(', ')}` +
+          `${disabled.every((d) => d.explanation && / is enabled$/.test(d.explanation)) ? '' : ', and the disabled ones have false guards here'}`;
       why = { ...why, disabled, text: [...why.text, t] };
     }
     return { count: g.count, state: g.desc, registers: g.rep.regs.toObject(), pending: (g.rep.pend ?? []).map((p) => obsText(p.obs)), why };
