@@ -70,7 +70,8 @@ export function simulateTrace(model: ObservableModel, o: SimTraceOptions): { tra
       version: TRACE_VERSION,
       source: 'simulated',
       nodes: model.nodes.map((name) => ({ name, role: name === 'primary' ? 'primary' : 'replica' })),
-      model: { preset: o.preset, set: o.set as Record<string, FieldValue> },
+      // trace headers carry scalar settings: lists as comma-separated strings (resolveConfig reads them back)
+      model: { preset: o.preset, set: Object.fromEntries(Object.entries(o.set).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v])) as Record<string, FieldValue> },
       meta: { tool: 'replcheck simulate', seed: o.seed, steps: o.steps, faultWeight: o.faultWeight, end: res.end, modelSteps: res.actions.length },
     },
     events,
