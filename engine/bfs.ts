@@ -1,8 +1,10 @@
 // Breadth-first explicit-state search over a Model.
 //
-// Memory per distinct state: its 64-bit fingerprint in the visited table, a parent id (4 bytes)
-// and the action index that discovered it (2 bytes). Full states live only in the frontier
-// queue, as raw words. Counterexamples are rebuilt by replaying parent/via (see replay.ts).
+// Memory per distinct state: its 64-bit fingerprint in the visited table (8 bytes at load
+// 0.6..0.9, so 8.9..13.3 bytes allocated: fingerprints.ts) and the discovery tree, about 2 bytes
+// (the action that discovered the state, plus a child count per expanded state from which parent
+// ids are recomputed: discovery-tree.ts). Full states live only in the frontier queue, as raw
+// words. Counterexamples are rebuilt by replaying the tree's path (see replay.ts).
 //
 // State ids are assigned in discovery order and every discovered state is queued, so the
 // position of a state in the queue is its id, and BFS levels are contiguous id ranges: depth
@@ -20,10 +22,11 @@
 //    discovery order, so the first violation found is at minimal depth: its trace is shortest.
 //  - Deadlock (no enabled action) is checked when a state is expanded.
 
+import { DiscoveryTree } from './discovery-tree.js';
 import { FingerprintTable } from './fingerprints.js';
 import { fingerprint, WordView } from './hash.js';
 import type { Goal, Invariant, Model } from './model.js';
-import { NO_PARENT, pathTo, replayVerified, type Path } from './replay.js';
+import { NO_PARENT, replayVerified, type Path } from './replay.js';
 import { StateQueue } from './state-queue.js';
 import { describeTrace, type TraceStep } from './trace.js';
 
@@ -114,7 +117,7 @@ export interface CheckResult {
   invariants: string[];
   /** Whether deadlock was checked. */
   deadlockChecked: boolean;
-  /** (fingerprint table + parent + via bytes) / distinctStates, as allocated at the end. */
+  /** (fingerprint table + discovery tree bytes) / distinctStates, as allocated at the end. */
   bytesPerState: number;
   /** Peak bytes allocated by the frontier queue. */
   peakQueueBytes: number;
@@ -124,7 +127,7 @@ export interface CheckResult {
 }
 
 const POLL_EVERY_GENERATED = 4096;
-const MAX_ACTIONS = 0x10000; // via[] is a Uint16Array
+const MAX_ACTIONS = 0x10000; // the discovery tree stores actions in at most 2 bytes
 
 // Why the search loop stopped early.
 const RUNNING = 0;
@@ -157,9 +160,7 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   const table = new FingerprintTable();
   const queue = new StateQueue(stateBytes);
   const fp = new Uint32Array(2);
-  let parent = new Uint32Array(1 << 14);
-  let via = new Uint16Array(1 << 14);
-  const rootInit: number[] = [];
+  const tree = new DiscoveryTree(nActions);
   const fired = new Float64Array(nActions);
 
   const cur = new Uint8Array(stateBytes);
@@ -182,19 +183,11 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   let stopInvariant = '';
   let stopMessage = '';
   let nextPollAt = POLL_EVERY_GENERATED;
+  const pollWindow = POLL_EVERY_GENERATED + nActions;
   let nextProgressMs = startMs + progressMs;
 
-  function growTree(): void {
-    const p = new Uint32Array(parent.length * 2);
-    p.set(parent);
-    parent = p;
-    const v = new Uint16Array(via.length * 2);
-    v.set(via);
-    via = v;
-  }
-
   function heldBytes(): number {
-    return table.bytes() + parent.byteLength + via.byteLength + queue.bytes;
+    return table.bytes() + tree.bytes() + queue.bytes;
   }
 
   // A state just entered the table as `id`: check invariants and goal. fp holds its fingerprint.
@@ -220,6 +213,7 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   }
 
   // Inserts the state if new; returns its id, or -1 if known (or the budget forbids it).
+  // For an initial state `from` is NO_PARENT and `action` its position in initStates' order.
   function discover(words: Uint32Array, from: number, action: number): number {
     fingerprint(words, 0, nWords, fp);
     if (!table.insertIfAbsent(fp[0]!, fp[1]!)) return -1;
@@ -228,10 +222,8 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
       reason = 'maxStates';
       return -1;
     }
-    const id = distinct++;
-    if (id >= parent.length) growTree();
-    parent[id] = from;
-    via[id] = action;
+    distinct++;
+    const id = from === NO_PARENT ? tree.addRoot(action) : tree.addChild(from, action);
     queue.push(words, 0);
     return id;
   }
@@ -239,9 +231,8 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   model.initStates((s) => {
     if (stop !== RUNNING) return;
     const index = generated++;
-    const id = discover(view.of(s), NO_PARENT, 0);
+    const id = discover(view.of(s), NO_PARENT, index);
     if (id < 0) return;
-    rootInit.push(index);
     examine(s, id);
   });
 
@@ -276,7 +267,9 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
       reason = 'maxMs';
     } else if (
       maxBytes !== Infinity &&
-      heldBytes() + (table.fullBeforeGrowth ? table.bytesAfterGrowth() : 0) > maxBytes
+      // Held bytes plus what the table and tree may allocate before the next poll (polls come
+      // between expansions, so at most POLL_EVERY_GENERATED + nActions new states away).
+      heldBytes() + table.growthBytesWithin(pollWindow) + tree.growthBytesWithin(pollWindow) > maxBytes
     ) {
       stop = STOP_BUDGET;
       reason = 'maxBytes';
@@ -326,9 +319,8 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
 
   // ---- result (off the hot path: allocation is fine from here on) ----
   const durationMs = performance.now() - startMs;
-  const tree = { parent, via, rootInit };
   const traceTo = (id: number): { trace: TraceStep[]; path: Path } => {
-    const path = pathTo(tree, id);
+    const path = tree.pathTo(id);
     const states = replayVerified(model, path, table, [stopH1, stopH2]);
     return { trace: describeTrace(model, states, path.actions), path };
   };
@@ -368,7 +360,7 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
     neverFired: model.families.filter((f) => actions[f] === 0),
     invariants: invariants.map((i) => i.id),
     deadlockChecked: checkDeadlock,
-    bytesPerState: distinct > 0 ? (table.bytes() + parent.byteLength + via.byteLength) / distinct : 0,
+    bytesPerState: distinct > 0 ? (table.bytes() + tree.bytes()) / distinct : 0,
     peakQueueBytes: queue.peakBytes,
     goalReached,
   };
