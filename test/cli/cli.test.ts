@@ -179,7 +179,9 @@ describe.concurrent('replcheck check', () => {
     for (let i = 1; i <= steps; i++) expect(after).toMatch(new RegExp(`^ {2}${i}\\. \\S`, 'm'));
     expect(after).not.toMatch(new RegExp(`^ {2}${steps + 1}\\. `, 'm'));
     // the goal: the replica came back and the primary answered +DUALCHANNELSYNC to its PSYNC
-    expect(after).toContain('HandlePsync');
+    // the main channel was dropped and noticed (MainEOF), the reconnect's PSYNC gets +DUALCHANNELSYNC
+    expect(after).toContain('MainEOF');
+    expect(after.lastIndexOf('HandlePsync')).toBeGreaterThan(after.lastIndexOf('MainEOF'));
     expect(after).toContain('+DUALCHANNELSYNC');
   });
 });
@@ -229,10 +231,9 @@ describe('replcheck simulate | replcheck validate', () => {
     expect(j.events).toBe(readFileSync(f, 'utf8').trim().split('\n').length - 1);
   });
 
-  // BUG: `simulate --set` of a list setting (replicaDual, faultKinds) writes the list as a JSON array
-  // into the header's model.set, which the trace schema (scalars only) rejects: the CLI cannot read
-  // its own output. resolveConfig expects comma-separated strings there ("trace headers carry
-  // scalar values only: arrays arrive as comma-separated strings").
+  // Regression (fixed in a3a0b0b): `simulate --set` of a list setting (replicaDual, faultKinds) wrote
+  // the list as a JSON array into the header's model.set, which the trace schema (scalars only)
+  // rejects, so the CLI could not read its own output.
   it.each([
     ['replicaDual', ['--preset', 'default', '--set', 'replicas=2', '--set', 'replicaDual=true,false']],
     ['faultKinds', ['--preset', 'small', '--set', 'faultKinds=KillMain,KillRdb']],
