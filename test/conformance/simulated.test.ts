@@ -49,17 +49,21 @@ function cut(t: Trace, n: number): Trace {
 
 // ---- the oracle ------------------------------------------------------------------------------------
 //
-// Runs of the model that produce the trace, enumerated exhaustively in trace order. With every kind
-// observed, every action emits at least one event (checked below), so a run explaining N events has
-// at most N actions and enumeration terminates. An action's first observation is the event at the
-// current position; its later observations are owed by their node, in order, before anything else
-// of that node (spec/trace.md, "Conformance"). Enumerating all runs up to length N and keeping their
-// observation sequences is exponential (5-10 enabled actions per state); walking them in trace
-// order, dropping a run as soon as its next observation differs from the trace, enumerates the same
-// runs that matter. Partial runs reaching the same (state, owed observations, registers) are merged.
+// Runs of the model that produce the trace, enumerated exhaustively in trace order. An action's
+// first observation is the event at the current position; its later observations are owed by their
+// node, in order, before anything else of that node (spec/trace.md, "Conformance"). Enumerating all
+// runs up to length N and keeping their observation sequences is exponential (5-10 enabled actions
+// per state); walking them in trace order, dropping a run as soon as its next observation differs
+// from the trace, enumerates the same runs that matter. Partial runs reaching the same (state, owed
+// observations, registers) are merged.
 //
-// Two views: `literal` compares kind, node and literal fields only (register-checked fields
-// skipped); `registers` also checks set/eq/ge/ne with its own register file.
+// With every kind observed, almost every action emits an event, so a run explaining N events has
+// about N actions. Not all: since 44bbd6f MainEOF in the plain PSYNC handshake (back to CONNECT)
+// emits nothing. Such silent actions may fire any number of times between two events; the oracle
+// closes each partial run under them (finitely many states) and counts them.
+//
+// Two views: `literal` compares kind, node and literal fields (lit, in) only (register-checked
+// fields skipped); `registers` also checks set/eq(/unlike)/ge/ne with its own register file.
 
 type Regs = ReadonlyMap<string, FieldValue>;
 
@@ -73,6 +77,10 @@ function fits(ob: Observation, ev: TraceEvent, regs: Regs, withRegs: boolean): R
       if (v !== undefined && v !== sp.value) return null;
       continue;
     }
+    if (sp.op === 'in') {
+      if (v !== undefined && !sp.values.includes(v)) return null;
+      continue;
+    }
     if (!withRegs) continue;
     if (v === undefined) {
       if (sp.op === 'set') r.delete(sp.reg);
@@ -84,8 +92,11 @@ function fits(ob: Observation, ev: TraceEvent, regs: Regs, withRegs: boolean): R
     switch (sp.op) {
       case 'set': r.set(sp.reg, unshift); break;
       case 'eq':
-        if (bound === undefined) r.set(sp.reg, unshift);
-        else if (v !== (typeof bound === 'number' ? bound + plus : bound)) return null;
+        if (bound === undefined) {
+          // a fresh binding may not name a value another register (`unlike`) already holds
+          if (sp.unlike?.some((u) => r.get(u) === v)) return null;
+          r.set(sp.reg, unshift);
+        } else if (v !== (typeof bound === 'number' ? bound + plus : bound)) return null;
         break;
       case 'ge':
         if (bound !== undefined && (typeof bound !== 'number' || typeof v !== 'number' || v < bound + plus)) return null;
@@ -93,6 +104,8 @@ function fits(ob: Observation, ev: TraceEvent, regs: Regs, withRegs: boolean): R
       case 'ne':
         if (bound !== undefined && bound === v) return null;
         break;
+      default:
+        throw new Error(`oracle: FieldSpec op ${JSON.stringify((sp as { op: string }).op)} is not implemented here`);
     }
   }
   for (const c of ob.clear ?? []) r.delete(c);
@@ -107,7 +120,26 @@ function partialKey(p: Partial): string {
   return `${Array.from(p.s).join(',')}|${JSON.stringify(owed)}|${JSON.stringify(regs)}`;
 }
 
-let silentSeen = 0;
+/** Silent transitions (no event at all) the oracle met, by action name. */
+const silentSeen = new Map<string, number>();
+
+/** Every partial run reachable from `runs` by silent actions (including `runs`). */
+function silentClosure(model: ReplModel, runs: readonly Partial[]): Partial[] {
+  const seen = new Map<string, Partial>();
+  const queue: Partial[] = [];
+  for (const p of runs) { const k = partialKey(p); if (!seen.has(k)) { seen.set(k, p); queue.push(p); } }
+  for (let i = 0; i < queue.length; i++) {
+    const p = queue[i]!;
+    model.successors(p.s, (a, nx) => {
+      if (model.observe(p.s, a, nx).length > 0) return;
+      silentSeen.set(model.actionNames[a]!, (silentSeen.get(model.actionNames[a]!) ?? 0) + 1);
+      const q = { s: nx.slice(), owed: p.owed, regs: p.regs };
+      const k = partialKey(q);
+      if (!seen.has(k)) { seen.set(k, q); queue.push(q); }
+    });
+  }
+  return queue;
+}
 
 /** How many events (a prefix) some run of `model` produces, in strict order with every kind observed. */
 function explained(model: ReplModel, trace: Trace, withRegs: boolean): number {
@@ -116,7 +148,7 @@ function explained(model: ReplModel, trace: Trace, withRegs: boolean): number {
   for (const ev of trace.events) {
     const next = new Map<string, Partial>();
     const add = (p: Partial) => { const k = partialKey(p); if (!next.has(k)) next.set(k, p); };
-    for (const p of runs) {
+    for (const p of silentClosure(model, runs)) {
       const owed = p.owed.get(ev.node) ?? [];
       if (owed.length > 0) {
         // the node owes an observation: nothing else of this node may come first
@@ -126,7 +158,7 @@ function explained(model: ReplModel, trace: Trace, withRegs: boolean): number {
       }
       model.successors(p.s, (a, nx) => {
         const obs = model.observe(p.s, a, nx);
-        if (obs.length === 0) { silentSeen++; return; }
+        if (obs.length === 0) return; // silent: in the closure above
         const r = fits(obs[0]!, ev, p.regs, withRegs);
         if (!r) return;
         const owedNext = new Map(p.owed);
@@ -224,8 +256,8 @@ describe('simulated traces conform', () => {
 });
 
 describe('mutations of short simulated traces: the validator agrees with a brute-force oracle', () => {
-  it('the oracle accepts simulated traces, and every action emits at least one event', () => {
-    silentSeen = 0;
+  it('the oracle accepts simulated traces (and names the silent actions it closed over)', () => {
+    silentSeen.clear();
     for (const preset of ['small', 'default']) {
       for (let seed = 1; seed <= 6; seed++) {
         const { trace } = simulated(preset, seed, 40);
@@ -233,7 +265,7 @@ describe('mutations of short simulated traces: the validator agrees with a brute
         expect(oracle(modelOf(preset), trace, false), `${preset} seed ${seed}`).toBe(true);
       }
     }
-    expect(silentSeen, 'actions without an event (the oracle assumes none)').toBe(0);
+    console.log(`silent transitions (no event although every kind is observed): ${silentSeen.size ? [...silentSeen].map(([a, n]) => `${a} ${n}`).join(', ') : 'none'}`);
   });
 
   const stats = { conforms: 0, violates: 0, literalOnlyDiffers: 0, registerTied: 0 };
@@ -254,7 +286,7 @@ describe('mutations of short simulated traces: the validator agrees with a brute
           const i = Number(/^set #(\d+)/.exec(mu.description)![1]);
           const f = fieldOf(mu.description)!;
           const sp = specOf(specs, i, f);
-          if (sp && sp.op !== 'lit' && sp.op !== 'any') {
+          if (sp && sp.op !== 'lit' && sp.op !== 'any' && sp.op !== 'in') {
             touch = 'register';
             tied = eqTied(specs, n, i, f);
           }
@@ -291,7 +323,7 @@ describe('mutations of short simulated traces: the validator agrees with a brute
         if (touch === 'conn') expect(got, 'connections are not judged').toBe('conforms');
         stats[got === 'conforms' ? 'conforms' : 'violates']++;
       }
-    }), { numRuns: 16 });
+    }), { numRuns: 12 });
     console.log(`mutations: ${stats.conforms} conform, ${stats.violates} violate; register fields tied by eq: ${stats.registerTied}; literal-only view differs (registers decided): ${stats.literalOnlyDiffers}`);
     expect(stats.conforms).toBeGreaterThan(20);
     expect(stats.violates).toBeGreaterThan(200);
