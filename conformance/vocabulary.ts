@@ -38,6 +38,7 @@ export const KINDS = {
   'replica.primary_lost': { node: 'replica', conn: 'main', fields: {}, doc: 'steady-state link to the primary lost' },
   'replica.main_closed': { node: 'replica', conn: 'main', fields: {}, doc: 'main channel EOF noticed while buffering (provisional primary closed)' },
   'replica.rdb_failed': { node: 'replica', conn: 'rdb', fields: {}, doc: 'rdb channel transfer failed (I/O error, error reply, short read)' },
+  'replica.handshake_failed': { node: 'replica', conn: 'main', fields: {}, doc: 'the main-channel handshake failed (e.g. "Primary did not reply to PSYNC, will try later"); the replica reconnects' },
   'replica.timeout': { node: 'replica', fields: {}, doc: 'repl-timeout fired during handshake or transfer' },
   'replica.abort': { node: 'replica', fields: { result: f('int', 'psync result code in "Main channel psync result N" (6 = refused, -1 = set-rdb-client-id rejected)', false) }, doc: '"Aborting dual channel sync"' },
   // ---- primary side -------------------------------------------------------------------------

@@ -334,7 +334,8 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'Write', params: 'none',
     doc: 'A client write on the primary is appended to the replication buffer (new block when the tail is full); replica clients are attached, hard limits checked on a new block, the backlog trimmed.',
-    guard: (m) => m.src[G_BLOG] === 1 && m.src[G_OFF]! < m.c.maxOffset,
+    // the bound on the offset span is a state constraint applied after normalisation (model/index.ts)
+    guard: (m) => m.src[G_BLOG] === 1,
     effect: (m) => {
       const d = m.d;
       const nb = d[G_NB]!;
@@ -611,21 +612,25 @@ export const ACTIONS: readonly ActionDef[] = [
         return;
       }
       const assoc = m.get(r, R_MASSOC);
+      let lingering = -1;
       if (assoc && m.getS(r, assoc - 1, S_RAX)) {
         m.set(r, R_MC, MC.BG_RDB_LOAD);
         m.pe(r, 'primary.main_matched', { cid: { op: 'eq', reg: m.regCid(r, assoc - 1) } });
         if (!m.mut.psyncKeepsRax) {
+          // removeReplicaFromPsyncWait: unpin (no trim here)
           m.unpin(r, assoc - 1);
-          // a lingering client loses its protection and is freed now
-          if (m.getS(r, assoc - 1, S_RC) === RC.LINGER) m.freeRdb(r, assoc - 1);
+          if (m.getS(r, assoc - 1, S_RC) === RC.LINGER) lingering = assoc - 1;
         }
       } else {
         m.set(r, R_MC, MC.ONLINE);
       }
+      // addReplyReplicationBacklog takes the main client's reference before anything is freed
       m.set(r, R_MREF, o);
       attachMain(m, r, o);
       m.set(r, R_MQ, MQ.CONT);
       m.pe(r, 'primary.psync_accepted', { offset: offsetField });
+      // a lingering client lost its protection: freed in beforeSleep, after the reply
+      if (lingering >= 0) m.freeRdb(r, lingering);
     },
   },
   // ---- transfer and load -----------------------------------------------------------------------------
@@ -824,8 +829,8 @@ export const ACTIONS: readonly ActionDef[] = [
       }
       // what the replica logs depends on where it reads the EOF (Valkey 8.0.1 replication.c):
       if (rs === RS.SETID_WAIT) { m.abort(r, -1); return; } // no reply to set-rdb-client-id: "psync result -1"
-      if (rs === RS.MAIN_PSYNC_WAIT) { m.abort(r, 5); return; } // "Primary did not reply to PSYNC" → PSYNC_TRY_LATER
-      if (rs === RS.PSYNC_WAIT) { m.abort(r, null); return; } // plain handshake error: back to CONNECT, no dual-channel line
+      if (rs === RS.MAIN_PSYNC_WAIT) { m.emit(m.rep(r), 'replica.handshake_failed'); m.abort(r, 5); return; } // "Primary did not reply to PSYNC" → PSYNC_TRY_LATER
+      if (rs === RS.PSYNC_WAIT) { m.emit(m.rep(r), 'replica.handshake_failed'); m.abort(r, null); return; } // plain handshake error: back to CONNECT
       if (rs === RS.CLASSIC) { m.emit(m.rep(r), 'replica.rdb_failed'); m.abort(r, null); return; } // "I/O error trying to sync"
       m.emit(m.rep(r), 'replica.main_closed'); // "Provisional primary closed connection"
       m.abort(r, null);

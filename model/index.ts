@@ -82,6 +82,13 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
       // a closed main channel still delivers what is in flight; with nothing in flight its position is dead
       if (mc === MC.NONE && d[b + R_INF] === 0) d[b + R_MREF] = 0;
       if (mc === MC.BG_RDB_LOAD || mc === MC.ONLINE || mc === MC.WAIT_END || d[b + R_INF]! > 0) base = Math.min(base, d[b + R_MREF]! - d[b + R_INF]!);
+      // buffer references are never below the head in a correct model; keeping them in the base
+      // makes a broken model (a trimmed referenced block) visible instead of clamping it away
+      if (d[b + R_MBLK]! >= 2) base = Math.min(base, d[b + R_MBLK]!);
+      for (let s = 0; s < SLOTS; s++) {
+        const pin = d[b + R_SLOTS + s * SLOT_SIZE + S_PIN]!;
+        if (pin >= 2) base = Math.min(base, pin);
+      }
     }
     const shift = Math.floor((base - 2) / B) * B;
     if (shift <= 0) return;
@@ -180,6 +187,8 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
         scratch.set(s);
         effects[i]!(step, rs[i]!, ss[i]!);
         normalize(scratch);
+        // state constraint: the span of offsets the model tracks stays within maxOffset
+        if (scratch[G_OFF]! > c.maxOffset) continue;
         emit(i, scratch);
       }
     },
@@ -192,6 +201,7 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
       d.set(s);
       effects[action]!(obsStep, rs[action]!, ss[action]!);
       normalize(d);
+      if (d[G_OFF]! > c.maxOffset) throw new Error(`observe: ${inst[action]!.name} leaves the offset span bound (maxOffset) in this state`);
       if (next && !equalBytes(d, next)) throw new Error(`the model is not deterministic: ${inst[action]!.name} reached another state when re-run for observation`);
       return obsStep.obs;
     },
@@ -201,7 +211,14 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
       const st = new Step(c, L, mut);
       st.src = s;
       st.d = s;
-      if (guards[action]!(st, i.r, i.s)) return `${i.name} is enabled`;
+      if (guards[action]!(st, i.r, i.s)) {
+        const d = s.slice();
+        st.d = d;
+        effects[action]!(st, i.r, i.s);
+        normalize(d);
+        if (d[G_OFF]! > c.maxOffset) return `${i.name} is disabled: its successor would exceed the offset span bound maxOffset=${c.maxOffset} (a model bound, not a protocol rule)`;
+        return `${i.name} is enabled`;
+      }
       return `${i.name} is disabled: ${guardText(i.def.family)}`;
     },
   };
@@ -216,7 +233,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The guard of each family in protocol words (spec/model.md uses the same sentences). */
 export const GUARD_TEXT: Record<string, string> = {
-  Write: 'needs a backlog (some replica has synced) and an offset span below maxOffset',
+  Write: 'needs a backlog (some replica has synced); its successor must keep the offset span within maxOffset',
   ToggleDualChannel: 'needs a configuration change left',
   Tick: 'needs a running timer (handshake/transfer timeout, grace period, soft limit)',
   Connect: 'needs the replica idle (REPL_STATE_CONNECT)',

@@ -379,6 +379,7 @@ export const KIND_CONNECTIONS: Readonly<Record<Kind, readonly [Attribution, ...A
   'replica.primary_lost': ['replica main channel'],
   'replica.main_closed': ['replica main channel'],
   'replica.rdb_failed': ['replica rdb channel'],
+  'replica.handshake_failed': ['replica main channel'], // the main-channel handshake failed; the replica reconnects
   'replica.timeout': ['replica main channel', 'replica rdb channel'], // handshake or download silence; aborts the main channel
   'replica.abort': ['replica main channel', 'replica rdb channel'],
   'primary.sync_request': ['primary main-channel client', 'primary rdb client'], // PSYNC (main) or SYNC (rdb channel)

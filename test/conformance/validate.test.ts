@@ -110,7 +110,7 @@ describe('validate: rejections and diagnosis', () => {
     const dis = d.candidates.groups[0]!.why.disabled!;
     expect(dis[0]).toMatchObject({ action: 'Accept[replica1]', explanation: 'no PSYNC is outstanding (phase idle)' });
     expect(d.candidates.groups[0]!.why.enabled.map((e) => e.action)).toContain('Connect[replica1]');
-    expect(formatDiagnosis(d)).toContain('whose guards are false');
+    expect(formatDiagnosis(d)).toContain('the disabled ones have false guards here');
     expect(JSON.parse(JSON.stringify(r))).toMatchObject({ verdict: 'violates', failure: { event: { seq: 1 } } });
   });
 

@@ -187,12 +187,20 @@ describe('messages from the 8.0.1 source and protocol doc §5 (not in the run ex
   });
   it('relevant messages with no vocabulary kind are counted once per rule as a warning', () => {
     const r = readValkeyLogTexts([{ file: 'r.log', content: replicaWith(
-      '# Error condition on socket for SYNC: Connection refused',
-      '# Error condition on socket for SYNC: Connection refused',
+      "* PRIMARY MODE enabled (user request from 'id=5 addr=127.0.0.1:1 laddr=127.0.0.1:2 fd=9 name= age=0 idle=0 flags=N')",
+      "* PRIMARY MODE enabled (user request from 'id=5 addr=127.0.0.1:1 laddr=127.0.0.1:2 fd=9 name= age=0 idle=0 flags=N')",
     ) }]);
     expect(r.events.filter((e) => e.kind === 'known-unmapped')).toHaveLength(2);
     expect(r.warnings).toHaveLength(1);
-    expect(r.warnings[0]!.message).toMatch(/^2 line\(s\).*R_MAIN_HANDSHAKE_FAILED/);
+    expect(r.warnings[0]!.message).toMatch(/^2 line\(s\).*R_PRIMARY_MODE/);
+  });
+  it('a main-channel handshake failure is a replica.handshake_failed event; its read-error detail line is ignored', () => {
+    const r = readValkeyLogTexts([{ file: 'r.log', content: replicaWith(
+      '# Failed to read response from the server: Connection reset by peer',
+      '# Primary did not reply to PSYNC, will try later',
+    ) }]);
+    expect(r.events.filter((e) => e.kind === 'replica.handshake_failed').map((e) => e.line)).toEqual([9]);
+    expect(r.events.filter((e) => e.kind === 'known-ignored' && e.rule === 'R_READ_RESPONSE_FAILED')).toHaveLength(1);
   });
 });
 
