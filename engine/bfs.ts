@@ -26,7 +26,7 @@ import { DiscoveryTree } from './discovery-tree.js';
 import { FingerprintTable } from './fingerprints.js';
 import { fingerprint, WordView } from './hash.js';
 import type { Goal, Invariant, Model } from './model.js';
-import { NO_PARENT, replayVerified, type Path } from './replay.js';
+import { NO_PARENT, replayVerified, successorBy, type Path } from './replay.js';
 import { StateQueue } from './state-queue.js';
 import { describeTrace, type TraceStep } from './trace.js';
 
@@ -146,6 +146,8 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   }
   const invariants = options.invariants ?? model.invariants;
   const nInvariants = invariants.length;
+  const stepInvariants = model.transitionInvariants ?? [];
+  const nStepInvariants = stepInvariants.length;
   const checkDeadlock = options.deadlock !== false;
   const depthBound = options.maxDepth ?? Infinity;
   const maxStates = options.maxStates ?? Infinity;
@@ -182,6 +184,7 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   let stopH2 = 0;
   let stopInvariant = '';
   let stopMessage = '';
+  let stopAction = -1; // a step invariant failed on the step stopId --stopAction-->
   let nextPollAt = POLL_EVERY_GENERATED;
   const pollWindow = POLL_EVERY_GENERATED + nActions;
   let nextProgressMs = startMs + progressMs;
@@ -249,6 +252,21 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
         if (!table.contains(fp[0]!, fp[1]!)) cut = true;
       }
       return;
+    }
+    // step invariants: every step within the depth bound, to a new state or a known one
+    for (let i = 0; i < nStepInvariants; i++) {
+      const msg = stepInvariants[i]!.check(cur, action, next);
+      if (msg !== null) {
+        stop = STOP_VIOLATION;
+        stopInvariant = stepInvariants[i]!.id;
+        stopMessage = msg;
+        stopId = curId;
+        stopAction = action;
+        fingerprint(curWords, 0, nWords, fp);
+        stopH1 = fp[0]!;
+        stopH2 = fp[1]!;
+        return;
+      }
     }
     const id = discover(view.of(next), curId, action);
     if (id < 0) return;
@@ -337,7 +355,17 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   let goalReached: GoalReached | null = null;
   if (stop === STOP_VIOLATION) {
     verdict = 'violated';
-    violation = { invariant: stopInvariant, message: stopMessage, ...traceTo(stopId) };
+    if (stopAction >= 0) {
+      // the offending step itself ends the counterexample
+      const path = tree.pathTo(stopId);
+      const states = replayVerified(model, path, table, [stopH1, stopH2]);
+      const last = successorBy(model, states[states.length - 1]!, stopAction);
+      if (last === null) throw new Error('the model is not deterministic: the violating step is not enabled on replay');
+      const full = { initIndex: path.initIndex, actions: [...path.actions, stopAction] };
+      violation = { invariant: stopInvariant, message: stopMessage, trace: describeTrace(model, [...states, last], full.actions), path: full };
+    } else {
+      violation = { invariant: stopInvariant, message: stopMessage, ...traceTo(stopId) };
+    }
   } else if (stop === STOP_BUDGET) {
     verdict = 'budget-exhausted';
   } else if (stop === STOP_GOAL) {
@@ -358,7 +386,7 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
     statesPerSecond: durationMs > 0 ? (generated * 1000) / durationMs : 0,
     actions,
     neverFired: model.families.filter((f) => actions[f] === 0),
-    invariants: invariants.map((i) => i.id),
+    invariants: [...invariants.map((i) => i.id), ...stepInvariants.map((i) => i.id)],
     deadlockChecked: checkDeadlock,
     bytesPerState: distinct > 0 ? (table.bytes() + tree.bytes()) / distinct : 0,
     peakQueueBytes: queue.peakBytes,

@@ -16,6 +16,14 @@ export interface Invariant {
   check(s: Uint8Array): string | null;
 }
 
+/** A property of single steps: checked on every generated transition (s --action--> next). */
+export interface TransitionInvariant {
+  readonly id: string;
+  readonly description: string;
+  /** Returns null when the step is allowed, else a message naming what is wrong. */
+  check(s: Uint8Array, action: number, next: Uint8Array): string | null;
+}
+
 export interface Goal {
   readonly id: string;
   readonly description: string;
@@ -34,6 +42,8 @@ export interface Model {
   /** Every family the model declares, fired or not (coverage reports the never-fired ones). */
   readonly families: readonly string[];
   readonly invariants: readonly Invariant[];
+  /** Optional step properties (checked on every generated transition, duplicates included). */
+  readonly transitionInvariants?: readonly TransitionInvariant[];
   readonly goals: readonly Goal[];
   /** Calls emit once per initial state. `s` may be reused after emit returns. */
   initStates(emit: (s: Uint8Array) => void): void;

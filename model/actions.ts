@@ -30,6 +30,8 @@ export interface Mutations {
   noHardLimit?: boolean;
   /** A finished rdb client that is no longer protected is kept instead of freed. */
   keepFinishedRdbClient?: boolean;
+  /** A CLIENT KILL of a protected rdb client clears its protection (frees it at once). */
+  killUnprotects?: boolean;
   /** The replica applies its local buffer twice on success. */
   applyBufferTwice?: boolean;
   /** A successful sync leaves a non-empty local buffer behind. */
@@ -878,6 +880,7 @@ export const ACTIONS: readonly ActionDef[] = [
     effect: (m, r, s) => {
       m.d[G_FAULTS]!--;
       m.pe(r, 'primary.client_killed', { cid: { op: 'eq', reg: m.regCid(r, s) } });
+      if (m.mut.killUnprotects) m.unpin(r, s);
       m.closeRdb(r, s);
     },
   },

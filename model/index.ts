@@ -4,7 +4,7 @@ import type { Goal } from '../engine/model.js';
 import type { Observation, ObservableModel } from '../conformance/observation.js';
 import { ACTIONS, Step, type ActionDef, type Mutations } from './actions.js';
 import type { ModelConfig } from './config.js';
-import { makeInvariants } from './invariants.js';
+import { makeInvariants, makeStepInvariants } from './invariants.js';
 import {
   DS, G_CFG, G_FAULTS, G_HS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MREF, R_PERS, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
   R_STOP, R_DS, R_HIST, R_MQ, R_MEOF, R_CACHE, SLOT_SIZE, SLOTS, describeState, makeLayout, type Layout,
@@ -175,6 +175,7 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
     actionFamilies: inst.map((i) => i.def.family),
     families,
     invariants: makeInvariants(c, L),
+    transitionInvariants: makeStepInvariants(c, L, inst.map((i) => i.def.family)),
     goals,
     nodes: step.nodes,
     initStates(emit) { emit(init); },

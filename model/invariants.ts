@@ -1,6 +1,6 @@
 // Every invariant of the model: id, statement in protocol words, predicate. spec/model.md lists
 // the same ids with why each matters in Valkey and which failure path or bug it guards.
-import type { Invariant } from '../engine/model.js';
+import type { Invariant, TransitionInvariant } from '../engine/model.js';
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
   DS, G_BLOG, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
@@ -180,3 +180,35 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
 }
 
 let cur: Uint8Array = new Uint8Array(0);
+
+/**
+ * Step invariants. I10: a protected rdb client loses its protection only for the reasons Valkey
+ * has — its main channel's PSYNC (HandleMainPsync), an output-buffer overrun (Write, Tick), the end
+ * of its grace period (GraceExpire), and, with #1297 (childErrorClearsProtection), a failed fork
+ * child (ChildExit, KillChild). Any other step that unprotects it would unpin the backlog behind
+ * the replica's back (§11.4 I9 of the protocol notes; the bugs #1297 and #2983 are about exactly
+ * which paths may do so).
+ */
+export function makeStepInvariants(c: ModelConfig, L: Layout, families: readonly string[]): TransitionInvariant[] {
+  const allowed = new Set(['HandleMainPsync', 'Write', 'Tick', 'GraceExpire', ...(c.childErrorClearsProtection ? ['ChildExit', 'KillChild'] : [])]);
+  const mayRelease = families.map((f) => allowed.has(f));
+  const prot: number[] = [];
+  for (let r = 0; r < c.replicas; r++) for (let k = 0; k < SLOTS; k++) prot.push(L.replicaBase[r]! + R_SLOTS + k * SLOT_SIZE + S_PROT);
+  return [
+    {
+      id: 'I10-release-reasons',
+      description: 'A protected rdb client loses its protection only by its main channel\'s PSYNC, an output-buffer overrun, the end of its grace period, or (with #1297) a failed fork child.',
+      check: (s, action, next) => {
+        if (mayRelease[action]) return null;
+        for (let i = 0; i < prot.length; i++) {
+          const p = prot[i]!;
+          if (s[p] === 1 && next[p] === 0) {
+            const r = Math.floor(i / SLOTS);
+            return `replica${r + 1}: rdb client ${(i % SLOTS) + 1} lost its protection in ${families[action]}, which is not a release reason`;
+          }
+        }
+        return null;
+      },
+    },
+  ];
+}

@@ -88,6 +88,24 @@ describe('each invariant catches a deliberate bug', () => {
     });
   }
 
+  it('I10-release-reasons (a step invariant): bug killUnprotects on small', () => {
+    // CLIENT KILL of a protected rdb client that clears its protection instead of postponing it
+    const broken = model('small', {}, { killUnprotects: true });
+    const r = check(broken);
+    expect(r.verdict).toBe('violated');
+    const viol = r.violation!;
+    expect(viol.invariant).toBe('I10-release-reasons');
+    expect(viol.trace[viol.trace.length - 1]!.action).toMatch(/^KillRdb\[/);
+    const states = statesOf(broken, viol.path);
+    const step = broken.transitionInvariants!.find((i) => i.id === 'I10-release-reasons')!;
+    const last = viol.path.actions[viol.path.actions.length - 1]!;
+    expect(step.check(states[states.length - 2]!, last, states[states.length - 1]!)).toBe(viol.message);
+    // shortest: nothing is violated one step earlier; without the bug the same depth is clean
+    expect(check(broken, { maxDepth: viol.trace.length - 2 }).violation).toBeUndefined();
+    expect(check(model('small'), { maxDepth: viol.trace.length - 1 }).violation).toBeUndefined();
+    expect(r.invariants).toContain('I10-release-reasons');
+  });
+
   it('applyBufferTwice (a duplicate apply) is caught first by I2, at a state that also fails I7', () => {
     // The doubled offset makes the replica expect a write after the one the primary streams next:
     // I2 (checked before I7) reports it; the state also holds a write the primary has not made.
