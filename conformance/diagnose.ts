@@ -19,6 +19,10 @@ import {
  */
 export interface ExplainingModel extends ObservableModel {
   explain?(s: Uint8Array, action: number): string;
+  /** The connection an event kind concerns (e.g. "primary rdb client"). */
+  connectionOf?(kind: Kind, fields?: Readonly<Record<string, FieldValue>>): string;
+  /** Each connection's lifecycle state in s (e.g. {"r1 replica main channel": "setid_wait"}). */
+  connections?(s: Uint8Array): Record<string, string>;
 }
 
 export interface EventRef {
@@ -78,6 +82,8 @@ export interface Why {
 
 export interface CandidateGroup {
   readonly count: number;
+  /** Lifecycle state of every connection (when the model provides them). */
+  readonly connections?: Readonly<Record<string, string>>;
   /** describe() fields whose values differ between candidates. */
   readonly state: Readonly<Record<string, string | number | boolean>>;
   readonly registers: Readonly<Record<string, FieldValue>>;
@@ -88,6 +94,8 @@ export interface CandidateGroup {
 export interface Diagnosis {
   readonly event: EventRef;
   readonly node: string;
+  /** The connection the event concerns (when the model says). */
+  readonly connection?: string;
   readonly kind: Kind;
   readonly fields: Readonly<Record<string, FieldValue>>;
   /** One paragraph. */
@@ -328,7 +336,8 @@ export function diagnose(engine: Engine, input: DiagnoseInput): Diagnosis {
           `${disabled.every((d) => d.explanation && / is enabled$/.test(d.explanation)) ? '' : ', and the disabled ones have false guards here'}`;
       why = { ...why, disabled, text: [...why.text, t] };
     }
-    return { count: g.count, state: g.desc, registers: g.rep.regs.toObject(), pending: (g.rep.pend ?? []).map((p) => obsText(p.obs)), why };
+    const conns = typeof model.connections === 'function' ? model.connections(g.rep.s) : undefined;
+    return { count: g.count, ...(conns ? { connections: conns } : {}), state: g.desc, registers: g.rep.regs.toObject(), pending: (g.rep.pend ?? []).map((p) => obsText(p.obs)), why };
   });
 
   // 6. Interleaving: the other events that could have come next.
@@ -346,9 +355,11 @@ export function diagnose(engine: Engine, input: DiagnoseInput): Diagnosis {
     `event seq ${ev.seq} (index ${input.index}${where ? `, ${where}` : ''}) ${ev.kind} on ${ev.node} ${fmt(ev.fields)} ` +
     `cannot be explained: ${total} candidate state${total === 1 ? '' : 's'} after ${input.step} matched event${input.step === 1 ? '' : 's'}` +
     (firstWhy ? `; ${groups.size > 1 ? 'e.g. ' : ''}${firstWhy}` : '');
+  const connection = typeof model.connectionOf === 'function' ? model.connectionOf(ev.kind, ev.fields) : undefined;
   return {
     event: ref,
     node: ev.node,
+    ...(connection ? { connection } : {}),
     kind: ev.kind,
     fields: ev.fields,
     message,
@@ -371,7 +382,7 @@ function safeExplain(model: ExplainingModel, s: Uint8Array, a: number): string |
 export function formatDiagnosis(d: Diagnosis): string {
   const out: string[] = [];
   const loc = (r: EventRef) => `seq ${r.seq}${r.line !== undefined ? ` (line ${r.line})` : ''}${r.src ? ` [${r.src}]` : ''}`;
-  out.push(`VIOLATION at event ${loc(d.event)}: ${d.kind} on ${d.node} ${fmt(d.fields)}`);
+  out.push(`VIOLATION at event ${loc(d.event)}: ${d.kind} on ${d.node} ${fmt(d.fields)}${d.connection ? ` (connection: ${d.connection})` : ''}`);
   if (d.before.length > 0) {
     out.push('last matched events:');
     for (const b of d.before) out.push(`  ${loc(b)} ${b.kind} on ${b.node} ${fmt(b.fields)}  <- ${b.explainedBy.join(' ; ')}`);
@@ -383,6 +394,7 @@ export function formatDiagnosis(d: Diagnosis): string {
     const st = Object.entries(g.state).map(([k, v]) => `${k}=${v}`).join(' ');
     const regs = Object.entries(g.registers).map(([k, v]) => `${k}=${fmt(v)}`).join(' ');
     out.push(`  [${i + 1}] ${g.count} candidate(s)${st ? ` ${st}` : ''}${regs ? ` | registers ${regs}` : ''}${g.pending.length ? ` | pending ${g.pending.join(', ')}` : ''}`);
+    if (g.connections) out.push(`      connections: ${Object.entries(g.connections).map(([k, v]) => `${k}=${v}`).join(', ')}`);
     for (const t of g.why.text) out.push(`      - ${t}`);
   });
   if (d.emitters.actions.length > 0) out.push(`actions that emit ${d.kind}: ${d.emitters.actions.slice(0, 12).join(', ')}${d.emitters.actions.length > 12 ? ', …' : ''}`);

@@ -5,6 +5,8 @@ import type { Observation, ObservableModel } from '../conformance/observation.js
 import { ACTIONS, Step, type ActionDef, type Mutations } from './actions.js';
 import type { ModelConfig } from './config.js';
 import { makeInvariants, makeStepInvariants } from './invariants.js';
+import { connectionOfKind, connectionsOf } from './lifecycles.js';
+import type { Kind } from '../conformance/vocabulary.js';
 import {
   DS, G_CFG, G_FAULTS, G_HS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MREF, R_PERS, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
   R_STOP, R_DS, R_HIST, R_MQ, R_MEOF, R_CACHE, SLOT_SIZE, SLOTS, describeState, makeLayout, type Layout,
@@ -29,6 +31,10 @@ export interface ReplModel extends ObservableModel {
   readonly goals: readonly ReplGoal[];
   /** Why an action instance is disabled in `s`, in protocol words (for diagnoses). */
   explain(s: Uint8Array, action: number): string;
+  /** The connection an event kind concerns (model/lifecycles.ts). */
+  connectionOf(kind: Kind, fields?: Readonly<Record<string, string | number | boolean>>): string;
+  /** Lifecycle state of every connection in s, by connection label. */
+  connections(s: Uint8Array): Record<string, string>;
 }
 
 export function instancesFor(c: ModelConfig): ActionInstance[] {
@@ -207,6 +213,13 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
       return obsStep.obs;
     },
     describe: (s) => describeState(L, s),
+    // an output-buffer overflow of a client whose last command was SYNC is an rdb channel
+    connectionOf: (kind, fields) => (kind === 'primary.cob_overflow' && fields?.cmd === 'sync' ? 'primary rdb client' : connectionOfKind(kind)),
+    connections(s) {
+      const out: Record<string, string> = {};
+      for (const c of connectionsOf(L)) out[c.label] = String(c.lifecycle.name(s[c.at]!));
+      return out;
+    },
     explain(s, action) {
       const i = inst[action]!;
       const st = new Step(c, L, mut);
