@@ -180,9 +180,11 @@ export class Step {
     if (this.get(r, R_SLOT) === s + 1) {
       // the socket is shut down: the child's writes fail and the replica sees EOF before the end;
       // an RDB the child already wrote completely is still read to its end
-      if (this.get(r, R_CS) === CS.STREAMING || this.get(r, R_DS) === DS.SYNC_SENT) {
+      const cs = this.get(r, R_CS);
+      const ds = this.get(r, R_DS);
+      if ((ds === DS.SYNC_SENT || ds === DS.DOWNLOAD) && cs !== CS.DELIVERED && cs !== CS.FLUSHED) {
         this.set(r, R_REOF, 1);
-        if (this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
+        if (cs === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
       }
     }
     this.trim();
@@ -745,22 +747,20 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'SendStream', params: 'r',
-    doc: 'The primary writes the next write of the stream to a streaming main client\'s socket (kernel buffer permitting); its buffer reference moves to the next block when it starts sending from it.',
+    doc: 'The primary writes the next write of the stream to a streaming main client\'s socket (kernel buffer permitting). Like writeToReplica: once a block is fully sent and a next block exists, the client\'s reference moves to it and the backlog is trimmed.',
     guard: (m, r) => {
       const mc = m.g(r, R_MC);
       return (mc === MC.BG_RDB_LOAD || mc === MC.ONLINE) && m.g(r, R_MREF) <= m.src[G_OFF]! && m.g(r, R_INF) < m.c.kernelBuffer && m.g(r, R_MBLK) >= 2;
     },
     effect: (m, r) => {
       const w = m.get(r, R_MREF);
-      const blk = m.get(r, R_MBLK);
-      if (w >= blk + m.B) {
-        m.decRef(blk);
-        m.set(r, R_MBLK, blk + m.B);
-        m.addRef(blk + m.B);
-      }
+      // caught up at the end of the old tail when the next block arrived: move on first
+      if (w >= m.get(r, R_MBLK) + m.B) moveMain(m, r);
       m.set(r, R_MREF, w + 1);
       m.set(r, R_INF, m.get(r, R_INF) + 1);
       m.pe(r, 'primary.stream_sent');
+      // the block is fully sent and a next one exists: move on now
+      if (w + 1 >= m.get(r, R_MBLK) + m.B && m.d[G_OFF]! >= m.get(r, R_MBLK) + m.B) moveMain(m, r);
     },
   },
   {
@@ -886,11 +886,12 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'KillChild', params: 'none', fault: true,
-    doc: 'The fork child is killed: it exits by signal, handled like a child error.',
+    doc: 'The fork child is killed: it exits by signal, handled like a child error (unprotected rdb clients are freed and their replicas see EOF; protected ones linger with their sockets open).',
     guard: (m) => m.src[G_FAULTS]! > 0 && m.src[G_CHILD] !== 0,
     effect: (m) => {
       m.d[G_FAULTS]!--;
-      for (let r = 0; r < m.c.replicas; r++) if (m.get(r, R_CS) === CS.STREAMING) m.set(r, R_REOF, 1);
+      // the transfers just stop; a replica sees EOF only when its rdb client is really freed
+      // (a protected one lingers with its socket open: the replica may time out instead)
       childEnds(m, false);
     },
   },
@@ -996,6 +997,15 @@ function sendEndoff(m: Step, r: number, s: number): void {
   m.set(r, R_PROG, 0);
   m.set(r, R_IO, 0);
   m.set(r, R_CS, CS.STREAMING);
+}
+
+/** writeToReplica: the main client's reference moves to the next block; the backlog is trimmed. */
+function moveMain(m: Step, r: number): void {
+  const blk = m.get(r, R_MBLK);
+  m.decRef(blk);
+  m.set(r, R_MBLK, blk + m.B);
+  m.addRef(blk + m.B);
+  m.trim();
 }
 
 /** addReplyReplicationBacklog: the main client references the block holding offset o (or the tail). */

@@ -43,8 +43,8 @@ describe('preset small', () => {
     expect(first.violation).toBeUndefined();
     expect(first.verdict).toBe('complete');
     expect(first.deadlockChecked).toBe(true);
-    expect(first.invariants).toEqual(m.invariants.map((i) => i.id));
-    expect(first.invariants).toHaveLength(9);
+    expect(first.invariants).toEqual([...m.invariants, ...(m.transitionInvariants ?? [])].map((i) => i.id));
+    expect(first.invariants).toHaveLength(10);
   });
 
   it('fires every action family except ForkClassic', () => {
@@ -74,7 +74,7 @@ describe('preset default', () => {
     expect(full.violation).toBeUndefined();
     expect(full.verdict).toBe('complete');
     expect(full.deadlockChecked).toBe(true);
-    expect(full.invariants).toEqual(m.invariants.map((i) => i.id));
+    expect(full.invariants).toEqual([...m.invariants, ...(m.transitionInvariants ?? [])].map((i) => i.id));
   });
 
   it('fires every action family', () => {
