@@ -87,6 +87,7 @@ function report(r: ValidationResult, conv: LogConversion | undefined, json: bool
   const lines: string[] = [];
   if (conv) {
     lines.push(`logs: ${conv.summary.nodes.map((n) => `${n.name}=${n.file}${n.port ? ` (port ${n.port})` : ''}`).join(', ')}; log level ${conv.summary.level}; ${r.events} events`);
+    if (conv.summary.cutAt) lines.push(`judged up to: ${conv.summary.cutAt}`);
     for (const w of conv.warnings) lines.push(`warning: ${w.file}:${w.line}: ${w.message}`);
   }
   lines.push(`verdict: ${r.verdict}`);

@@ -41,11 +41,34 @@ export function traceFromLogs(logs: ValkeyLogs): LogConversion {
       cutAt = `${e.file}:${e.line}`;
     }
   }
+  // A log that ends without a shutdown (the server was killed, or the file was cut off mid-run)
+  // says nothing about what came after its last line: events of the other logs from that moment
+  // on may answer lines it never got to write, so the run is judged up to there.
+  const cutFiles = new Set(logs.warnings.filter((w) => /^last line (has no terminating newline|is truncated)/.test(w.message)).map((w) => w.file));
+  const lastTs = new Map<string, number>();
+  const endedCleanly = new Set<string>();
+  for (const e of logs.events) {
+    lastTs.set(e.file, Math.max(lastTs.get(e.file) ?? -Infinity, e.tsMs));
+    if (/Valkey is now ready to exit|User requested shutdown|Received SIG(TERM|INT) scheduling shutdown/.test(e.raw)) endedCleanly.add(e.file);
+  }
+  let openEnd: { ts: number; file: string } | undefined;
+  for (const n of logs.nodes) {
+    const t = lastTs.get(n.file);
+    if (t === undefined || (endedCleanly.has(n.file) && !cutFiles.has(n.file))) continue;
+    if (!openEnd || t < openEnd.ts) openEnd = { ts: t, file: n.file };
+  }
+  if (openEnd !== undefined && openEnd.ts < cutTs) {
+    cutTs = openEnd.ts;
+    cutAt = `${openEnd.file} ends without a shutdown${cutFiles.has(openEnd.file) ? ' (its last line is cut off)' : ''}: the logs are judged up to its last moment`;
+  }
   const picked: LogEvent[] = [];
   for (const e of logs.events) {
     if (!known.has(e.kind)) continue;
     // Valkey logs no line for a classic +FULLRESYNC; the reader's derived record is not evidence
     if (e.derived) continue;
+    // Only what happened strictly before that moment is judged: a cause is never logged later
+    // than its effect, so this prefix is closed under causes (same-millisecond lines of different
+    // servers are not ordered, and a cut-off line may belong to that millisecond).
     if (e.tsMs >= cutTs) continue;
     if (e.kind === 'primary.cob_overflow' && e.fields.class !== 'replica') {
       // normal, pubsub and monitor clients are never a replica's channel: not part of any sync
