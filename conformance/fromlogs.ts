@@ -38,7 +38,7 @@ export function traceFromLogs(logs: ValkeyLogs): LogConversion {
   for (const e of logs.events) {
     if (/User requested shutdown|Received SIG(TERM|INT) scheduling shutdown/.test(e.raw) && e.tsMs < cutTs) {
       cutTs = e.tsMs;
-      cutAt = `${e.file}:${e.line}`;
+      cutAt = `${e.file}:${e.line}: a server was asked to shut down; the logs are judged up to that moment`;
     }
   }
   // A log that ends without a shutdown (the server was killed, or the file was cut off mid-run)
