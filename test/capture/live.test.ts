@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SCENARIOS } from '../../capture/scenarios.js';
 import { runScenario, valkeyServerBinary, valkeyVersion } from '../../capture/run.js';
 import { pidAlive, registeredPids } from '../../capture/procs.js';
+import { logFilesOf, validateLogs } from '../../conformance/logdir.js';
 
 const bin = valkeyServerBinary();
 const version = valkeyVersion(bin);
@@ -25,7 +26,7 @@ describe.skipIf(version === undefined)(title, () => {
   for (const s of fast) {
     // one retry: the overflow scenarios depend on a writer keeping its rate on a
     // machine that may be busy with other test files
-    it(`${s.name}: expected outcome, and no process left behind`, { timeout: s.timeoutMs + 30_000, retry: 1 }, async () => {
+    it(`${s.name}: expected outcome, no process left behind, and the logs conform to the model`, { timeout: s.timeoutMs + 30_000, retry: 1 }, async () => {
       const out = path.join(root, s.name);
       const r = await runScenario(s.name, out);
       const failed = r.checks.filter((c) => !c.pass).map((c) => `${c.name}: ${c.detail ?? ''}`);
@@ -44,6 +45,9 @@ describe.skipIf(version === undefined)(title, () => {
       const meta = JSON.parse(fs.readFileSync(path.join(out, 'meta.json'), 'utf8'));
       expect(meta.outcome.pass).toBe(true);
       expect(meta.valkeyVersion).toContain('v=');
+      // and the model allows what real Valkey just did
+      const { result, text } = validateLogs(logFilesOf(out));
+      expect(result.verdict, `${s.name}: fresh capture does not conform\n${text}`).toBe('conforms');
     });
   }
 });
