@@ -1,5 +1,6 @@
-// Counterexamples without stored states: the search keeps, per state id, only its parent id and
-// the action index that discovered it. A path is rebuilt from those arrays and re-executed
+// Counterexamples without stored states: the search keeps only its discovery tree
+// (engine/discovery-tree.ts: the action that discovered each state, and how many children each
+// expanded state had, from which parent links follow). A path is rebuilt from it and re-executed
 // through the model, which is only sound if the model is deterministic; replay checks that.
 
 import { fingerprint, WordView } from './hash.js';
@@ -10,36 +11,11 @@ export const NO_PARENT = 0xffffffff;
 
 const NOT_DETERMINISTIC = 'the model is not deterministic';
 
-/** The discovery tree of a search, indexed by state id. */
-export interface SearchTree {
-  /** Parent id of each state, NO_PARENT for initial states. */
-  readonly parent: Uint32Array;
-  /** Action index that discovered each non-initial state. */
-  readonly via: Uint16Array;
-  /** For initial state id i: its position in the order model.initStates emitted states. */
-  readonly rootInit: ArrayLike<number>;
-}
-
 export interface Path {
   /** Position of the initial state in model.initStates' emission order. */
   initIndex: number;
   /** Action indices from the initial state to the target. */
   actions: number[];
-}
-
-/** Walks parent links from `id` back to its initial state. */
-export function pathTo(tree: SearchTree, id: number): Path {
-  const actions: number[] = [];
-  let cur = id;
-  while (tree.parent[cur] !== NO_PARENT) {
-    actions.push(tree.via[cur]!);
-    cur = tree.parent[cur]!;
-    if (actions.length > tree.parent.length) throw new Error(`pathTo: parent links of ${id} form a cycle`);
-  }
-  actions.reverse();
-  const initIndex = tree.rootInit[cur];
-  if (initIndex === undefined) throw new Error(`pathTo: state ${cur} has no parent but is not an initial state`);
-  return { initIndex, actions };
 }
 
 /** The `initIndex`-th state emitted by model.initStates (a copy). */
