@@ -37,7 +37,7 @@ for (const p of presets) {
   const s = r.durationMs / 1000;
   rows.push([p, r.verdict, fmt(r.distinctStates), fmt(r.generatedStates), fmt(s, 2), fmt(r.generatedStates / s), fmt(r.distinctStates / s), fmt(r.bytesPerState, 1), fmt(r.peakQueueBytes / 2 ** 20, 1)]);
 }
-console.log('## Model checking (one core, breadth-first, fingerprints + parent links)\n');
+console.log('## Model checking (one core, breadth-first; fingerprint table + discovery tree)\n');
 table(['preset', 'verdict', 'distinct', 'generated', 'seconds', 'generated/s', 'distinct/s', 'bytes/state', 'peak queue MiB'], rows);
 
 // ---- 2. conformance on a simulated trace ----------------------------------------------------------

@@ -21,6 +21,8 @@
 //  - Invariants and the goal are checked when a state is discovered (initial states too), in
 //    discovery order, so the first violation found is at minimal depth: its trace is shortest.
 //  - Deadlock (no enabled action) is checked when a state is expanded.
+//  - Step invariants (model.transitionInvariants) are checked on every generated step within the
+//    depth bound, to new and known states alike; a violation's trace ends with that step.
 
 import { DiscoveryTree } from './discovery-tree.js';
 import { FingerprintTable } from './fingerprints.js';
