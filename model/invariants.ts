@@ -14,15 +14,14 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
   const sb = (r: number, s: number) => L.replicaBase[r]! + R_SLOTS + s * SLOT_SIZE;
   const tailEnd = (s: Uint8Array) => s[G_HS]! + s[G_NB]! * B - 1;
   const inBacklog = (s: Uint8Array, o: number) => s[G_BLOG] === 1 && (s[G_NB] === 0 ? o === s[G_OFF]! + 1 : s[G_HS]! <= o && o <= s[G_OFF]! + 1);
-  // per-replica predicates read `cur`, the state under check (set by the wrapper below)
-  const each = (f: (r: number) => string | null) => (_s: Uint8Array) => {
-    for (let r = 0; r < c.replicas; r++) { const e = f(r); if (e) return e; }
+  /** A per-replica predicate over the state `cur`: the first replica's message, or null. */
+  const each = (f: (cur: Uint8Array, r: number) => string | null) => (s: Uint8Array) => {
+    for (let r = 0; r < c.replicas; r++) { const e = f(s, r); if (e) return e; }
     return null;
   };
   const name = (r: number) => `replica${r + 1}`;
 
-  type Inv = { id: string; description: string; check: (s: Uint8Array) => string | null };
-  const list: Inv[] = [
+  const list: Invariant[] = [
     {
       id: 'I1-no-gap-while-pinned',
       description: 'While the rdb client of a sync still waits for its main channel\'s PSYNC (in replicas_waiting_psync), byte ENDOFF+1 is in the backlog and the pinned block has not been trimmed.',
@@ -43,7 +42,7 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
     {
       id: 'I2-psync-soundness',
       description: 'A replica that streams from the primary (buffering during its load, or connected) receives exactly the write after the last one its data holds: the accepted PSYNC started at ENDOFF+1 (or applied+1) and nothing was skipped or repeated since.',
-      check: each((r) => {
+      check: each((cur, r) => {
         const b = rb(r);
         const mc = cur[b + R_MC]!;
         if (mc !== MC.BG_RDB_LOAD && mc !== MC.ONLINE) return null;
@@ -84,7 +83,7 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
     {
       id: 'I4-rax-protection',
       description: 'A protected rdb client is in replicas_waiting_psync; a client in replicas_waiting_psync is an rdb client past its fork; a lingering (postponed) client is protected; a main client in BG_RDB_LOAD has dissolved its association (its rdb client is no longer waiting).',
-      check: each((r) => {
+      check: each((cur, r) => {
         for (let k = 0; k < SLOTS; k++) {
           const b = sb(r, 0) + k * SLOT_SIZE;
           const rc = cur[b + S_RC]!;
@@ -100,7 +99,7 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
     {
       id: 'I5-replica-phases',
       description: 'The replica\'s two channels agree: a local buffer exists only while buffering during a dual-channel transfer; a connected replica has no rdb progress and no buffer; a dual-channel download or load belongs to an attempt with an rdb client.',
-      check: each((r) => {
+      check: each((cur, r) => {
         const b = rb(r);
         const rs = cur[b + R_RS]!;
         const ds = cur[b + R_DS]!;
@@ -114,7 +113,7 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
     {
       id: 'I6-local-buffer-bound',
       description: 'With a local buffer limit, the replica\'s local buffer never exceeds it by more than one block (the check runs before a new block is allocated).',
-      check: each((r) => {
+      check: each((cur, r) => {
         if (c.localLimit === 0) return null;
         const buf = cur[rb(r) + R_BUF]!;
         return buf > c.localLimit + 1 ? `${name(r)}: local buffer holds ${buf} writes, limit ${c.localLimit} plus one block` : null;
@@ -123,7 +122,7 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
     {
       id: 'I7-replica-prefix',
       description: 'The replica\'s data is always exactly a prefix of the primary\'s write history: no write applied out of order (no gap, no duplicate), and never a write the primary has not made.',
-      check: each((r) => {
+      check: each((cur, r) => {
         const b = rb(r);
         if (cur[b + R_BAD]) return `${name(r)}: applied a write out of order (gap or duplicate)`;
         const rs = cur[b + R_RS]!;
@@ -135,7 +134,7 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
     {
       id: 'I8-cob-bound',
       description: 'With a hard limit, no replica client\'s output buffer on the primary exceeds the (raised) limit by more than one block.',
-      check: each((r) => {
+      check: each((cur, r) => {
         if (hard === 0) return null;
         const te = tailEnd(cur);
         const blk = cur[rb(r) + R_MBLK]!;
@@ -150,7 +149,7 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
     {
       id: 'I9-no-leftover-client',
       description: 'No client of a finished or aborted sync is left behind on the primary: every rdb client belongs to the replica\'s current attempt or is a protected client within its grace period, and a main client exists only while the replica holds that connection.',
-      check: each((r) => {
+      check: each((cur, r) => {
         const b = rb(r);
         const rs = cur[b + R_RS]!;
         for (let k = 0; k < SLOTS; k++) {
@@ -169,17 +168,8 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
       }),
     },
   ];
-  return list.map(fixCur);
-
-  // The small closures above read `cur`, set by the wrapper before each check; it keeps the
-  // per-replica predicates short without allocating.
-  function fixCur(inv: Inv): Invariant {
-    const f = inv.check;
-    return { id: inv.id, description: inv.description, check: (s) => { cur = s; return f(s); } };
-  }
+  return list;
 }
-
-let cur: Uint8Array = new Uint8Array(0);
 
 /**
  * Step invariants. I10: a protected rdb client loses its protection only for the reasons Valkey
