@@ -97,7 +97,9 @@ export class Step {
   regCid(r: number, s: number): string { return `r${r + 1}.rdb${s + 1}.cid`; }
   regEndoff(r: number): string { return `r${r + 1}.endoff`; }
   regMainCid(r: number): string { return `r${r + 1}.main.cid`; }
-  rdbCidRegs(r: number): string[] { return Array.from({ length: SLOTS }, (_, s) => this.regCid(r, s)); }
+  private readonly cidRegs: string[][] = [];
+  /** The registers of replica r's rdb-client ids (one array per replica, built once). */
+  rdbCidRegs(r: number): string[] { return (this.cidRegs[r] ??= Array.from({ length: SLOTS }, (_, s) => this.regCid(r, s))); }
 
   // ---- replication buffer ------------------------------------------------------------------------
   /** Start offset of block k (0 = head). */

@@ -312,14 +312,25 @@ export class Engine {
    * model.observe re-runs an action to collect its events; the same (state, action) pairs come up
    * again at every event while a candidate waits, so their filtered observations are memoised.
    */
-  private readonly transCache = new Map<string, Filtered>();
-  observeFiltered(sk: string, s: Uint8Array, a: number, nx: Uint8Array): Filtered {
-    const key = sk + '|' + a;
-    let f = this.transCache.get(key);
+  private readonly transCache = new Map<string, (Filtered | undefined)[]>();
+  private transCached = 0;
+  /** The memo row of one state: filtered observations by action index. */
+  observedRow(sk: string): (Filtered | undefined)[] {
+    let row = this.transCache.get(sk);
+    if (row === undefined) {
+      if (this.transCached >= 1_000_000) { this.transCache.clear(); this.transCached = 0; }
+      row = [];
+      this.transCache.set(sk, row);
+    }
+    return row;
+  }
+  observeFiltered(sk: string, s: Uint8Array, a: number, nx: Uint8Array, row?: (Filtered | undefined)[]): Filtered {
+    const r = row ?? this.observedRow(sk);
+    let f = r[a];
     if (f === undefined) {
-      if (this.transCache.size >= 1_000_000) this.transCache.clear();
       f = this.filter(this.model.observe(s, a, nx));
-      this.transCache.set(key, f);
+      r[a] = f;
+      this.transCached++;
     }
     return f;
   }
@@ -465,9 +476,10 @@ export class Engine {
         const pos = this.advance(c.pos, node);
         add({ s: c.s, sk: c.sk, regs: r, pend, pos, key: candKey(c.sk, r, pend, pos), ...(track ? { via: { parent: c, actions: [], event: j } } : {}) });
       }
+      const row = this.observedRow(c.sk);
       model.successors(c.s, (a, nx) => {
         if (capHit) return;
-        const f = this.observeFiltered(c.sk, c.s, a, nx);
+        const f = this.observeFiltered(c.sk, c.s, a, nx, row);
         if (f.observed.length === 0) {
           const regs = f.preClear ? clearRegs(c.regs, f.preClear) : c.regs;
           const sk = stateKey(nx);
