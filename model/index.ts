@@ -114,11 +114,28 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
     }
   }
 
-  // observe() re-runs an action with observations on; it owns its own working state
+  // observe() re-runs an action with observations on; it owns its own working state, as does explain()
   const obsStep = new Step(c, L, mut);
   obsStep.observing = true;
   obsStep.history = step.history;
   const obsScratch = new Uint8Array(L.bytes);
+  const explainStep = new Step(c, L, mut);
+  explainStep.history = step.history;
+
+  /**
+   * Fires action instance i from s into d (the one place that does): guard, then effect on a copy,
+   * then normalisation, then the state constraint on the offset span.
+   */
+  function fire(st: Step, i: number, s: Uint8Array, d: Uint8Array): FireResult {
+    st.src = s;
+    st.d = d;
+    if (!guards[i]!(st, rs[i]!, ss[i]!)) return DISABLED;
+    d.set(s);
+    effects[i]!(st, rs[i]!, ss[i]!);
+    normalize(d);
+    // state constraint: the span of offsets the model tracks stays within maxOffset
+    return d[G_OFF]! > c.maxOffset ? BEYOND_BOUND : FIRED;
+  }
 
   const init = new Uint8Array(L.bytes);
   init[G_OFF] = 1;
@@ -186,30 +203,15 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
     nodes: step.nodes,
     initStates(emit) { emit(init); },
     successors(s, emit) {
-      step.src = s;
-      step.d = scratch;
       step.observing = false;
-      for (let i = 0; i < n; i++) {
-        if (!guards[i]!(step, rs[i]!, ss[i]!)) continue;
-        scratch.set(s);
-        effects[i]!(step, rs[i]!, ss[i]!);
-        normalize(scratch);
-        // state constraint: the span of offsets the model tracks stays within maxOffset
-        if (scratch[G_OFF]! > c.maxOffset) continue;
-        emit(i, scratch);
-      }
+      for (let i = 0; i < n; i++) if (fire(step, i, s, scratch) === FIRED) emit(i, scratch);
     },
     observe(s, action, next): readonly Observation[] {
-      const d = obsScratch;
-      obsStep.src = s;
-      obsStep.d = d;
       obsStep.obs = [];
-      if (!guards[action]!(obsStep, rs[action]!, ss[action]!)) throw new Error(`observe: ${inst[action]!.name} is not enabled in this state`);
-      d.set(s);
-      effects[action]!(obsStep, rs[action]!, ss[action]!);
-      normalize(d);
-      if (d[G_OFF]! > c.maxOffset) throw new Error(`observe: ${inst[action]!.name} leaves the offset span bound (maxOffset) in this state`);
-      if (next && !equalBytes(d, next)) throw new Error(`the model is not deterministic: ${inst[action]!.name} reached another state when re-run for observation`);
+      const r = fire(obsStep, action, s, obsScratch);
+      if (r === DISABLED) throw new Error(`observe: ${inst[action]!.name} is not enabled in this state`);
+      if (r === BEYOND_BOUND) throw new Error(`observe: ${inst[action]!.name} leaves the offset span bound (maxOffset) in this state`);
+      if (next && !equalBytes(obsScratch, next)) throw new Error(`the model is not deterministic: ${inst[action]!.name} reached another state when re-run for observation`);
       return obsStep.obs;
     },
     describe: (s) => describeState(L, s),
@@ -222,22 +224,19 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
     },
     explain(s, action) {
       const i = inst[action]!;
-      const st = new Step(c, L, mut);
-      st.src = s;
-      st.d = s;
-      if (guards[action]!(st, i.r, i.s)) {
-        const d = s.slice();
-        st.d = d;
-        effects[action]!(st, i.r, i.s);
-        normalize(d);
-        if (d[G_OFF]! > c.maxOffset) return `${i.name} is disabled: its successor would exceed the offset span bound maxOffset=${c.maxOffset} (a model bound, not a protocol rule)`;
-        return `${i.name} is enabled`;
-      }
+      const r = fire(explainStep, action, s, new Uint8Array(L.bytes));
+      if (r === FIRED) return `${i.name} is enabled`;
+      if (r === BEYOND_BOUND) return `${i.name} is disabled: its successor would exceed the offset span bound maxOffset=${c.maxOffset} (a model bound, not a protocol rule)`;
       return `${i.name} is disabled: ${guardText(i.def.family)}`;
     },
   };
   return model;
 }
+
+const DISABLED = 0;
+const BEYOND_BOUND = 1;
+const FIRED = 2;
+type FireResult = typeof DISABLED | typeof BEYOND_BOUND | typeof FIRED;
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
