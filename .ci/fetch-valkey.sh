@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Fetch a Valkey version that Debian serves in a newer suite than this machine's (8.1.1 from
-# trixie, 9.1.2 from forky), without touching the system: a private apt configuration (its own
+# trixie, 9.1.2 from forky; 8.0.1 from bookworm-backports alike), without touching the system: a private apt configuration (its own
 # sources list, lists and cache), `apt-get download` of the server and its libraries, `dpkg -x`
 # into a folder, and a wrapper that runs the server through that folder's dynamic loader. With
 # --source it also downloads the upstream source tarball (its SHA256 checked against the signed
 # Sources index) and unpacks Valkey's own tests/ and runtest.
 #
-#   .ci/fetch-valkey.sh VERSION [--source]     VERSION: 8.1.1 | 9.1.2
+#   .ci/fetch-valkey.sh VERSION [--source]     VERSION: 8.0.1 | 8.1.1 | 9.1.2
 #
 # Result (idempotent: a complete folder is reused):
 #   $REPLCHECK_VALKEY_DIR/<VERSION>/bin/valkey-server   wrapper (--version prints the version)
@@ -19,10 +19,12 @@ set -euo pipefail
 VERSION="${1:-}"
 WANT_SOURCE=0
 [ "${2:-}" = "--source" ] && WANT_SOURCE=1
+# LIBSUITE: where the libraries come from (bookworm-backports has Valkey but not bookworm's libc)
 case "$VERSION" in
-  8.1.1) SUITE=trixie ;;
-  9.1.2) SUITE=forky ;;
-  *) echo "fetch-valkey: usage: $0 8.1.1|9.1.2 [--source]" >&2; exit 2 ;;
+  8.0.1) SUITE=bookworm-backports; LIBSUITE=bookworm ;;
+  8.1.1) SUITE=trixie; LIBSUITE=trixie ;;
+  9.1.2) SUITE=forky; LIBSUITE=forky ;;
+  *) echo "fetch-valkey: usage: $0 8.0.1|8.1.1|9.1.2 [--source]" >&2; exit 2 ;;
 esac
 
 ROOT_DIR="$(cd "$(dirname "$0")/.." && pwd)"
@@ -40,6 +42,7 @@ cat > "$APTDIR/etc/sources.list" <<EOF
 deb [signed-by=$KEYRING] $MIRROR $SUITE main
 deb-src [signed-by=$KEYRING] $MIRROR $SUITE main
 EOF
+[ "$LIBSUITE" = "$SUITE" ] || echo "deb [signed-by=$KEYRING] $MIRROR $LIBSUITE main" >> "$APTDIR/etc/sources.list"
 # The system's own sources, preferences and status are not read: nothing here can change what
 # the system installs. The status file is an empty one of our own so apt resolves nothing against
 # the installed system.
@@ -62,15 +65,19 @@ run_update() {
 
 # ---- binaries ------------------------------------------------------------------------------------
 # The server and every shared library it loads, all from the same suite (the newer glibc included).
-PKGS=(valkey-server valkey-tools libc6 libatomic1 libjemalloc2 liblzf1 libssl3t64 libsystemd0
+SERVER_PKGS=(valkey-server valkey-tools)
+LIB_PKGS=(libc6 libatomic1 libjemalloc2 liblzf1 libssl3t64 libsystemd0
       libstdc++6 libgcc-s1 zlib1g libzstd1 libcap2 liblz4-1 liblzma5 libgcrypt20 libgpg-error0)
+[ "$LIBSUITE" = bookworm ] && LIB_PKGS=("${LIB_PKGS[@]/libssl3t64/libssl3}")
 
 wrapper() { # name
+  local loader=usr/lib64/ld-linux-x86-64.so.2
+  [ -e "$DEST/root/$loader" ] || loader=lib64/ld-linux-x86-64.so.2 # bookworm's libc6 predates merged /usr
   cat > "$DEST/bin/$1" <<EOF
 #!/bin/sh
 # Runs Debian $SUITE's $1 $VERSION through its own dynamic loader and libraries (fetch-valkey.sh).
 R="\$(dirname "\$(readlink -f "\$0")")/../root"
-exec "\$R/usr/lib64/ld-linux-x86-64.so.2" --library-path "\$R/usr/lib/x86_64-linux-gnu:\$R/lib/x86_64-linux-gnu" "\$R/usr/bin/$1" "\$@"
+exec "\$R/$loader" --library-path "\$R/usr/lib/x86_64-linux-gnu:\$R/lib/x86_64-linux-gnu" "\$R/usr/bin/$1" "\$@"
 EOF
   chmod +x "$DEST/bin/$1"
 }
@@ -81,8 +88,8 @@ else
   run_update
   rm -rf "$DEST/debs" "$DEST/root" "$DEST/bin"
   mkdir -p "$DEST/debs" "$DEST/root" "$DEST/bin"
-  say "downloading ${PKGS[*]}"
-  (cd "$DEST/debs" && timeout 600 apt-get "${APT_OPTS[@]}" download -qq $(printf '%s/'"$SUITE"' ' "${PKGS[@]}"))
+  say "downloading ${SERVER_PKGS[*]} ($SUITE) ${LIB_PKGS[*]} ($LIBSUITE)"
+  (cd "$DEST/debs" && timeout 600 apt-get "${APT_OPTS[@]}" download -qq $(printf '%s/'"$SUITE"' ' "${SERVER_PKGS[@]}") $(printf '%s/'"$LIBSUITE"' ' "${LIB_PKGS[@]}"))
   for deb in "$DEST/debs"/*.deb; do dpkg-deb -x "$deb" "$DEST/root"; done
   ver=$(dpkg-deb -f "$DEST"/debs/valkey-tools_*.deb Version)
   case "$ver" in "$VERSION"*) ;; *) echo "fetch-valkey: $SUITE serves valkey $ver, not $VERSION" >&2; exit 1 ;; esac
@@ -91,7 +98,8 @@ else
   wrapper valkey-benchmark
   # every library must resolve inside the folder: a system library would mix two glibcs
   R="$DEST/root"
-  if "$R/usr/lib64/ld-linux-x86-64.so.2" --list --library-path "$R/usr/lib/x86_64-linux-gnu" "$R/usr/bin/valkey-check-rdb" | grep -v -e "$R" -e linux-vdso | grep '=>'; then
+  LOADER="$R/usr/lib64/ld-linux-x86-64.so.2"; [ -e "$LOADER" ] || LOADER="$R/lib64/ld-linux-x86-64.so.2"
+  if "$LOADER" --list --library-path "$R/usr/lib/x86_64-linux-gnu:$R/lib/x86_64-linux-gnu" "$R/usr/bin/valkey-check-rdb" | grep -v -e "$R" -e linux-vdso | grep '=>'; then
     echo "fetch-valkey: the libraries above resolve outside $R" >&2; exit 1
   fi
   "$DEST/bin/valkey-server" --version | grep -q "v=$VERSION " || { echo "fetch-valkey: $DEST/bin/valkey-server --version does not print v=$VERSION" >&2; exit 1; }
@@ -120,7 +128,8 @@ if [ "$WANT_SOURCE" = 1 ]; then
       END {flush()}')
     [ -n "${ORIGNAME:-}" ] || { echo "fetch-valkey: $SUITE has no valkey source $VERSION" >&2; exit 1; }
     say "downloading $ORIGNAME"
-    curl -fsS --retry 3 --max-time 600 -o "$DEST/srcpkg/$ORIGNAME" "$MIRROR/$DIRECTORY/$ORIGNAME"
+    curl -fsS --retry 3 --max-time 600 -o "$DEST/srcpkg/$ORIGNAME" "$MIRROR/$DIRECTORY/$ORIGNAME" ||
+      { echo "fetch-valkey: $MIRROR/$DIRECTORY/$ORIGNAME could not be downloaded (the mirror does not serve it)" >&2; exit 1; }
     echo "$ORIGSUM  $DEST/srcpkg/$ORIGNAME" | sha256sum -c --quiet - || { echo "fetch-valkey: $ORIGNAME: SHA256 differs from the signed Sources index" >&2; exit 1; }
     ORIG="$DEST/srcpkg/$ORIGNAME"
     mkdir -p "$DEST/src"
