@@ -5,7 +5,7 @@ import { buildModel } from '../model/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { CONFIG_FLAGS, configFromArgs } from './config.js';
 
-export const CHECK_USAGE = `usage: replcheck check [--preset small|default|large] [--config FILE] [--set key=value]...
+export const CHECK_USAGE = `usage: replcheck check [--preset small|default|valkey|large] [--profile 8.0.1|8.1.1|9.1.2] [--config FILE] [--set key=value]...
                       [--max-depth N] [--max-states N] [--max-seconds N] [--max-memory-mb N]
                       [--no-deadlock] [--reach GOAL] [--json] [--progress]
 exit: 0 no violation (and the goal reached, with --reach), 1 violation found (or goal not reached), 2 bad input`;
@@ -107,7 +107,7 @@ const VERDICT_TEXT: Record<string, string> = {
 export function formatResult(preset: string, config: Record<string, unknown>, r: CheckResult, goalId?: string): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const lines: string[] = [];
-  lines.push(`model ${r.model}, preset ${preset}`);
+  lines.push(`model ${r.model}, preset ${preset}, profile ${String(config.profile)}`);
   lines.push(`constants: ${Object.entries(config).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ')}`);
   lines.push(`verdict: ${VERDICT_TEXT[r.verdict] ?? r.verdict}${r.reason ? ` (${r.reason})` : ''}`);
   lines.push(`states: ${n(r.distinctStates)} distinct, ${n(r.generatedStates)} generated, depth ${r.maxDepth} (TLC depth ${r.tlcDepth})`);

@@ -5,6 +5,7 @@ import type { Parsed } from './args.js';
 
 export const CONFIG_FLAGS = {
   preset: { type: 'string' },
+  profile: { type: 'string' },
   config: { type: 'string' },
   set: { type: 'string', repeat: true },
 } as const;
@@ -33,6 +34,8 @@ export function configFromArgs(p: Parsed, defaultPreset = 'default'): Resolved {
     }
     layers.push(rest);
   }
+  // --profile V is --set profile=V placed before the --set overrides (which may flip single switches)
+  if (p.flags.profile !== undefined) layers.push(Object.fromEntries([parseSetting(`profile=${String(p.flags.profile)}`)]));
   const set: Record<string, unknown> = {};
   for (const kv of (p.flags.set as string[] | undefined) ?? []) {
     const [k, v] = parseSetting(kv);

@@ -6,7 +6,7 @@ import { buildModel } from '../model/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { CONFIG_FLAGS, configFromArgs } from './config.js';
 
-export const SIMULATE_USAGE = `usage: replcheck simulate [--preset P] [--config FILE] [--set key=value]... [--seed N] [--steps N]
+export const SIMULATE_USAGE = `usage: replcheck simulate [--preset P] [--profile V] [--config FILE] [--set key=value]... [--seed N] [--steps N]
                          [--faults RATE] [--out FILE]
   RATE: weight of each enabled fault action relative to 1 for every other action (default 0.05)
   writes the trace to stdout (or FILE); the run ends early only if the model has no enabled action`;

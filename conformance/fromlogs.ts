@@ -4,6 +4,7 @@
 import { readValkeyLogs, type LogEvent, type ValkeyLogs } from './valkeylog/index.js';
 import { TRACE_FORMAT, TRACE_VERSION, type FieldValue, type Trace, type TraceEvent } from './trace/types.js';
 import { KIND_NAMES, KINDS, fieldsOf, type Kind } from './vocabulary.js';
+import { DEFAULT_PROFILE, profileForVersion, type ProfileName } from '../model/profiles.js';
 
 export interface LogConversion {
   readonly trace: Trace;
@@ -13,6 +14,13 @@ export interface LogConversion {
   readonly summary: { nodes: { name: string; file: string; port?: number }[]; level: string; events: number; cutAt?: string };
   /** One line per output-buffer overflow: whose connection it was. */
   readonly attributions: string[];
+  /** The version profile that judges the logs, and why that one. */
+  readonly profile: { readonly name: ProfileName; readonly reason: string };
+}
+
+export interface LogConversionOptions {
+  /** Judge with this profile instead of the one the logs' start-up lines name. */
+  readonly profile?: ProfileName;
 }
 
 /** Timestamps have 1 ms resolution and the servers' clocks are the same clock: allow a little slack. */
@@ -24,11 +32,30 @@ const NOT_LOGGED = new Set<string>(['primary.fullresync']);
 /** Model configuration for real runs: abstract sizes small, budgets large enough for a scripted run. */
 export const VALKEY_LOG_PRESET = 'valkey';
 
-export function traceFromValkeyLogs(paths: readonly string[]): LogConversion {
-  return traceFromLogs(readValkeyLogs(paths));
+export function traceFromValkeyLogs(paths: readonly string[], opts: LogConversionOptions = {}): LogConversion {
+  return traceFromLogs(readValkeyLogs(paths), opts);
 }
 
-export function traceFromLogs(logs: ValkeyLogs): LogConversion {
+/**
+ * The profile for a set of logs: the one given, else the version the servers' start-up lines name
+ * ("Valkey version=X"; the primary's when servers differ), else the default profile.
+ */
+export function chooseProfile(logs: ValkeyLogs, given?: ProfileName): { name: ProfileName; reason: string } {
+  if (given) return { name: given, reason: 'given with --profile' };
+  const versions = new Map<string, string[]>();
+  for (const n of logs.nodes) for (const inc of n.incarnations) if (inc.version) versions.set(inc.version, [...(versions.get(inc.version) ?? []), n.name]);
+  if (versions.size === 0) return { name: DEFAULT_PROFILE, reason: `no start-up line names the Valkey version: judged with the default profile ${DEFAULT_PROFILE} (use --profile)` };
+  const primary = logs.nodes.find((n) => n.role === 'primary');
+  const pv = primary?.incarnations.find((i) => i.version)?.version;
+  const version = versions.size === 1 ? [...versions.keys()][0]! : pv ?? [...versions.keys()][0]!;
+  const mixed = versions.size > 1 ? ` (servers run different versions: ${[...versions].map(([v, ns]) => `${ns.join(', ')} ${v}`).join('; ')}; the ${pv ? 'primary\'s' : 'first'} is used)` : '';
+  const p = profileForVersion(version);
+  if (!p) return { name: DEFAULT_PROFILE, reason: `Valkey ${version} is older than every profile: judged with ${DEFAULT_PROFILE}${mixed}` };
+  return { name: p.profile, reason: p.exact ? `Valkey ${version} (start-up line)${mixed}` : `Valkey ${version} has no profile of its own: judged with ${p.profile}, the nearest older one${mixed}` };
+}
+
+export function traceFromLogs(logs: ValkeyLogs, opts: LogConversionOptions = {}): LogConversion {
+  const profile = chooseProfile(logs, opts.profile);
   const warnings = logs.warnings.map((w) => ({ file: w.file, line: w.line, message: w.message }));
   const attributions: string[] = [];
   const known = new Set<string>(KIND_NAMES);
@@ -109,7 +136,7 @@ export function traceFromLogs(logs: ValkeyLogs): LogConversion {
       version: TRACE_VERSION,
       source: 'valkey-log',
       nodes: logs.nodes.map((n) => ({ name: n.name, role: n.name === 'primary' ? 'primary' : 'replica', file: n.file, ...(n.port ? { port: n.port } : {}) })),
-      model: { preset: VALKEY_LOG_PRESET, set: { replicas: Math.max(1, replicas.length), replicaDual: replicaDual.join(',') } as unknown as Record<string, FieldValue> },
+      model: { preset: VALKEY_LOG_PRESET, set: { profile: profile.name, replicas: Math.max(1, replicas.length), replicaDual: replicaDual.join(',') } as unknown as Record<string, FieldValue> },
       observes,
       meta: { level: logs.minLevel, ...(cutAt ? { cutAt } : {}) },
     },
@@ -123,6 +150,7 @@ export function traceFromLogs(logs: ValkeyLogs): LogConversion {
     toleranceMs: TOLERANCE_MS,
     summary: { nodes: logs.nodes.map((n) => ({ name: n.name, file: n.file, ...(n.port ? { port: n.port } : {}) })), level: logs.minLevel, events: events.length, ...(cutAt ? { cutAt } : {}) },
     attributions,
+    profile,
   };
 }
 

@@ -1,8 +1,11 @@
 // Model constants, the presets, and their JSON Schema. Units are abstract: one write = one
 // offset unit, one tick = one unit of time, one RDB chunk = one unit of transfer.
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { DEFAULT_PROFILE, PROFILE_NAMES, PROFILES, SWITCH_NAMES, isProfileName, type ProfileName, type Switches } from './profiles.js';
 
-export interface ModelConfig {
+export interface ModelConfig extends Switches {
+  /** The Valkey version whose behaviour switches (model/profiles.ts) the configuration starts from. */
+  profile: ProfileName;
   /** Number of replicas (1..3). */
   replicas: number;
   /** Writes per replication buffer block (1..2). */
@@ -41,13 +44,13 @@ export interface ModelConfig {
   disklessSync: boolean;
   /** Replica i: dual-channel-replication-enabled. Length = replicas. */
   replicaDual: boolean[];
-  /** #1297 (8.1): a BGSAVE child error clears the rdb client's protection. 8.0.1: false. */
-  childErrorClearsProtection: boolean;
 }
 
 export const FAULT_FAMILIES = ['KillMain', 'KillRdb', 'KillChild', 'ForkFail', 'RdbSetupFail', 'CrashReplica'] as const;
 
 const base: ModelConfig = {
+  profile: DEFAULT_PROFILE,
+  ...PROFILES[DEFAULT_PROFILE].switches,
   replicas: 1,
   blockSize: 1,
   backlog: 1,
@@ -67,7 +70,6 @@ const base: ModelConfig = {
   configChanges: 0,
   disklessSync: true,
   replicaDual: [true],
-  childErrorClearsProtection: false,
 };
 
 export const PRESETS: Record<string, { description: string; config: ModelConfig }> = {
@@ -164,7 +166,8 @@ export const CONFIG_SCHEMA = {
     configChanges: int(0, 2),
     disklessSync: { type: 'boolean' },
     replicaDual: { type: 'array', items: { type: 'boolean' }, minItems: 1, maxItems: 3 },
-    childErrorClearsProtection: { type: 'boolean' },
+    profile: { enum: [...PROFILE_NAMES] },
+    ...Object.fromEntries(SWITCH_NAMES.map((k) => [k, { type: 'boolean' }])),
   },
 } as const;
 
@@ -185,6 +188,10 @@ export function parseSetting(kv: string): [string, unknown] {
     if (!/^-?\d+$/.test(raw)) throw new ConfigError(`--set ${key}: expected an integer, got "${raw}"`);
     return [key, Number(raw)];
   }
+  if (key === 'profile') {
+    if (!isProfileName(raw)) throw new ConfigError(`profile "${raw}" is unknown; known: ${PROFILE_NAMES.join(", ")}`);
+    return [key, raw];
+  }
   if (prop.type === 'boolean') {
     if (raw !== 'true' && raw !== 'false') throw new ConfigError(`--set ${key}: expected true or false, got "${raw}"`);
     return [key, raw === 'true'];
@@ -194,13 +201,22 @@ export function parseSetting(kv: string): [string, unknown] {
   return [key, raw.split(',').map((x) => x.trim()).filter(Boolean)];
 }
 
-/** Builds a checked configuration: preset, then a config file's fields, then --set overrides. */
+/**
+ * Builds a checked configuration: the preset's sizes, then the behaviour switches of the profile
+ * (the last `profile` among the overrides, else the preset's), then a config file's fields, then
+ * --set overrides (a single switch may be flipped on top of a profile).
+ */
 export function resolveConfig(preset: string, overrides: Record<string, unknown>[] = [], where = 'configuration'): ModelConfig {
   const p = PRESETS[preset];
   if (!p) throw new ConfigError(`unknown preset "${preset}"; known: ${Object.keys(PRESETS).join(', ')}`);
   const merged: Record<string, unknown> = { ...structuredClone(p.config) };
+  let profile: unknown = p.config.profile;
+  for (const o of overrides) if ('profile' in o) profile = o.profile;
+  if (typeof profile !== 'string' || !isProfileName(profile)) throw new ConfigError(`${where}: field "profile" must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(profile)}`);
+  Object.assign(merged, { profile }, PROFILES[profile].switches);
   for (const o of overrides) {
     for (const [k, v] of Object.entries(o)) {
+      if (k === 'profile') continue;
       // trace headers carry scalar values only: arrays arrive as comma-separated strings
       merged[k] = typeof v === 'string' && (k === 'replicaDual' || k === 'faultKinds') ? parseSetting(`${k}=${v}`)[1] : v;
     }

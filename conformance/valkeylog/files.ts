@@ -32,6 +32,8 @@ export interface Incarnation {
   readonly banner: boolean;
   /** Start-up saw "Before turning into a replica …" before ready: a persisted RDB with replid/offset was loaded. */
   persisted: boolean;
+  /** Valkey version from the start-up line "Valkey version=X, …", when logged. */
+  version?: string;
 }
 
 /** A log line with its file-level attribution. */
@@ -135,6 +137,7 @@ export function parseLogFile(file: string, content: string): LogFile {
     } else if (starting && !curHasLines) (cur as { pid: number }).pid = l.pid;
     const v = VERSION_RE.exec(l.msg);
     if (v && +v.groups!.pid! !== cur.pid) (cur as { pid: number }).pid = +v.groups!.pid!;
+    if (v) cur.version = v.groups!.version!;
     if (l.role !== 'C') guessedFromChild = false;
     const child = l.role === 'C' && l.pid !== cur.pid;
     if (child && !cur.childPids.includes(l.pid)) cur.childPids.push(l.pid);

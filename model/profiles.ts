@@ -1,0 +1,85 @@
+// Version profiles: what one Valkey version does, as a table of behaviour switches. Actions read
+// the switches from the configuration (`m.c.<switch>`), never a version number; a profile only
+// chooses their values. spec/model.md §2.1 documents every switch and the counts per profile.
+//
+// A switch is named for the newer (fixed) behaviour: `true` = the version has the fix or change.
+// Bug profiles (issue 10) flip single switches with --set.
+
+export const PROFILE_NAMES = ['8.0.1', '8.1.1', '9.1.2'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+/** The behaviour switches, with the Valkey change that introduced each. */
+export interface Switches {
+  /** #1297: a BGSAVE child error clears the rdb client's protection before it is closed. */
+  childErrorClearsProtection: boolean;
+}
+
+export interface SwitchDoc {
+  readonly change: string;
+  readonly doc: string;
+}
+
+export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
+  childErrorClearsProtection: {
+    change: '#1297 (8.1.0)',
+    doc: 'a failed fork child clears the protection of its rdb clients before closing them (8.0.1: they stay protected and linger for the grace period)',
+  },
+};
+
+export interface Profile {
+  readonly name: ProfileName;
+  readonly description: string;
+  readonly switches: Switches;
+}
+
+export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
+  '8.0.1': {
+    name: '8.0.1',
+    description: 'Valkey 8.0.1 (Debian bookworm-backports)',
+    switches: { childErrorClearsProtection: false },
+  },
+  '8.1.1': {
+    name: '8.1.1',
+    description: 'Valkey 8.1.1 (Debian trixie)',
+    switches: { childErrorClearsProtection: true },
+  },
+  '9.1.2': {
+    name: '9.1.2',
+    description: 'Valkey 9.1.2 (Debian forky)',
+    switches: { childErrorClearsProtection: true },
+  },
+};
+
+export const DEFAULT_PROFILE: ProfileName = '8.0.1';
+export const SWITCH_NAMES = Object.keys(SWITCH_DOCS) as (keyof Switches)[];
+
+export function isProfileName(s: string): s is ProfileName {
+  return (PROFILE_NAMES as readonly string[]).includes(s);
+}
+
+/**
+ * The profile that judges a Valkey version: the exact one if known, else the newest profile whose
+ * version is not newer (same major.minor preferred). Returns undefined for versions older than
+ * every profile.
+ */
+export function profileForVersion(version: string): { profile: ProfileName; exact: boolean } | undefined {
+  const v = parseVersion(version);
+  if (!v) return undefined;
+  if (isProfileName(version)) return { profile: version, exact: true };
+  let best: ProfileName | undefined;
+  for (const p of PROFILE_NAMES) {
+    const q = parseVersion(p)!;
+    if (compareVersions(q, v) <= 0) best = p;
+  }
+  return best ? { profile: best, exact: false } : undefined;
+}
+
+function parseVersion(s: string): [number, number, number] | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(s);
+  return m ? [+m[1]!, +m[2]!, +m[3]!] : undefined;
+}
+
+function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
