@@ -16,7 +16,9 @@ export function setConvertAndValidate(fn: ConvertAndValidate | undefined): void 
 
 const USAGE = `usage: replcheck capture --scenario NAME --out DIR [--valkey-server BIN] [--keep-tmp] [--quiet]
        replcheck capture --list
-       replcheck capture --all --out DIR [--fast]     (one sub-folder per scenario)`;
+       replcheck capture --all --out DIR [--fast]     (one sub-folder per scenario)
+BIN: valkey-server or a wrapper running it (default: $VALKEY_SERVER, else valkey-server on PATH); its
+\`--version\` picks the version table row (capture/versions.ts: 8.0, 8.1, 9.1)`;
 
 /** `replcheck capture …`: argv excludes the program and the `capture` word. Returns the exit code. */
 export async function captureMain(argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { sleep } from "./timefmt.js";
 
-/** Line format of valkey 8.0.1 logs (doc §3). */
+/** Line format of valkey logs (doc §3; the same in 8.0.1, 8.1.1 and 9.1.2). */
 export const LOG_LINE = /^(\d+):([MSCX]) (\d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2}\.\d{3}) ([.\-*#]) (.*)$/;
 
 /**

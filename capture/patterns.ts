@@ -56,6 +56,9 @@ export const P = {
   dbLoadedFromDisk: /^DB loaded from disk: /,
 } as const;
 
+/** A full pattern set (one per Valkey version row, see versions.ts); `P` is the 8.0 row. */
+export type Patterns = { readonly [K in keyof typeof P]: RegExp };
+
 /** Field map of the client-info part of a COB line. */
 export function clientInfoFields(info: string): Record<string, string> {
   const m: Record<string, string> = {};

@@ -6,8 +6,10 @@ import { LogWatcher } from "./logwatch.js";
 import { LOOPBACK } from "./ports.js";
 import { pidAlive, pidCmdline, pidParent, registerPid, unregisterPid } from "./procs.js";
 import { encodeCommand } from "./resp.js";
+import type { Patterns } from "./patterns.js";
 import { ValkeyServer, baseServerOptions, mergeOptions } from "./server.js";
 import { sleep, valkeyTimestamp } from "./timefmt.js";
+import type { ValkeyVersion, VersionProfile } from "./versions.js";
 
 export interface Check {
   name: string;
@@ -236,9 +238,17 @@ export class RunContext {
     readonly tmpDir: string,
     readonly bin: string,
     readonly ports: number[],
+    /** The version the binary reported and its row of the version table (versions.ts). */
+    readonly version: ValkeyVersion,
+    readonly profile: VersionProfile,
     private readonly progress?: (msg: string) => void,
   ) {
     this.driverLog = path.join(outDir, "driver.log");
+  }
+
+  /** The log patterns of this run's Valkey version. */
+  get P(): Patterns {
+    return this.profile.P;
   }
 
   /** Append a driver line: `<pid>:D <valkey timestamp> > <msg>`. */
@@ -383,6 +393,25 @@ export class RunContext {
     const i = await this.watcher(server).waitFor(re, timeoutMs, from, () => this.aborted);
     if (i < 0) this.log(`timed out after ${timeoutMs} ms waiting for ${server} log line ${re}`);
     return i;
+  }
+
+  /**
+   * Wait (bounded) for whichever comes first of several `[server, re, from]` log lines. Returns
+   * the index `k` of the one seen and its line index `i`, or undefined (logged) on timeout.
+   */
+  async waitAnyLog(alternatives: [string, RegExp, number][], timeoutMs = 20000): Promise<{ k: number; i: number } | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (let k = 0; k < alternatives.length; k++) {
+        const [server, re, from] = alternatives[k]!;
+        const i = this.watcher(server).findAll(re, from)[0];
+        if (i !== undefined) return { k, i };
+      }
+      if (Date.now() >= deadline || this.aborted) break;
+      await sleep(15);
+    }
+    this.log(`timed out after ${timeoutMs} ms waiting for any of ${alternatives.map(([s, re]) => `${s} log line ${re}`).join(", ")}`);
+    return undefined;
   }
 
   /** Like waitLog but throws on timeout. */

@@ -6,6 +6,7 @@ import { findFreePorts, LOOPBACK } from "./ports.js";
 import { RunContext, type Check, type RunOptions } from "./run-context.js";
 import { findScenario, SCENARIOS } from "./scenarios.js";
 import { sleep } from "./timefmt.js";
+import { parseValkeyVersion, profileFor, type ValkeyVersion, type VersionProfile } from "./versions.js";
 
 export type { RunOptions } from "./run-context.js";
 
@@ -23,9 +24,25 @@ export interface CaptureResult {
   metaFile: string;
 }
 
-/** The valkey-server binary: opts, then $VALKEY_SERVER, then `valkey-server` on PATH. */
+/**
+ * The valkey-server binary: opts, then $VALKEY_SERVER, then `valkey-server` on PATH. Any
+ * executable that answers `--version` like valkey-server does (e.g. a wrapper script that
+ * runs it through its own loader, .ci/fetch-valkey.sh) will do. A path with a slash is made
+ * absolute (the record in meta.json then names it unambiguously); a directory stands for its
+ * `bin/valkey-server` or `valkey-server`.
+ */
 export function valkeyServerBinary(opts: RunOptions = {}): string {
-  return opts.valkeyServer ?? process.env.VALKEY_SERVER ?? "valkey-server";
+  const given = opts.valkeyServer ?? (process.env.VALKEY_SERVER || undefined) ?? "valkey-server";
+  if (!given.includes("/")) return given;
+  const abs = path.resolve(given);
+  try {
+    if (fs.statSync(abs).isDirectory()) {
+      for (const f of ["bin/valkey-server", "valkey-server"]) if (fs.existsSync(path.join(abs, f))) return path.join(abs, f);
+    }
+  } catch {
+    /* missing: valkeyVersion reports it */
+  }
+  return abs;
 }
 
 /** `valkey-server --version` output, or undefined when the binary cannot be run. */
@@ -35,6 +52,26 @@ export function valkeyVersion(bin: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+export interface DetectedValkey {
+  /** `--version` output, e.g. `Valkey server v=8.1.1 sha=… malloc=… bits=64 build=…`. */
+  versionText: string;
+  version: ValkeyVersion;
+  /** Its row of the version table (log patterns, defaults). */
+  profile: VersionProfile;
+  /** This very version was captured with that row (else: a version in its range, assumed alike). */
+  exact: boolean;
+}
+
+/** Run `bin --version` and pick the version table row. Throws with a reason when it cannot be used. */
+export function detectValkey(bin: string): DetectedValkey {
+  const versionText = valkeyVersion(bin);
+  if (versionText === undefined) throw new Error(`cannot run '${bin} --version': is valkey-server installed (see .ci/install-valkey.sh)?`);
+  const version = parseValkeyVersion(versionText);
+  if (!version) throw new Error(`'${bin} --version' printed ${JSON.stringify(versionText.slice(0, 200))}: not a Valkey server version line`);
+  const { profile, exact } = profileFor(version);
+  return { versionText, version, profile, exact };
 }
 
 /** Files a run writes in its output folder (removed first, since valkey appends to its log file). */
@@ -53,17 +90,20 @@ export async function runScenario(name: string, outDirArg: string, opts: RunOpti
   const def = findScenario(name);
   if (!def) throw new Error(`unknown scenario '${name}'; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
   const bin = valkeyServerBinary(opts);
-  const version = valkeyVersion(bin);
-  if (version === undefined) throw new Error(`cannot run '${bin} --version': is valkey-server installed (see .ci/install-valkey.sh)?`);
+  const detected = detectValkey(bin);
+  const version = detected.versionText;
 
   fs.mkdirSync(outDir, { recursive: true });
   for (const f of OUTPUT_FILES) fs.rmSync(path.join(outDir, f), { force: true });
   const tmpDir = fs.mkdtempSync(path.join(opts.tmpRoot ?? os.tmpdir(), `replcheck-${name}-`));
   const ports = await findFreePorts(def.servers.length);
-  const ctx = new RunContext(name, outDir, tmpDir, bin, ports, opts.progress);
+  const ctx = new RunContext(name, outDir, tmpDir, bin, ports, detected.version, detected.profile, opts.progress);
   const startedAt = new Date();
   ctx.log(`scenario ${name}: ${def.description}`);
   ctx.log(`${version}; binary ${bin}; ports ${def.servers.map((s, i) => `${s}=${ports[i]}`).join(" ")}; tmp ${tmpDir}`);
+  ctx.log(
+    `version table row ${detected.profile.name} (${detected.exact ? "verified on" : "NOT verified on this version; verified on"} ${detected.profile.verified.join(", ")}); default rdb-client grace ${detected.profile.graceSeconds} s`,
+  );
 
   let error: string | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -96,6 +136,7 @@ export async function runScenario(name: string, outDirArg: string, opts: RunOpti
     doc: `shared/design/valkey-real-runs.md ${def.doc}`,
     fast: def.fast,
     valkeyVersion: version,
+    versionProfile: detected.profile.name,
     valkeyServer: bin,
     host: LOOPBACK,
     driverPid: process.pid,
