@@ -101,6 +101,8 @@ export async function runScenario(name: string, outDirArg: string, opts: RunOpti
   const startedAt = new Date();
   ctx.log(`scenario ${name}: ${def.description}`);
   ctx.log(`${version}; binary ${bin}; ports ${def.servers.map((s, i) => `${s}=${ports[i]}`).join(" ")}; tmp ${tmpDir}`);
+  const notHere = detected.profile.unreproducible[name];
+  if (notHere !== undefined) ctx.log(`WARNING: this scenario is not reproducible on Valkey ${detected.version.text} and is expected to fail: ${notHere}`);
   ctx.log(
     `version table row ${detected.profile.name} (${detected.exact ? "verified on" : "NOT verified on this version; verified on"} ${detected.profile.verified.join(", ")}); default rdb-client grace ${detected.profile.graceSeconds} s`,
   );

@@ -51,6 +51,11 @@ export interface VersionProfile {
    * getClientOutputBufferMemoryUsage): 256 KB messages never overflow a 1 MB pubsub limit there.
    */
   publishFlood: { bytes: number; count: number };
+  /**
+   * Scenarios whose behaviour this version no longer has, with the reason (the evidence is in
+   * traces/valkey-<version>/README.md). They still run when asked for, and fail their checks.
+   */
+  unreproducible: Readonly<Record<string, string>>;
   /** Where each difference from the previous row comes from. */
   sources: string[];
 }
@@ -123,6 +128,11 @@ const P_9_1: Patterns = {
   ),
   // rdb.c rdbLoadRioWithLoadingCtx: ", all fields expired hashes: %lld" is always printed
   loadDone: /^Done loading RDB, keys loaded: (\d+), keys expired: (\d+)(?:, empty keys skipped: \d+)?, all fields expired hashes: \d+\.$/,
+  // replication.c dualChannelReplMainConnRecvPsyncReply prints ", RDB load in background." only while
+  // server.repl_rdb_transfer_s is set, and receiveRDBinBioThread hands that connection to the bio thread
+  // (sets it to NULL) for the whole download: a +CONTINUE read during the download prints ".", the text
+  // 8.x uses only after the load ("Psync established after rdb load" then follows, which tells the two apart)
+  loadInBackground: /^Dual channel replication: PRIMARY <-> REPLICA sync: Primary accepted a Partial Resynchronization(?:, RDB load in background)?\.$/,
   // replication.c tryReadBulkPayload: the disk download runs in a bio thread (replicaBioSaveServerLog)
   syncIoError: /^(?:Replica bio thread: )?I\/O error trying to sync with PRIMARY: /,
 };
@@ -138,6 +148,7 @@ export const PROFILES: readonly VersionProfile[] = [
     P,
     graceSeconds: 60,
     publishFlood: { bytes: 256 * 1024, count: 20 },
+    unreproducible: {},
     sources: ["patterns.ts P: the messages of valkey 8.0.1, measured (shared/design/valkey-real-runs.md §5)"],
   },
   {
@@ -147,6 +158,10 @@ export const PROFILES: readonly VersionProfile[] = [
     P: P_8_1,
     graceSeconds: 60,
     publishFlood: { bytes: 256 * 1024, count: 20 },
+    unreproducible: {
+      "retry-temp-file-collision":
+        "replication.c replicationAbortDualChannelSyncTransfer calls cleanupTransferResources, which unlinks the aborted attempt's temp-<unixtime>.<pid>.rdb: a retry in the same second opens the same name again without 'File exists'",
+    },
     sources: [
       "server.h dualChannelServerLog: 'Dual channel replication: ' prefix (#1586)",
       "replication.c dualChannelSetupMainConnForPsync + getTryPsyncString: psync result -1 <PSYNC_* name> (#945)",
@@ -163,12 +178,19 @@ export const PROFILES: readonly VersionProfile[] = [
     graceSeconds: 5,
     // just under the copy-avoidance threshold; 328 x 16000 B ~ 20 x 256 KB
     publishFlood: { bytes: 16000, count: 328 },
+    unreproducible: {
+      "retry-temp-file-collision":
+        "replication.c replicationAbortDualChannelSyncTransfer calls cleanupTransferResources, which unlinks the aborted attempt's temp-<unixtime>.<pid>.rdb: a retry in the same second opens the same name again without 'File exists'",
+      "cob-overflow-soft-limit":
+        "networking.c checkClientOutputBufferLimits raises a replica's soft limit to repl-backlog-size as it does the hard one (#2866): 'replica 0 1mb 1' with a 100mb backlog no longer overflows",
+    },
     sources: [
       "server.h DEFAULT_WAIT_BEFORE_RDB_CLIENT_FREE 5 (#2829; 60 before)",
       "replication.c bufferReplData: 'Replication buffer limit reached (%llu bytes), … primary side.' (#2824)",
       "replication.c primaryTryPartialResynchronization: lack-of-backlog line with replid and range (#2877/#2886)",
       "rdb.c rdbLoadRioWithLoadingCtx: ', all fields expired hashes: %lld'",
       "replication.c tryReadBulkPayload: 'Replica bio thread: ' prefix (#1784, disk-based load in a bio thread)",
+      "replication.c dualChannelReplMainConnRecvPsyncReply + receiveRDBinBioThread: no ', RDB load in background' while the bio thread downloads",
       "networking.c isCopyAvoidPreferred (config.c min-string-size-avoid-copy-reply 16384): big replies to normal/pubsub clients queued by reference",
     ],
   },
