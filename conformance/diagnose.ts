@@ -10,7 +10,7 @@ import type { Trace, FieldValue } from './trace/types.js';
 import {
   Engine, applyObs, clearRegs, obsText, pendHead, provenance, stateKey,
   type Cand, type FieldMismatch,
-} from './trace/engine.js';
+} from './trace/reference-engine.js';
 
 /**
  * Optional hook a model may implement: why `action` is not enabled in state `s`, in protocol words

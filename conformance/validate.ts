@@ -12,7 +12,7 @@ import type { ObservableModel } from './observation.js';
 import type { Kind } from './vocabulary.js';
 import type { Trace, TraceIssue } from './trace/types.js';
 import { TraceInputError } from './trace/types.js';
-import { Engine, type Cand } from './trace/engine.js';
+import { Engine, type Cand } from './trace/reference-engine.js';
 import { diagnose, eventRef, type Diagnosis, type EventRef } from './diagnose.js';
 
 export interface ValidateOptions {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { logFilesOf, validateLogs } from '../../conformance/logdir.js';
 import type { Observation } from '../../conformance/observation.js';
-import { Engine, pendHead, type Cand } from '../../conformance/trace/engine.js';
+import { Engine, pendHead, type Cand } from '../../conformance/trace/reference-engine.js';
 import type { ValidationResult } from '../../conformance/validate.js';
 import { resolveConfig } from '../../model/config.js';
 import { buildModel } from '../../model/index.js';
@@ -238,7 +238,7 @@ describe('tampered real logs are rejected', () => {
 // ---- the seed: whose rdb client overflowed -----------------------------------------------------------
 
 /**
- * Validate with provenance (conformance/trace/engine.ts, track = true) and, for event `index`, return
+ * Validate with provenance (conformance/trace/reference-engine.ts, track = true) and, for event `index`, return
  * per surviving run the observation that explained it and the registers just before it.
  * validate() does not expose the matched run or its registers, so this re-runs the engine.
  */

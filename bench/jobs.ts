@@ -1,0 +1,86 @@
+// One validation run of the benchmark, executed in a child process (bench/main.ts --job JSON):
+// a real log (at debug level, or reduced to notice level) or a log view of a simulated run. The
+// run stops after `budgetSeconds` of validation; its result says how far it got.
+import { readFileSync } from 'node:fs';
+import { traceFromLogs } from '../conformance/fromlogs.js';
+import { readValkeyLogTexts } from '../conformance/valkeylog/index.js';
+import { Engine, type Cand } from '../conformance/trace/reference-engine.js';
+import type { Trace } from '../conformance/trace/types.js';
+import type { ObservableModel } from '../conformance/observation.js';
+import { DEFAULTS } from '../conformance/validate.js';
+import { resolveConfig } from '../model/config.js';
+import { buildModel } from '../model/index.js';
+import { logViewModel, logViewTrace, type LogLevel } from './logview.js';
+
+export type Job =
+  | { readonly kind: 'real'; readonly files: readonly string[]; readonly level: LogLevel; readonly engine: 'reference'; readonly budgetSeconds: number }
+  | { readonly kind: 'length'; readonly replicas: number; readonly level: LogLevel; readonly events: number; readonly engine: 'reference'; readonly budgetSeconds: number };
+
+export interface JobResult {
+  readonly verdict: string;
+  /** Events in the trace. */
+  readonly events: number;
+  /** Events consumed before the verdict or the budget. */
+  readonly consumed: number;
+  readonly seconds: number;
+  readonly maxCandidates: number;
+  readonly meanCandidates: number;
+  readonly maxRssMiB: number;
+  /** False when the budget stopped the run. */
+  readonly finished: boolean;
+  readonly note?: string;
+}
+
+const LINE = /^\d+:[MSCX] \d{2} \w{3} \d{4} [\d:.]+ ([.\-*#]) /;
+
+/** A log file as `loglevel notice` would have written it: debug (.) and verbose (-) lines removed. */
+export function atNotice(content: string): string {
+  return content.split('\n').filter((l) => { const m = LINE.exec(l); return !m || (m[1] !== '.' && m[1] !== '-'); }).join('\n');
+}
+
+export function realTrace(files: readonly string[], level: LogLevel): { model: ObservableModel; trace: Trace; toleranceMs: number } {
+  const texts = files.map((f) => ({ file: f, content: level === 'notice' ? atNotice(readFileSync(f, 'utf8')) : readFileSync(f, 'utf8') }));
+  const conv = traceFromLogs(readValkeyLogTexts(texts));
+  const h = conv.trace.header.model;
+  return { model: buildModel(resolveConfig(h.preset, [h.set ?? {}])), trace: conv.trace, toleranceMs: conv.toleranceMs };
+}
+
+export function runJob(job: Job): JobResult {
+  let model: ObservableModel;
+  let trace: Trace;
+  let toleranceMs = 5;
+  if (job.kind === 'real') ({ model, trace, toleranceMs } = realTrace(job.files, job.level));
+  else {
+    const m = logViewModel(job.replicas);
+    model = m;
+    trace = logViewTrace(m, job.replicas, job.level, job.events);
+  }
+  const r = referenceRun(model, trace, toleranceMs, job.budgetSeconds);
+  return { ...r, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
+}
+
+/** The candidate-run engine's step loop as validate() runs it, stopped after `budget` seconds. */
+function referenceRun(model: ObservableModel, trace: Trace, toleranceMs: number, budget: number): Omit<JobResult, 'maxRssMiB'> {
+  const engine = new Engine(model, trace, { toleranceMs, maxCandidates: DEFAULTS.maxCandidates, maxClosure: DEFAULTS.maxClosure });
+  const n = trace.events.length;
+  const t0 = performance.now();
+  let cands: readonly Cand[] = engine.initial();
+  let max = 0;
+  let sum = 0;
+  let step = 0;
+  let verdict = 'conforms';
+  for (; step < n; step++) {
+    if ((step & 15) === 0 && performance.now() - t0 > budget * 1000) break;
+    const out = engine.step(cands, step);
+    if (out.kind !== 'ok') {
+      verdict = out.kind === 'empty' ? 'violates' : 'gave-up';
+      break;
+    }
+    cands = out.next;
+    sum += cands.length;
+    if (cands.length > max) max = cands.length;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const finished = step === n || verdict !== 'conforms';
+  return { verdict: finished ? verdict : 'so far conforms', events: n, consumed: step, seconds, maxCandidates: max, meanCandidates: step > 0 ? sum / step : 0, finished };
+}
