@@ -1,6 +1,6 @@
 // `replcheck validate`: is a recorded trace (JSON Lines) or a set of Valkey log files a run the
 // model allows? Verdicts: conforms (0), violates (1), error (2: input problem), gave-up (3).
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { formatDiagnosis } from '../conformance/diagnose.js';
 import { readTrace } from '../conformance/trace/read.js';
 import { TraceInputError, type Trace } from '../conformance/trace/types.js';
@@ -9,10 +9,16 @@ import { traceFromValkeyLogs, type LogConversion } from '../conformance/fromlogs
 import { ValkeyLogError } from '../conformance/valkeylog/index.js';
 import { ConfigError, resolveConfig } from '../model/config.js';
 import { buildModel } from '../model/index.js';
+import { formatSuiteReport, SuiteInputError, validateSuite } from '../conformance/suite/index.js';
 import { parseArgs, UsageError } from './args.js';
 
 export const VALIDATE_USAGE = `usage: replcheck validate [FILE...] [--json] [--tolerance MS] [--max-candidates N] [--trace-out FILE]
+       replcheck validate DIR [--json] [--tolerance MS] [--max-candidates N] [--group G]... [--diagnoses]
   FILE: one trace (JSON Lines; "-" or none = stdin), or Valkey log files (primary.log replica.log ...)
+  DIR: a folder of Valkey server logs, e.g. the tests/tmp of Valkey's own test suite (server.*/stdout) or
+       of scripts/valkey-suite.sh (.valkey/runs/VERSION): the servers are grouped into replication
+       topologies by port and time, each group is judged, and the report is per group and per test;
+       --group G judges only group G (G1, G2, ...), --diagnoses prints each failing group's whole diagnosis
   exit: 0 conforms, 1 violates, 2 error (bad input), 3 gave up (candidate cap)`;
 
 /** Is this file a replcheck trace (first non-blank line is JSON) rather than a Valkey log? */
@@ -29,11 +35,15 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
     tolerance: { type: 'number' },
     'max-candidates': { type: 'int' },
     'trace-out': { type: 'string' },
+    group: { type: 'string', repeat: true },
+    diagnoses: { type: 'bool' },
     help: { type: 'bool' },
   });
   if (p.flags.help) { out(VALIDATE_USAGE); return 0; }
   const files = p.positional.length ? p.positional : ['-'];
   const json = p.flags.json === true;
+  if (files.length === 1 && isDirectory(files[0]!)) return runSuite(files[0]!, p.flags, json, out, err);
+  if (p.flags.group !== undefined || p.flags.diagnoses) throw new UsageError('--group and --diagnoses apply to a folder of logs (replcheck validate DIR)');
   let trace: Trace;
   let conversion: LogConversion | undefined;
   try {
@@ -77,6 +87,32 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
   }
   void err;
   return report(result, conversion, json, out);
+}
+
+function isDirectory(path: string): boolean {
+  if (path === '-') return false;
+  try { return statSync(path).isDirectory(); } catch { return false; }
+}
+
+/** `replcheck validate DIR`: every replication group of a folder of server logs (conformance/suite). */
+function runSuite(dir: string, flags: Record<string, unknown>, json: boolean, out: (s: string) => void, err: (s: string) => void): number {
+  if (flags['trace-out'] !== undefined) throw new UsageError('--trace-out writes one trace; a folder holds several groups (judge one with --group G, or give its log files)');
+  try {
+    const r = validateSuite(dir, {
+      ...(flags.tolerance !== undefined ? { toleranceMs: flags.tolerance as number } : {}),
+      ...(flags['max-candidates'] !== undefined ? { maxCandidates: flags['max-candidates'] as number } : {}),
+      ...(flags.group !== undefined ? { only: (flags.group as string[]).map(String) } : {}),
+      onGroup: (g, done, total) => err(`${g.name} ${g.verdict} (${done}/${total}, ${((g.timing.readMs + g.timing.validateMs) / 1000).toFixed(1)} s)\n`),
+    });
+    out(json ? JSON.stringify(r, null, 2) : formatSuiteReport(r, { diagnoses: flags.diagnoses === true }));
+    return exitCode(r.verdict);
+  } catch (e) {
+    if (!(e instanceof SuiteInputError)) throw e;
+    const r = resultFromInputError(new TraceInputError([{ file: e.file, line: 0, pointer: '', message: e.message.startsWith(`${e.file}: `) ? e.message.slice(e.file.length + 2) : e.message }]));
+    if (json) out(JSON.stringify({ verdict: r.verdict, dir, errors: r.errors }, null, 2));
+    else out([`verdict: error`, ...r.errors!.map((x) => `error: ${x.file}: ${x.message}`)].join('\n'));
+    return exitCode(r.verdict);
+  }
 }
 
 function report(r: ValidationResult, conv: LogConversion | undefined, json: boolean, out: (s: string) => void): number {
