@@ -1,0 +1,116 @@
+// Judges real runs of Valkey's own test suite (scripts/valkey-suite.sh; `npm run
+// test:valkey-suites`, and the 9.1.2 run in `npm run test:full`). Opt-in: set REPLCHECK_SUITE_DIRS
+// to the run folders, colon-separated (e.g. .valkey/runs/8.1.1:.valkey/runs/9.1.2). Every
+// replication group of every folder is one test: its report must be complete and well-formed, and
+// the group must conform to the model — a group that does not fails its test, with the first
+// unexplained line, its kind and the diagnosis's message. At the end the whole report is written
+// next to the logs (replcheck.txt, replcheck.json).
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assembleSuiteReport, formatSuiteReport, judgeGroup, suiteLayout, type GroupReport, type JudgedGroup, type SuiteLayout } from '../../conformance/suite/index.js';
+
+const DIRS = (process.env.REPLCHECK_SUITE_DIRS ?? '').split(':').filter((d) => d.trim() !== '');
+const GROUP_TIMEOUT_MS = 30 * 60_000;
+
+function wellFormed(g: GroupReport, l: SuiteLayout): void {
+  const files = new Set(l.servers.map((s) => s.rel));
+  expect(g.name).toMatch(/^G\d+$/);
+  expect(g.topology).toMatch(/^primary .+ ← replicas? /);
+  expect(g.files.length).toBeGreaterThanOrEqual(g.topology.includes('(no log)') ? 1 : 2);
+  for (const f of g.files) {
+    expect(files.has(f.file), f.file).toBe(true);
+    expect(['primary', 'replica', 'both']).toContain(f.role);
+    expect(f.lines).toMatch(/^(\d+(–\d+)? \(start-up\), )?\d+(–\d+)?$/);
+    if (g.verdict !== 'error') expect(f.node, `${g.name} ${f.file}`).toMatch(/^(primary|replica\d+)$/);
+  }
+  let last = -1;
+  for (const t of g.tests) {
+    expect(t.index).toBeGreaterThan(last);
+    expect(l.windows.windows[t.index]!.name).toBe(t.name);
+    last = t.index;
+  }
+  expect(['conforms', 'violates', 'gave-up', 'error']).toContain(g.verdict);
+  expect(g.explained).toBeGreaterThanOrEqual(0);
+  expect(g.explained).toBeLessThanOrEqual(g.events);
+  if (g.verdict === 'conforms') {
+    expect(g.explained).toBe(g.events);
+    expect(g.failure).toBeUndefined();
+  }
+  if (g.verdict === 'violates') {
+    const f = g.failure!;
+    expect(f.at).toMatch(/^.+:\d+$/);
+    expect(files.has(f.at.replace(/:\d+$/, '')), f.at).toBe(true);
+    expect(f.kind).toMatch(/^(primary|replica|env)\.\w+$/);
+    expect(f.node).toMatch(/^(primary|replica\d+|env)$/);
+    expect(f.message.length).toBeGreaterThan(0);
+    expect(f.text).toContain('VIOLATION at event');
+  }
+  if (g.verdict === 'gave-up') expect(g.gaveUp?.reason.length).toBeGreaterThan(0);
+  if (g.verdict === 'error') expect(g.error?.length).toBeGreaterThan(0);
+  for (const o of g.overflows ?? []) {
+    expect(o.at).toMatch(/^.+:\d+$/);
+    expect(o.text.startsWith(o.at)).toBe(true);
+    expect(typeof o.judged).toBe('boolean');
+    expect(typeof o.fromEarlierTest).toBe('boolean');
+    if (o.connection === 'rdb channel' && o.sync) {
+      expect(o.createdAt).toBe(o.sync.at);
+      expect(typeof o.currentSync).toBe('boolean');
+    }
+  }
+  for (const v of [g.timing.readMs, g.timing.validateMs, g.timing.eventsPerSecond, g.timing.maxCandidates]) expect(Number.isFinite(v)).toBe(true);
+}
+
+function why(g: GroupReport): string {
+  if (g.failure) return `${g.name} (${g.topology}) does not conform: first unexplained line ${g.failure.at} (${g.failure.test ? `test "${g.failure.test.name}"` : 'outside any test'}): ${g.failure.kind} on ${g.failure.node}${g.failure.connection ? ` (${g.failure.connection})` : ''}: ${g.failure.message}`;
+  if (g.gaveUp) return `${g.name} (${g.topology}): gave up at ${g.gaveUp.at ?? '?'}: ${g.gaveUp.reason}`;
+  return `${g.name} (${g.topology}): ${g.verdict}${g.error ? `: ${g.error}` : ''}`;
+}
+
+describe.skipIf(DIRS.length === 0)('real Valkey test-suite runs (REPLCHECK_SUITE_DIRS)', () => {
+  for (const dir of DIRS) {
+    const label = path.basename(path.resolve(dir));
+    let layout: SuiteLayout | undefined;
+    let readError: unknown;
+    try { layout = suiteLayout(dir); } catch (e) { readError = e; }
+    describe(`${label} (${dir})`, () => {
+      it('is a folder of server logs with replication groups and test windows', () => {
+        if (readError) throw readError;
+        expect(layout!.grouping.groups.length).toBeGreaterThan(0);
+        expect(layout!.windows.windows.length).toBeGreaterThan(0);
+      });
+      if (!layout) return;
+      const l = layout;
+      const judged: JudgedGroup[] = [];
+      for (const g of l.grouping.groups) {
+        const title = `${g.id}: ${g.members.map((m) => `${l.servers[m.server]!.rel}${m.role === 'primary' ? ' (primary)' : ''}`).join(', ')}`;
+        it(title, () => {
+          const j = judgeGroup(l.servers, l.windows, g);
+          judged.push(j);
+          wellFormed(j.report, l);
+          expect(j.report.verdict, why(j.report)).toBe('conforms');
+        }, GROUP_TIMEOUT_MS);
+      }
+      it('per-test report: every window, every judged group in it', () => {
+        const r = assembleSuiteReport(l, judged);
+        expect(r.tests.length).toBe(l.windows.windows.length);
+        const names = new Set(r.groups.map((g) => g.name));
+        for (const t of r.tests) {
+          for (const x of t.groups) {
+            expect(names.has(x.group)).toBe(true);
+            expect(x.explained).toBeLessThanOrEqual(x.events);
+          }
+          expect(['conforms', 'violates', 'gave-up', 'error', 'not judged', 'no events']).toContain(t.verdict);
+        }
+        for (const g of r.groups) {
+          const inWindows = r.tests.reduce((n, t) => n + (t.groups.find((x) => x.group === g.name)?.events ?? 0), 0);
+          expect(inWindows).toBeLessThanOrEqual(g.events);
+        }
+        try {
+          writeFileSync(path.join(dir, 'replcheck.json'), JSON.stringify(r, null, 2) + '\n');
+          writeFileSync(path.join(dir, 'replcheck.txt'), formatSuiteReport(r) + '\n');
+        } catch { /* a read-only folder: the report is not kept */ }
+      });
+    });
+  }
+});
