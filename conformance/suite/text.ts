@@ -75,7 +75,7 @@ export function formatSuiteReport(r: SuiteReport, opts: TextOptions = {}): strin
   const conforming = r.groups.filter((g) => g.verdict === 'conforms').length;
   out.push(`suite: ${r.dir}`);
   out.push(`servers: ${r.servers} logs, ${r.groups.length} replication group(s) judged, ${r.tests.length} test window(s)${r.harness ? `; harness: ${Object.entries(r.harness).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}`);
-  out.push(`verdict: ${r.verdict} — ${conforming} of ${r.groups.length} group(s) conform (${secs(r.timing.totalMs)})`);
+  out.push(`verdict: ${r.verdict} — ${conforming} of ${r.groups.length} group(s) conform${r.timing.totalMs > 0 ? ` (${secs(r.timing.totalMs)})` : ''}`);
   if (r.standalone.length) out.push(`not in any replication (not judged): ${r.standalone.join(', ')}`);
   for (const s of r.skipped) out.push(`skipped: ${s.file}: ${s.reason}`);
   for (const n of r.notes) out.push(`note: ${n}`);
