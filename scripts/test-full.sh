@@ -3,6 +3,13 @@
 # Debian 12's bookworm-backports first when it is missing and this is root on Debian 12
 # (.ci/install-valkey.sh adds only that suite). Elsewhere the live tests skip themselves and
 # say so; point VALKEY_SERVER at another valkey-server binary to use it instead.
+#
+# Then Valkey 9.1.2's own dual-channel replication tests (scripts/valkey-suite.sh: Debian's
+# 9.1.2 binaries and the upstream test suite fetched by .ci/fetch-valkey.sh, tcl from this
+# system's Debian sources when missing) and every replication group of that run judged against
+# the model (scripts/test-valkey-suites.sh). REPLCHECK_SUITES="8.1.1 9.1.2" runs more versions,
+# REPLCHECK_SUITES=none none. The exit status is non-zero when the tests, the harness run or
+# the judgement fail; each is run and reported regardless of the others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${VALKEY_SERVER:-}" ]; then
@@ -14,4 +21,11 @@ elif [ "$(id -u)" = 0 ] && grep -qs 'VERSION_CODENAME=bookworm' /etc/os-release;
 else
   echo "test-full: valkey-server 8.0.1 not installed and cannot install it here (needs root on Debian 12): live capture tests will be skipped"
 fi
-npm test
+status=0
+npm test || status=1
+SUITES="${REPLCHECK_SUITES:-9.1.2}"
+if [ "$SUITES" != none ]; then
+  # shellcheck disable=SC2086 # a list of versions
+  bash scripts/test-valkey-suites.sh $SUITES || status=1
+fi
+exit $status
