@@ -80,16 +80,16 @@ const PREFIXED_SINCE_8_1 = [
   "addWaitPsync", // addRdbReplicaToPsyncWait
   "mainMatchedRdb", // removeReplicaFromPsyncWait
   "attachBlock", // backfillRdbReplicasToPsyncWait
-  "rdbUnlinked", // removeReplicaFromPsyncWait / freeClient path
+  "rdbUnlinked", // freeReplicaReferencedReplBuffer
   "rdbChannelClosed", // networking.c freeClient
   "postpone", // networking.c freeClientsInAsyncFreeQueue
   "graceExpired", // networking.c freeClientsInAsyncFreeQueue
   // replica side (replication.c)
-  "psyncNotPossibleDual", // syncWithPrimary
+  "psyncNotPossibleDual", // replicaTryPartialResynchronization
   "mainPsyncSent", // replicaTryPartialResynchronization
   "loadInBackground", // dualChannelReplMainConnRecvPsyncReply
   "localBufLimit", // bufferReplData
-  "streamed", // streamReplDataBufToDb / dualChannelSyncSuccess
+  "streamed", // dualChannelSyncSuccess
   "dualAbort", // replicationAbortDualChannelSyncTransfer
 ] as const satisfies readonly (keyof Patterns)[];
 
@@ -104,9 +104,9 @@ const P_8_1: Patterns = {
   // replication.c dualChannelSetupMainConnForPsync: "… Main channel psync result %d %s" with ret = C_ERR (-1)
   // and the PSYNC_* name from getTryPsyncString (8.0.1 printed the PSYNC_* code, 6 = +DUALCHANNELSYNC)
   dualAbortResult6: /^Dual channel replication: Aborting dual channel sync\. Main channel psync result -1 PSYNC_FULLRESYNC_DUAL_CHANNEL$/,
-  // replication.c dualChannelSyncHandleRdbLoadCompletion: ‡"Psync established after rdb load" (debug)
+  // replication.c dualChannelSyncHandlePsync: ‡"Psync established after rdb load" (debug)
   psyncAfterLoad: /^Dual channel replication: Psync established after rdb load$/,
-  // replication.c bufferReplData (dualChannelBufferReplData): ‡"Provisional primary closed connection" at WARNING
+  // replication.c readIntoReplDataBlock: ‡"Provisional primary closed connection" at WARNING
   // for EOF and errors alike; 8.0.1's "Error reading from primary: %s" is gone
   provisionalClosed: /^Dual channel replication: Provisional primary closed connection$/,
   // rdb.c rdbSaveToReplicasSockets: "… to %s%s", the %s being " while skipping RDB checksum for this transfer" when
@@ -165,8 +165,8 @@ export const PROFILES: readonly VersionProfile[] = [
     sources: [
       "server.h dualChannelServerLog: 'Dual channel replication: ' prefix (#1586)",
       "replication.c dualChannelSetupMainConnForPsync + getTryPsyncString: psync result -1 <PSYNC_* name> (#945)",
-      "replication.c dualChannelSyncHandleRdbLoadCompletion: 'Psync established after rdb load'",
-      "replication.c bufferReplData: 'Provisional primary closed connection' replaces 'Error reading from primary'",
+      "replication.c dualChannelSyncHandlePsync: 'Psync established after rdb load'",
+      "replication.c readIntoReplDataBlock: 'Provisional primary closed connection' replaces 'Error reading from primary'",
       "rdb.c rdbSaveToReplicasSockets: optional ' while skipping RDB checksum for this transfer'",
     ],
   },
