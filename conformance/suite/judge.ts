@@ -87,7 +87,7 @@ export function judgeGroup(servers: readonly SuiteServer[], windows: TestWindows
     conv = traceFromLogs(logs);
   } catch (e) {
     if (e instanceof ValkeyLogError) return fail(e.message);
-    throw e;
+    return fail(`internal error while reading the logs: ${(e as Error).stack ?? String(e)}`);
   }
   const h = conv.trace.header.model;
   let result: ValidationResult;
@@ -100,7 +100,8 @@ export function judgeGroup(servers: readonly SuiteServer[], windows: TestWindows
     });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof TraceInputError) return fail(e.message, logs, conv);
-    throw e;
+    // one group's crash must not take the others' report with it: said as this group's error
+    return fail(`internal error while validating: ${(e as Error).stack ?? String(e)}`, logs, conv);
   }
   const t2 = performance.now();
 
