@@ -4,7 +4,7 @@
 // only replica, or by the close that follows a COB overflow). Lines that look replication-related
 // but match no rule become warnings.
 import { KINDS, KIND_NAMES, type Kind, type KindDef } from '../vocabulary.js';
-import { LEVELS, levelRank, type Level, type LineWarning } from './lines.js';
+import { LEVELS, levelRank, harnessMarkerOfMessage, type Level, type LineWarning } from './lines.js';
 import { COB_RE, REPLICATION_LOOKING_RE, RULES, type Classification, type FieldValue, type Rule } from './catalogue.js';
 import type { FileLogLine, LogFile, NodeInfo } from './files.js';
 
@@ -212,6 +212,7 @@ export function classify(input: ClassifyInput): { events: LogEvent[]; warnings: 
 
     for (const l of f.logLines) {
       if (l.unterminated) continue; // reported by lines.ts
+      if (harnessMarkerOfMessage(l.msg)) continue; // a test harness marker (DEBUG LOG ### Starting test …): LogFile.markers
       if (side === 'primary' && l.incarnation !== pctx.incarnation) {
         pctx.incarnation = l.incarnation;
         pctx.cidToPeer = new Map();
