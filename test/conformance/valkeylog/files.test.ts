@@ -131,3 +131,42 @@ describe.skipIf(!have('full-sync-with-writes'))('real 8.0.1 captures: file ident
     expect(second.filter((e) => e.kind !== 'known-ignored').map((e) => e.kind)).toEqual(['replica.start', 'replica.connect', 'replica.psync', 'replica.partial_resync']);
   });
 });
+
+describe('files in no known format, text around the log', () => {
+  it('an unrecognisable file is an error naming file, line, what was found and every known format and wrapper', () => {
+    let err: unknown;
+    try { parseLogFile('app.log', '\n\nINFO 2026-01-12 09:43:10 starting worker\nINFO 2026-01-12 09:43:11 done\n'); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ValkeyLogError);
+    const e = err as ValkeyLogError;
+    expect([e.file, e.line, e.got]).toEqual(['app.log', 3, 'INFO 2026-01-12 09:43:10 starting worker']);
+    for (const known of ['legacy "<pid>:<role> <time> <level> <msg>"', 'logfmt "pid=<pid> role=', 'json "{', 'legacy "dd Mon yyyy HH:MM:SS.mmm"', 'iso8601 "yyyy-mm-ddTHH:MM:SS.mmm±hh:mm"',
+      'milliseconds "<epoch ms>"', 'docker-json:', 'cri:', 'journal-iso:', 'syslog:', 'compose:', 'timestamp:']) expect(e.message).toContain(known);
+    expect(e.message).toMatch(/^app\.log:3: not a Valkey log: expected "<pid>:<role> <dd Mon yyyy HH:MM:SS\.mmm> <level> <msg>"/);
+  });
+
+  it('a container entrypoint\'s own lines before the first Valkey line are a warning, not an error', () => {
+    const text = 'valkey 09:43:10.92 INFO  ==> ** Starting Valkey setup **\nvalkey 09:43:10.95 INFO  ==> ** Valkey setup finished! **\n\n' + banner(1, 6379);
+    const f = parseLogFile('pod.log', text);
+    expect(f.port).toBe(6379);
+    expect(f.logLines[0]!.line).toBe(4);
+    expect(f.warnings).toEqual([expect.objectContaining({ line: 1, message: expect.stringMatching(/^2 line\(s\) before the first Valkey log line \(line 4\) are in no known log format/) })]);
+  });
+
+  it('a crash report\'s raw text inside a logfmt log is accepted as continuation, as in legacy logs', () => {
+    const text = [
+      'pid=7 role=primary timestamp="1795595781000" level=notice message="oO0OoO0OoO0Oo Valkey is starting oO0OoO0OoO0Oo"',
+      'pid=7 role=primary timestamp="1795595781001" level=notice message="Running mode=standalone, port=6379."',
+      'pid=7 role=primary timestamp="1795595781002" level=warning message="Valkey 9.1.2 crashed by signal: 11, si_code: 0"',
+      '',
+      '------ STACK TRACE ------',
+      'EIP:',
+      '/usr/bin/valkey-server *:6379(debugCommand+0x25b)[0x55c0c1c0b2fb]',
+      '',
+      'pid=7 role=primary timestamp="1795595781003" level=warning message="Valkey is now ready to exit, bye bye..."',
+    ].join('\n') + '\n';
+    const f = parseLogFile('crash.log', text);
+    expect(f.lines.map((l) => l.type)).toEqual(['log', 'log', 'log', 'blank', 'continuation', 'continuation', 'continuation', 'blank', 'log']);
+    expect(f.warnings).toEqual([]);
+    expect(f.port).toBe(6379);
+  });
+});
