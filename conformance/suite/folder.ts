@@ -3,7 +3,7 @@
 // when scripts/valkey-suite.sh made it, the harness's results (results.tsv).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseLine } from '../valkeylog/lines.js';
+import { decodeLogBytes, ValkeyLogError } from '../valkeylog/files.js';
 
 export class SuiteInputError extends Error {
   constructor(readonly file: string, message: string) {
@@ -32,7 +32,7 @@ export interface HarnessResult {
 export interface SuiteFolder {
   readonly dir: string;
   readonly logs: SuiteLogFile[];
-  /** Files that are not Valkey logs (no log line at all), with the reason; not judged. */
+  /** Files that turned out not to be Valkey logs (no log line at all), with the reason; not judged. */
   readonly skipped: { rel: string; reason: string }[];
   /** The harness's verdicts (results.tsv), in the order it printed them. */
   readonly results?: HarnessResult[];
@@ -42,10 +42,17 @@ export interface SuiteFolder {
 const NOT_SERVER_LOGS = new Set(['driver.log']);
 
 function readText(file: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     throw new SuiteInputError(file, `cannot read: ${(e as Error).message}`);
+  }
+  try {
+    return decodeLogBytes(file, bytes);
+  } catch (e) {
+    if (e instanceof ValkeyLogError) throw new SuiteInputError(file, `cannot read: ${e.got}`);
+    throw e;
   }
 }
 
@@ -68,23 +75,11 @@ export function parseResults(text: string): HarnessResult[] {
   return out;
 }
 
-/** Some line is a Valkey log line (a quick look; the reader decides for real). */
-function hasLogLine(content: string): boolean {
-  let start = 0;
-  while (start < content.length) {
-    let end = content.indexOf('\n', start);
-    if (end < 0) end = content.length;
-    const raw = content.slice(start, end);
-    if (!raw.startsWith('###') && raw.trim() !== '' && parseLine(raw, '', 0).type === 'log') return true;
-    start = end + 1;
-  }
-  return false;
-}
-
 /**
- * The server logs of DIR: every server.<pid>.<n>/stdout (Valkey's harness) and every *.log file
- * directly in DIR. Throws SuiteInputError for a DIR that is not a readable folder, an unreadable
- * file, or a folder with no Valkey log at all.
+ * The candidate server logs of DIR: every server.<pid>.<n>/stdout (Valkey's harness) and every
+ * *.log (or *.log.gz) file directly in DIR, as text. Throws SuiteInputError for a DIR that is not a
+ * readable folder, an unreadable file, or a folder with no candidate at all (whether a candidate is
+ * a Valkey log is the reader's to say: see suiteLayout).
  */
 export function readSuiteFolder(dir: string): SuiteFolder {
   let entries: string[];
@@ -113,7 +108,7 @@ export function readSuiteFolder(dir: string): SuiteFolder {
       if (!inner.includes('stdout')) continue;
       const port = confPorts.get(name);
       candidates.push({ rel: `${name}/stdout`, ...(port !== undefined ? { confPort: port } : {}) });
-    } else if (name.endsWith('.log') && !NOT_SERVER_LOGS.has(name)) {
+    } else if ((name.endsWith('.log') || name.endsWith('.log.gz')) && !NOT_SERVER_LOGS.has(name)) {
       try { if (!statSync(full).isFile()) continue; } catch (e) { throw new SuiteInputError(full, `cannot read: ${(e as Error).message}`); }
       candidates.push({ rel: name });
     }
@@ -122,18 +117,9 @@ export function readSuiteFolder(dir: string): SuiteFolder {
   const skipped: { rel: string; reason: string }[] = [];
   for (const c of candidates) {
     const p = path.join(dir, c.rel);
-    const content = readText(p);
-    if (!hasLogLine(content)) {
-      skipped.push({ rel: c.rel, reason: content.trim() === '' ? 'empty' : 'no Valkey log line (the server wrote nothing, or this is not a Valkey log)' });
-      continue;
-    }
-    logs.push({ path: p, rel: c.rel, content, ...(c.confPort !== undefined ? { confPort: c.confPort } : {}) });
+    logs.push({ path: p, rel: c.rel, content: readText(p), ...(c.confPort !== undefined ? { confPort: c.confPort } : {}) });
   }
-  if (logs.length === 0) {
-    throw new SuiteInputError(dir, candidates.length === 0
-      ? 'no Valkey server logs here (expected server.*/stdout folders of Valkey\'s test harness, or *.log files)'
-      : `no Valkey server logs here: ${skipped.map((s) => `${s.rel} (${s.reason})`).join(', ')}`);
-  }
+  if (logs.length === 0) throw new SuiteInputError(dir, 'no Valkey server logs here (expected server.*/stdout folders of Valkey\'s test harness, or *.log files)');
   let results: HarnessResult[] | undefined;
   if (entries.includes('results.tsv')) results = parseResults(readText(path.join(dir, 'results.tsv')));
   return { dir, logs, skipped, ...(results ? { results } : {}) };

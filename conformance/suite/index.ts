@@ -7,7 +7,7 @@ import { readSuiteFolder, SuiteInputError, type SuiteFolder } from './folder.js'
 import { judgeGroup, windowStatus, type JudgedGroup, type JudgeOptions } from './judge.js';
 export { judgeGroup, type JudgedGroup } from './judge.js';
 import { suiteVerdict, type GroupReport, type SuiteReport, type WindowGroup, type WindowReport, type WindowStatus } from './report.js';
-import { readServer, type SuiteServer } from './servers.js';
+import { readServers, type SuiteServer } from './servers.js';
 import { groupServers, type Grouping } from './topology.js';
 import { testWindows, type TestWindows } from './windows.js';
 
@@ -36,13 +36,13 @@ export function suiteLayout(dir: string): SuiteLayout {
   const skipped = folder.skipped;
   for (const f of folder.logs) {
     try {
-      servers.push(readServer(servers.length, f));
+      servers.push(...readServers(servers.length, f));
     } catch (e) {
-      if (e instanceof ValkeyLogError) { skipped.push({ rel: f.rel, reason: e.message.replace(`${f.path}:`, 'line ') }); continue; }
+      if (e instanceof ValkeyLogError) { skipped.push({ rel: f.rel, reason: `not a Valkey log: ${e.message.replace(`${f.path}:`, 'line ')}` }); continue; }
       throw e;
     }
   }
-  if (servers.length === 0) throw new SuiteInputError(dir, `no Valkey server logs here: ${skipped.map((s) => `${s.rel} (${s.reason})`).join(', ')}`);
+  if (servers.length === 0) throw new SuiteInputError(dir, `no Valkey server logs here: ${skipped.map((s) => `${s.rel} (${s.reason})`).join('; ')}`);
   return { folder, servers, grouping: groupServers(servers), windows: testWindows(servers, folder.results) };
 }
 

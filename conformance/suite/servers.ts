@@ -1,9 +1,9 @@
-// One server log of a suite folder, read once: its lines (harness markers blanked), its
-// incarnations and ports, its lifetime, its harness markers, and its replication episodes — the
+// One server log of a suite folder, read once by the log reader: its lines, incarnations and
+// ports, its lifetime, its harness markers, and its replication episodes — the
 // spans during which it was the replica of some port ("REPLICAOF host:port enabled" / "Connecting
 // to PRIMARY host:port" up to "PRIMARY MODE enabled", another REPLICAOF, a restart or the end).
-import { parseLogFile, ValkeyLogError, type LogFile } from '../valkeylog/files.js';
-import { extractMarkers, readerMarkers, type BoundedMarker } from './markers.js';
+import { parseLogFiles, type LogFile } from '../valkeylog/index.js';
+import { boundMarkers, type BoundedMarker } from './markers.js';
 import type { SuiteLogFile } from './folder.js';
 
 export interface Episode {
@@ -24,9 +24,11 @@ export interface Episode {
 
 export interface SuiteServer {
   readonly id: number;
+  /** The reader's name for this server's log: the file's path, or "<path>#pid<N>" for one of several servers in a file. */
   readonly path: string;
+  /** The same, relative to the folder. */
   readonly rel: string;
-  /** Content with the harness markers blanked (line numbers unchanged). */
+  /** The file's lines, those of other servers in the same file blanked (line numbers unchanged). */
   readonly text: string;
   readonly lines: readonly string[];
   readonly log: LogFile;
@@ -45,27 +47,25 @@ const REPLICAOF_RE = /^REPLICAOF (?<host>\S+):(?<port>\d+) enabled/;
 const CONNECTING_RE = /^(?:Re)?[Cc]onnecting to (?:PRIMARY|MASTER) (?<host>\S+):(?<port>\d+)(?: after failure)?$/;
 const NO_ONE_RE = /^(?:PRIMARY|MASTER) MODE enabled \(/;
 
-/** Read one server log. Throws ValkeyLogError when the file is not a Valkey log. */
-export function readServer(id: number, f: SuiteLogFile): SuiteServer {
-  const own = extractMarkers(f.content);
-  let log: LogFile | undefined;
-  let markers: BoundedMarker[] | undefined;
-  if (own.markers.length > 0) {
-    // When the reader knows the harness lines it takes the file as it is and reports them.
-    try {
-      const whole = parseLogFile(f.path, f.content);
-      markers = readerMarkers(whole, f.content);
-      if (markers) log = whole;
-    } catch (e) {
-      if (!(e instanceof ValkeyLogError)) throw e;
+/** The servers of one log file (usually one). Throws ValkeyLogError when it holds no Valkey log. */
+export function readServers(firstId: number, f: SuiteLogFile): SuiteServer[] {
+  const logs = parseLogFiles(f.path, f.content);
+  const all = f.content.split('\n');
+  return logs.map((log, k) => {
+    let lines = all;
+    if (logs.length > 1) {
+      const mine = new Set(log.lines.map((l) => l.line));
+      lines = all.map((l, i) => (mine.has(i + 1) ? l : ''));
     }
-  }
-  log ??= parseLogFile(f.path, own.blanked);
-  markers ??= own.markers;
-  const lines = own.blanked.split('\n');
+    return readServer(firstId + k, f, log, lines);
+  });
+}
+
+function readServer(id: number, f: SuiteLogFile, log: LogFile, lines: string[]): SuiteServer {
+  const markers = boundMarkers(log);
   const ts = new Map<number, number>();
   for (const l of log.logLines) ts.set(l.line, l.tsMs);
-  const ports = log.incarnations.map((i) => i.port ?? f.confPort ?? log!.port);
+  const ports = log.incarnations.map((i) => i.port ?? f.confPort ?? log.port);
   const episodes: Episode[] = [];
   let cur: Episode | undefined;
   let prev: { line: number; ts: number; inc: number } | undefined;
@@ -96,7 +96,7 @@ export function readServer(id: number, f: SuiteLogFile): SuiteServer {
   if (prev) close(prev.line, prev.ts, 'end-of-log');
   const times = log.logLines.map((l) => l.tsMs);
   return {
-    id, path: f.path, rel: f.rel, text: own.blanked, lines, log, markers, ports,
+    id, path: log.file, rel: f.rel + log.file.slice(f.path.length), text: lines.join('\n'), lines, log, markers, ports,
     ...(ports.find((p) => p !== undefined) !== undefined ? { port: ports.find((p) => p !== undefined)! } : {}),
     firstTs: times.length ? Math.min(...times) : 0,
     lastTs: times.length ? Math.max(...times) : 0,

@@ -144,6 +144,24 @@ describe('replication groups', () => {
     expect(l.grouping.notes.join(' ')).toContain('port 8000');
   });
 
+  it('one *.log file holding two servers\' interleaved lines: two servers, one group', async () => {
+    const p = new ServerLog(1101, 3400).start(0);
+    const r = new ServerLog(1102, 3401).start(100);
+    r.replicaof(1000, 3400);
+    p.log(1001, 'Replica 127.0.0.1:3401 asks for synchronization');
+    p.shutdown(2000); r.shutdown(2001, 'S');
+    const time = (l: string): string => l.slice(l.indexOf(' '));
+    const lines = [...p.text().split('\n'), ...r.text().split('\n')].filter((l) => /^\d+:/.test(l)).sort((a, b) => time(a).localeCompare(time(b)));
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(`${os.tmpdir()}/replcheck-suite-`);
+    dirs.push(dir);
+    writeFileSync(`${dir}/both.log`, lines.join('\n') + '\n');
+    const l = suiteLayout(dir);
+    expect(l.servers.map((s) => [s.rel, s.port])).toEqual([['both.log#pid1101', 3400], ['both.log#pid1102', 3401]]);
+    expect(shape(l)).toEqual(['both.log#pid1101:primary both.log#pid1102:replica']);
+  });
+
   it('a server that never replicates is standalone', () => {
     const a = new ServerLog(701, 9000).start(0);
     a.test('T1');
