@@ -78,7 +78,7 @@ export interface LogLine {
   readonly raw: string;
   readonly format: LineFormat;
   readonly tsFormat: TimestampFormat;
-  /** Set by a `docker compose logs` prefix: the service that wrote the line. */
+  /** Set by a `docker compose logs` prefix (the service) or `kubectl logs --prefix` (pod/container): who wrote the line. */
   readonly service?: string;
 }
 

@@ -1,9 +1,9 @@
 // Several servers in one file: `docker compose logs` of a primary and its replicas (each line
-// prefixed with its service), two servers started with the same `logfile`, or logs concatenated
-// with `cat`. The file is split into one part per server, which files.ts then reads as if each
+// prefixed with its service; `kubectl logs --prefix` likewise with pod/container), two servers
+// started with the same `logfile`, or logs concatenated with `cat`. The file is split into one part per server, which files.ts then reads as if each
 // were a file of its own.
 //
-// With a compose prefix the service name is the server. Otherwise a server is a set of process
+// With a compose (or kubectl --prefix) prefix the service name is the server. Otherwise a server is a set of process
 // ids: the pids that log as M, S or X (or write the start-up banner) are server processes; two
 // of them whose lines alternate in the file, or whose time spans overlap, are two servers running
 // at once; one that starts after another has ended is a restart of it (one server, two
@@ -14,7 +14,7 @@ import { RUNNING_MODE_RE, STARTING_RE, VERSION_RE } from './catalogue.js';
 import type { LogLine, ParsedLine } from './lines.js';
 
 export interface ServerPart {
-  /** docker compose service, when the file had that prefix. */
+  /** docker compose service (kubectl: pod/container), when the file had that prefix. */
   readonly service?: string;
   /** Server process ids, in order of appearance (more than one: restarts). */
   readonly pids: number[];

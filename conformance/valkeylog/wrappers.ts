@@ -13,9 +13,10 @@
 //   syslog       journalctl (-o short / short-precise), classic syslog:
 //                Jan 12 09:43:10 host valkey-server[123]: <line>
 //   compose      docker compose logs: primary-1  | <line>   (the service name tells servers apart)
+//   kubectl-prefix  kubectl logs --prefix: [pod/valkey-0/valkey] <line>   (so does the pod/container)
 //   timestamp    kubectl logs --timestamps, docker logs -t: 2026-01-12T09:43:10.924567890Z <line>
 
-export type WrapperName = 'docker-json' | 'cri' | 'journal-iso' | 'syslog' | 'compose' | 'timestamp';
+export type WrapperName = 'docker-json' | 'cri' | 'journal-iso' | 'syslog' | 'compose' | 'kubectl-prefix' | 'timestamp';
 
 /** One entry of a file: a physical line, or several joined (partial entries of a wrapper). */
 export interface Entry {
@@ -25,7 +26,7 @@ export interface Entry {
   readonly line: number;
   /** The entry was cut: the file's last line without a newline, or a partial entry never completed. */
   readonly unterminated: boolean;
-  /** docker compose service name. */
+  /** docker compose service name (or kubectl's pod/container). */
   readonly service?: string;
   /** syslog/journal program identifier ("valkey-server"). */
   readonly ident?: string;
@@ -62,6 +63,7 @@ const SYSLOG_RE = new RegExp(String.raw`^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|
 /** journalctl's own lines: "-- Boot 1a2b… --", "-- Logs begin at … --", "-- No entries --", "-- Reboot --". */
 const JOURNAL_META_RE = /^-- .* --$/;
 const ANSI = String.raw`(?:\x1b\[[0-9;]*m)*`;
+const KUBECTL_PREFIX_RE = /^\[pod\/([^/\]\s]+)\/([^\]\s]+)\](?: (.*))?$/s;
 const COMPOSE_RE = new RegExp(String.raw`^${ANSI}([A-Za-z0-9][A-Za-z0-9_.-]*)\s*${ANSI}\|${ANSI}(?: (.*))?$`, 's');
 
 const syslogStrip = (re: RegExp) => (text: string): Stripped | undefined => {
@@ -98,6 +100,13 @@ export const WRAPPERS: readonly Wrapper[] = [
     strip(text) {
       const m = COMPOSE_RE.exec(text);
       return m ? { inner: m[2] ?? '', service: m[1]! } : undefined;
+    },
+  },
+  {
+    name: 'kubectl-prefix', shape: 'kubectl logs --prefix "[pod/<pod>/<container>] <line>"',
+    strip(text) {
+      const m = KUBECTL_PREFIX_RE.exec(text);
+      return m ? { inner: m[3] ?? '', service: `${m[1]}/${m[2]}` } : undefined;
     },
   },
   {

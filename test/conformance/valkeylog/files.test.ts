@@ -140,7 +140,7 @@ describe('files in no known format, text around the log', () => {
     const e = err as ValkeyLogError;
     expect([e.file, e.line, e.got]).toEqual(['app.log', 3, 'INFO 2026-01-12 09:43:10 starting worker']);
     for (const known of ['legacy "<pid>:<role> <time> <level> <msg>"', 'logfmt "pid=<pid> role=', 'json "{', 'legacy "dd Mon yyyy HH:MM:SS.mmm"', 'iso8601 "yyyy-mm-ddTHH:MM:SS.mmm±hh:mm"',
-      'milliseconds "<epoch ms>"', 'docker-json:', 'cri:', 'journal-iso:', 'syslog:', 'compose:', 'timestamp:']) expect(e.message).toContain(known);
+      'milliseconds "<epoch ms>"', 'docker-json:', 'cri:', 'journal-iso:', 'syslog:', 'compose:', 'kubectl-prefix:', 'timestamp:']) expect(e.message).toContain(known);
     expect(e.message).toMatch(/^app\.log:3: not a Valkey log: expected "<pid>:<role> <dd Mon yyyy HH:MM:SS\.mmm> <level> <msg>"/);
   });
 

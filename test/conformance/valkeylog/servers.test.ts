@@ -47,6 +47,10 @@ describe('several servers in one file read as separate files', () => {
   it('docker compose logs --timestamps: split by service', () => {
     mergedSameAsPlain({ merge: 'time', wrap: compose(service, WRAPS.kubectl) }, 'compose+timestamps', () => /\/all\.log#(primary|replica\d?)-1$/);
   });
+  it('kubectl logs --prefix --timestamps of several pods: split by pod/container', () => {
+    const kube = (t: string, l: Parameters<typeof WRAPS.kubectl>[1]): string[] => WRAPS.kubectl(t, l).map((x) => `[pod/valkey-${service(l.file).replace(/-1$/, '')}/valkey] ${x}`);
+    mergedSameAsPlain({ merge: 'time', wrap: kube }, 'kubectl --prefix', () => /\/all\.log#valkey-(primary|replica\d?)\/valkey$/);
+  });
   it('interleaved, CRLF, gzip-compressed', () => {
     for (const run of runs.slice(0, 5)) {
       const plain = readValkeyLogTexts(run.files);
