@@ -109,7 +109,11 @@ const REPLICAOF_RE = /^REPLICAOF (?<host>\S+):(?<port>\d+) enabled \(user reques
 const CONNECTING_RE = /^(?:Re)?[Cc]onnecting to PRIMARY (?<host>\S+):(?<port>\d+)(?: after failure)?$/;
 const LADDR_RE = /\bladdr=(?:\[[^\]]*\]|[^\s:]+):(?<port>\d+)\b/;
 
-/** The text of a log file's bytes: gunzipped when gzip-compressed (by its magic bytes, whatever its name), decoded as UTF-8. */
+/**
+ * The text of a log file's bytes: gunzipped when gzip-compressed (by its magic bytes, whatever its
+ * name), decoded as UTF-8, or as UTF-16 when it starts with a UTF-16 byte-order mark (a log saved
+ * by Windows PowerShell's ">").
+ */
 export function decodeLogBytes(file: string, bytes: Uint8Array): string {
   let b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) {
@@ -119,6 +123,9 @@ export function decodeLogBytes(file: string, bytes: Uint8Array): string {
       throw new ValkeyLogError(file, 0, 'a readable gzip file', String((e as Error).message));
     }
   }
+  const utf16 = (): Buffer => b.subarray(2, b.length - (b.length % 2)); // a cut last byte is dropped
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return utf16().toString('utf16le');
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return Buffer.from(utf16()).swap16().toString('utf16le');
   return b.toString('utf8');
 }
 

@@ -112,6 +112,18 @@ describe('real logs of every log-format × log-timestamp-format', () => {
   }
 });
 
+describe('time bases', () => {
+  it('legacy (local time) next to iso8601/milliseconds (absolute) files: a warning says their order may be off by the offset', () => {
+    const p = path.join(FIX, 'valkey-9.1.2', 'logfmt-iso8601', 'primary.log');
+    const q = path.join(FIX, 'valkey-9.1.2', 'legacy-legacy', 'replica.log');
+    const r = readValkeyLogs([p, q]);
+    expect(r.files.map((f) => f.timeBasis)).toEqual(['utc', 'local']);
+    expect(r.warnings.filter((w) => /legacy timestamps \(local time, read as UTC\)/.test(w.message)).map((w) => w.file)).toEqual([q]);
+    const same = readValkeyLogs([p, path.join(FIX, 'valkey-9.1.2', 'json-milliseconds', 'replica.log')]);
+    expect(same.warnings.filter((w) => /legacy timestamps/.test(w.message))).toEqual([]);
+  });
+});
+
 describe('single lines', () => {
   const msg = 'Replica 127.0.0.1:21001 asks for synchronization';
   const want = { type: 'log', pid: 21208, role: 'M', level: 'notice', msg };

@@ -74,6 +74,17 @@ describe('gzip-compressed logs', () => {
       expect(raw.events).toEqual(plain.events);
     }
   });
+  it('UTF-16 with a byte-order mark (Windows PowerShell "kubectl logs … > valkey.log"), little and big endian, also gzip-compressed', () => {
+    const run = runs.find((x) => x.name === 'full-sync-with-writes')!;
+    const plain = readValkeyLogTexts(run.files);
+    const le = (s: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(s, 'utf16le')]);
+    const be = (s: string): Buffer => Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(s, 'utf16le').swap16()]);
+    for (const [label, enc] of [['le', le], ['be', be], ['le+gz', (s: string) => gzipSync(le(s))]] as const) {
+      const built = run.files.map((f) => build(f.file, [f], { eol: '\r\n' }));
+      const r = readValkeyLogTexts(built.map((b) => ({ file: b.file, content: enc(b.content) })));
+      expectSameReading(plain, r, built, `utf-16 ${label}`);
+    }
+  });
   it('files on disk: .gz next to plain, read by readValkeyLogs', () => {
     const run = runs.find((x) => x.name === 'kill-replica-during-load')!;
     const dir = mkdtempSync(path.join(tmpdir(), 'replcheck-gz-'));
