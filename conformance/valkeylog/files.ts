@@ -152,7 +152,12 @@ export function parseLogFiles(file: string, content: string | Uint8Array): LogFi
   }
   const parts = splitServers(lines);
   const real = parts.filter((p) => p.lines.some((l) => l.type === 'log'));
-  if (real.length <= 1) return [buildLogFile(file, file, lines, warnings, wrappers)];
+  // A compose service (or pod) that wrote no Valkey line (an init container, a sidecar): reported.
+  const lost = (name: string): LineWarning[] => parts.filter((p) => !real.includes(p)).map((p) => ({
+    file: name, line: p.lines[0]?.line ?? 1,
+    message: `${p.lines.length} line(s)${p.service !== undefined ? ` of ${p.service}` : ''} hold no Valkey log line: not judged`,
+  }));
+  if (real.length <= 1) return [buildLogFile(file, file, lines, [...lost(file), ...warnings], wrappers)];
   const names = real.map((p) => {
     const sameService = real.filter((q) => q.service === p.service).length;
     return file + (p.service !== undefined ? `#${p.service}` : '') + (p.service === undefined || sameService > 1 ? `#pid${p.pids[0]}` : '');
@@ -163,14 +168,9 @@ export function parseLogFiles(file: string, content: string | Uint8Array): LogFi
     file: names[0]!, line: 1,
     message: `${file} holds ${real.length} servers' lines interleaved: read as ${real.map((p, k) => `${names[k]} (${p.service !== undefined ? `service ${p.service}, ` : ''}pid ${p.pids.join(', ')})`).join(', ')}`,
   };
-  const lost = parts.filter((p) => !real.includes(p));
-  const lostWarnings: LineWarning[] = lost.map((p) => ({
-    file: names[0]!, line: p.lines[0]?.line ?? 1,
-    message: `${p.lines.length} line(s)${p.service !== undefined ? ` of service ${p.service}` : ''} hold no Valkey log line: not judged`,
-  }));
   return real.map((p, k) => {
     const mine = warnings.filter((w) => (owner.get(w.line) ?? 0) === k).map((w) => ({ ...w, file: names[k]! }));
-    return buildLogFile(names[k]!, file, p.lines, k === 0 ? [summary, ...lostWarnings, ...mine] : mine, wrappers);
+    return buildLogFile(names[k]!, file, p.lines, k === 0 ? [summary, ...lost(names[0]!), ...mine] : mine, wrappers);
   });
 }
 

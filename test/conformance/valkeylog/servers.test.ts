@@ -51,6 +51,18 @@ describe('several servers in one file read as separate files', () => {
     const kube = (t: string, l: Parameters<typeof WRAPS.kubectl>[1]): string[] => WRAPS.kubectl(t, l).map((x) => `[pod/valkey-${service(l.file).replace(/-1$/, '')}/valkey] ${x}`);
     mergedSameAsPlain({ merge: 'time', wrap: kube }, 'kubectl --prefix', () => /\/all\.log#valkey-(primary|replica\d?)\/valkey$/);
   });
+  it('a compose service that wrote no Valkey line (an init container) is reported, the others read', () => {
+    const run = runs.find((x) => x.name === 'full-sync-with-writes')!;
+    const b = build('all.log', run.files, { merge: 'time', wrap: compose(service) });
+    const init = ['init-1      | waiting for the volume', 'init-1      | done'];
+    const content = init.join('\n') + '\n' + b.content;
+    const fs = parseLogFiles('all.log', content);
+    expect(fs.map((f) => f.file)).toEqual(['all.log#primary-1', 'all.log#replica-1']);
+    expect(fs[0]!.warnings.find((w) => /hold no Valkey log line/.test(w.message))).toMatchObject({ line: 1, message: '2 line(s) of init-1 hold no Valkey log line: not judged' });
+    const one = parseLogFiles('p.log', init.join('\n') + '\n' + build('p.log', [run.files[0]!], { wrap: compose(service) }).content);
+    expect(one.map((f) => f.file)).toEqual(['p.log']);
+    expect(one[0]!.warnings.some((w) => /2 line\(s\) of init-1 hold no Valkey log line/.test(w.message))).toBe(true);
+  });
   it('interleaved, CRLF, gzip-compressed', () => {
     for (const run of runs.slice(0, 5)) {
       const plain = readValkeyLogTexts(run.files);
