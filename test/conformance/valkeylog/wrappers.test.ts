@@ -2,17 +2,19 @@
 // front of them (container runtime, kubectl, journal, syslog, docker json-file), with CRLF line
 // ends, a byte-order mark, gzip-compressed. Every variant must read exactly as the plain files:
 // same nodes, same classified events with every field, each from the same original line.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readValkeyLogs, readValkeyLogTexts, ValkeyLogError } from '../../../conformance/valkeylog/index.js';
 import { parseLogFile } from '../../../conformance/valkeylog/files.js';
 import { parseLogText } from '../../../conformance/valkeylog/lines.js';
-import { build, captures, expectSameReading, WRAPS, type Built, type BuildOptions } from './rewrap.js';
+import { build, captures, expectSameReading, WRAPS, type Built, type BuildOptions, type Src } from './rewrap.js';
 
 const runs = captures();
+const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 function sameAsPlain(o: BuildOptions, label: string, expectWrappers: string[]): void {
   expect(runs.length).toBeGreaterThanOrEqual(18);
@@ -61,6 +63,32 @@ describe('wrapped copies of the real 8.0.1 captures read as the plain files', ()
   it('CRLF inside a wrapper (CRI with CRLF)', () => {
     sameAsPlain({ wrap: WRAPS.cri, eol: '\r\n' }, 'cri+crlf', ['cri']);
   });
+});
+
+describe('real journalctl 252 output of both servers\' lines (fixtures/journalctl-252)', () => {
+  const run = runs.find((x) => x.name === 'full-sync-with-writes')!;
+  for (const [f, wrapper] of [['full-sync-with-writes.short.txt', 'syslog'], ['full-sync-with-writes.short-iso.txt', 'journal-iso']] as const) {
+    it(`${f}: split into the two servers by pid; reads as the plain files`, () => {
+      const content = readFileSync(path.join(FIX, 'journalctl-252', f), 'utf8');
+      // each journal line of valkey-server[pid] carries the next line of that server's plain file
+      const plainOf = new Map(run.files.map((p) => [+/^(\d+):/.exec(p.content)![1]!, { file: p.file, next: 0, lines: p.content.split('\n') }]));
+      const map = new Map<number, Src>();
+      content.split('\n').forEach((l, i) => {
+        const m = / valkey-server\[(\d+)\]: (.*)$/.exec(l);
+        if (!m) return;
+        const p = plainOf.get(+m[1]!)!;
+        expect(p.lines[p.next], `${f}:${i + 1}`).toBe(m[2]);
+        map.set(i + 1, { file: p.file, line: ++p.next });
+      });
+      expect(map.size).toBe(run.files.reduce((n, p) => n + p.content.split('\n').length - 1, 0));
+      const r = readValkeyLogTexts([{ file: f, content }]);
+      expect(r.files.map((x) => x.wrappers)).toEqual([[wrapper], [wrapper]]);
+      expect(r.files.map((x) => x.file.replace(/\d+$/, 'N'))).toEqual([`${f}#pidN`, `${f}#pidN`]);
+      expectSameReading(readValkeyLogTexts(run.files), r, [{ file: f, content, map }], f);
+      const skipped = r.warnings.find((w) => /not written by Valkey/.test(w.message))!;
+      expect(skipped.message).toMatch(/^4 line\(s\) not written by Valkey skipped \(other programs: systemd; the collector's own lines such as "-- Boot … --"\)/);
+    });
+  }
 });
 
 describe('gzip-compressed logs', () => {
