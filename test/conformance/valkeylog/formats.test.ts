@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readValkeyLogs, readValkeyLogTexts } from '../../../conformance/valkeylog/index.js';
-import { parseAnyTimestamp, parseLine, parseLogText, LOG_MAX_MSG_BYTES, type LogLine, type ParsedLine } from '../../../conformance/valkeylog/lines.js';
+import { parseAnyTimestamp, parseLine, parseLogText, LOG_MAX_MSG_BYTES, type LogLine, type OtherLine, type ParsedLine } from '../../../conformance/valkeylog/lines.js';
 
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
@@ -70,7 +70,7 @@ describe('real logs of every log-format × log-timestamp-format', () => {
         if (c.ts === 'iso8601') expect(text).toContain(TZ[c.version]!);
         for (const f of r.files) {
           const i = f.lines.findIndex((l) => l.type === 'signal');
-          const sig = f.lines[i]!;
+          const sig = f.lines[i]! as OtherLine;
           const next = f.lines.slice(i + 1).find((l): l is LogLine => l.type === 'log')!;
           // legacy timestamps are local time read as UTC: these servers ran in UTC
           const d = next.tsMs - sig.tsMs!;
