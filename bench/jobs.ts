@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { traceFromLogs } from '../conformance/fromlogs.js';
 import { readValkeyLogTexts } from '../conformance/valkeylog/index.js';
 import { Engine, type Cand } from '../conformance/trace/reference-engine.js';
+import { FastEngine, type Ctx } from '../conformance/trace/fast-engine.js';
 import type { Trace } from '../conformance/trace/types.js';
 import type { ObservableModel } from '../conformance/observation.js';
 import { DEFAULTS } from '../conformance/validate.js';
@@ -13,8 +14,10 @@ import { buildModel } from '../model/index.js';
 import { logViewModel, logViewTrace, type LogLevel } from './logview.js';
 
 export type Job =
-  | { readonly kind: 'real'; readonly files: readonly string[]; readonly level: LogLevel; readonly engine: 'reference'; readonly budgetSeconds: number }
-  | { readonly kind: 'length'; readonly replicas: number; readonly level: LogLevel; readonly events: number; readonly engine: 'reference'; readonly budgetSeconds: number };
+  | { readonly kind: 'real'; readonly files: readonly string[]; readonly level: LogLevel; readonly engine: EngineName; readonly budgetSeconds: number }
+  | { readonly kind: 'length'; readonly replicas: number; readonly level: LogLevel; readonly events: number; readonly engine: EngineName; readonly budgetSeconds: number };
+
+export type EngineName = 'fast' | 'reference';
 
 export interface JobResult {
   readonly verdict: string;
@@ -55,32 +58,47 @@ export function runJob(job: Job): JobResult {
     model = m;
     trace = logViewTrace(m, job.replicas, job.level, job.events);
   }
-  const r = referenceRun(model, trace, toleranceMs, job.budgetSeconds);
+  const r = job.engine === 'fast' ? fastRun(model, trace, toleranceMs, job.budgetSeconds) : referenceRun(model, trace, toleranceMs, job.budgetSeconds);
   return { ...r, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
 }
 
-/** The candidate-run engine's step loop as validate() runs it, stopped after `budget` seconds. */
-function referenceRun(model: ObservableModel, trace: Trace, toleranceMs: number, budget: number): Omit<JobResult, 'maxRssMiB'> {
-  const engine = new Engine(model, trace, { toleranceMs, maxCandidates: DEFAULTS.maxCandidates, maxClosure: DEFAULTS.maxClosure });
-  const n = trace.events.length;
+/** validate()'s step loop over an engine, stopped after `budget` seconds. */
+function loop<C>(n: number, initial: C, stepFn: (c: C, i: number) => { kind: string; next?: C; count?: number }, budget: number): Omit<JobResult, 'maxRssMiB'> {
   const t0 = performance.now();
-  let cands: readonly Cand[] = engine.initial();
+  let cands = initial;
   let max = 0;
   let sum = 0;
-  let step = 0;
+  let step_ = 0;
   let verdict = 'conforms';
-  for (; step < n; step++) {
-    if ((step & 15) === 0 && performance.now() - t0 > budget * 1000) break;
-    const out = engine.step(cands, step);
+  for (; step_ < n; step_++) {
+    if ((step_ & 15) === 0 && performance.now() - t0 > budget * 1000) break;
+    const out = stepFn(cands, step_);
     if (out.kind !== 'ok') {
       verdict = out.kind === 'empty' ? 'violates' : 'gave-up';
       break;
     }
-    cands = out.next;
-    sum += cands.length;
-    if (cands.length > max) max = cands.length;
+    cands = out.next!;
+    sum += out.count!;
+    if (out.count! > max) max = out.count!;
   }
   const seconds = (performance.now() - t0) / 1000;
-  const finished = step === n || verdict !== 'conforms';
-  return { verdict: finished ? verdict : 'so far conforms', events: n, consumed: step, seconds, maxCandidates: max, meanCandidates: step > 0 ? sum / step : 0, finished };
+  const finished = step_ === n || verdict !== 'conforms';
+  return { verdict: finished ? verdict : 'so far conforms', events: n, consumed: step_, seconds, maxCandidates: max, meanCandidates: step_ > 0 ? sum / step_ : 0, finished };
+}
+
+const engineOptions = (toleranceMs: number) => ({ toleranceMs, maxCandidates: DEFAULTS.maxCandidates, maxClosure: DEFAULTS.maxClosure });
+
+function referenceRun(model: ObservableModel, trace: Trace, toleranceMs: number, budget: number): Omit<JobResult, 'maxRssMiB'> {
+  const e = new Engine(model, trace, engineOptions(toleranceMs));
+  return loop<readonly Cand[]>(trace.events.length, e.initial(), (c, i) => {
+    const out = e.step(c, i);
+    return out.kind === 'ok' ? { kind: 'ok', next: out.next, count: out.next.length } : out;
+  }, budget);
+}
+
+function fastRun(model: ObservableModel, trace: Trace, toleranceMs: number, budget: number): Omit<JobResult, 'maxRssMiB'> {
+  const e = new FastEngine(model, trace, engineOptions(toleranceMs));
+  const r = loop<readonly Ctx[]>(trace.events.length, e.initial(), (c, i) => e.step(c, i), budget);
+  const st = e.stats();
+  return { ...r, note: `${st.states} states, ${st.edges} edges, ${st.sets} sets (${st.setInts} ids)` };
 }

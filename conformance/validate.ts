@@ -13,6 +13,7 @@ import type { Kind } from './vocabulary.js';
 import type { Trace, TraceIssue } from './trace/types.js';
 import { TraceInputError } from './trace/types.js';
 import { Engine, type Cand } from './trace/reference-engine.js';
+import { FastEngine, type Ctx } from './trace/fast-engine.js';
 import { diagnose, eventRef, type Diagnosis, type EventRef } from './diagnose.js';
 
 export interface ValidateOptions {
@@ -30,6 +31,13 @@ export interface ValidateOptions {
   readonly context?: number;
   /** Candidate groups shown in a diagnosis (default 5). */
   readonly maxGroups?: number;
+  /**
+   * Candidate engine: "fast" (default; conformance/trace/fast-engine.ts) or "reference" (the
+   * one-object-per-candidate engine, conformance/trace/reference-engine.ts). Both compute the same
+   * candidate sets, so the same result (test/conformance/validate-diff.test.ts); a diagnosis may
+   * show other members of the same candidate set first.
+   */
+  readonly engine?: 'fast' | 'reference';
 }
 
 export type Verdict = 'conforms' | 'violates' | 'gave-up' | 'error';
@@ -140,10 +148,11 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
   const toleranceMs = options.toleranceMs ?? DEFAULTS.toleranceMs;
   const maxCandidates = options.maxCandidates ?? DEFAULTS.maxCandidates;
   const maxClosure = options.maxClosure ?? DEFAULTS.maxClosure;
-  const engine = new Engine(model, trace, { toleranceMs, maxCandidates, maxClosure, ...(options.observes ? { observes: options.observes } : {}) });
+  const engineOpts = { toleranceMs, maxCandidates, maxClosure, ...(options.observes ? { observes: options.observes } : {}) };
   const n = trace.events.length;
   const context = options.context ?? DEFAULTS.context;
-  const ring: (readonly Cand[])[] = new Array(context + 1);
+  const run = options.engine === 'reference' ? referenceRunner(new Engine(model, trace, engineOpts)) : fastRunner(new FastEngine(model, trace, engineOpts));
+  const ring: unknown[] = new Array(context + 1);
 
   const histogram: Record<string, number> = {};
   let maxC = 0;
@@ -151,7 +160,7 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
   let sum = 0;
   let closureTotal = 0;
   let closureMax = 0;
-  let cands: readonly Cand[] = engine.initial();
+  let cands: unknown = run.initial();
   let step = 0;
   let failure: Diagnosis | undefined;
   let gaveUp: GaveUp | undefined;
@@ -160,12 +169,12 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
 
   for (; step < n; step++) {
     ring[step % ring.length] = cands;
-    const out = engine.step(cands, step);
+    const out = run.step(cands, step);
     closureTotal += out.closure;
     if (out.closure > closureMax) closureMax = out.closure;
     if (out.kind === 'ok') {
       cands = out.next;
-      const c = cands.length;
+      const c = out.count;
       sum += c;
       if (c > maxC) {
         maxC = c;
@@ -178,15 +187,15 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
       histogram[lastBucket] = (histogram[lastBucket] ?? 0) + 1;
       continue;
     }
-    const at = engine.firstUnconsumed(cands, step);
+    const at = run.firstUnconsumed(cands, step);
     if (out.kind === 'empty') {
       if (options.diagnose !== false) {
         const from = Math.max(0, step - context);
-        failure = diagnose(engine, {
+        failure = diagnose(new Engine(model, trace, engineOpts), {
           step,
           index: at,
-          candidates: cands,
-          history: ring[from % ring.length]!,
+          candidates: run.toCands(cands),
+          history: run.toCands(ring[from % ring.length]),
           historyStep: from,
           maxGroups: options.maxGroups ?? DEFAULTS.maxGroups,
         });
@@ -195,7 +204,7 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
       }
     } else {
       const ref = eventRef(trace, at);
-      gaveUp = out.kind === 'closure-cap'
+      gaveUp = out.kind !== 'candidate-cap'
         ? { ...ref, limit: 'maxClosure', value: maxClosure, reason: `the silent closure before event seq ${ref.seq} (index ${at}) exceeded ${maxClosure} states: the model's silent actions reach too many states (raise maxClosure or observe more kinds)` }
         : { ...ref, limit: 'maxCandidates', value: maxCandidates, reason: `${out.count} candidate runs explain the trace up to event seq ${ref.seq} (index ${at}), more than maxCandidates=${maxCandidates}: the trace does not pin the model state down (raise maxCandidates or observe more kinds)` };
     }
@@ -209,7 +218,7 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
     ...(trace.file !== undefined ? { file: trace.file } : {}),
     events: n,
     matched,
-    settings: { toleranceMs, maxCandidates, maxClosure, interleaving: engine.interleaving, observes: engine.observed ? [...engine.observed] as Kind[] : 'all' },
+    settings: { toleranceMs, maxCandidates, maxClosure, interleaving: run.interleaving, observes: run.observed ? [...run.observed] as Kind[] : 'all' },
     stats: {
       maxCandidates: maxC,
       candidates: { max: maxC, maxAt, mean: matched > 0 ? sum / matched : 0, histogram, closureTotal, closureMax },
@@ -218,6 +227,45 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
     },
     ...(failure ? { failure } : {}),
     ...(gaveUp ? { gaveUp } : {}),
+  };
+}
+
+/** One candidate engine as validate() drives it; candidate sets are opaque to the loop. */
+interface Runner {
+  readonly interleaving: boolean;
+  readonly observed: ReadonlySet<string> | null;
+  initial(): unknown;
+  step(cands: unknown, step: number):
+    | { readonly kind: 'ok'; readonly next: unknown; readonly count: number; readonly closure: number }
+    | { readonly kind: 'empty' | 'closure-cap'; readonly closure: number }
+    | { readonly kind: 'candidate-cap'; readonly count: number; readonly closure: number };
+  firstUnconsumed(cands: unknown, step: number): number;
+  /** The candidates in the reference engine's form (for the diagnosis). */
+  toCands(cands: unknown): readonly Cand[];
+}
+
+function referenceRunner(e: Engine): Runner {
+  return {
+    interleaving: e.interleaving,
+    observed: e.observed,
+    initial: () => e.initial(),
+    step(cands, step) {
+      const out = e.step(cands as readonly Cand[], step);
+      return out.kind === 'ok' ? { ...out, count: out.next.length } : out;
+    },
+    firstUnconsumed: (cands, step) => e.firstUnconsumed(cands as readonly Cand[], step),
+    toCands: (cands) => cands as readonly Cand[],
+  };
+}
+
+function fastRunner(e: FastEngine): Runner {
+  return {
+    interleaving: e.interleaving,
+    observed: e.observed,
+    initial: () => e.initial(),
+    step: (cands, step) => e.step(cands as readonly Ctx[], step),
+    firstUnconsumed: (cands, step) => e.firstUnconsumed(cands as readonly Ctx[], step),
+    toCands: (cands) => e.toCands(cands as readonly Ctx[]),
   };
 }
 

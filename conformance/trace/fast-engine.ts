@@ -1,0 +1,1014 @@
+// The fast candidate engine: the same candidate sets as the reference engine (reference-engine.ts),
+// represented so that the work for one set of model states is done once.
+//
+// A candidate of the reference engine is (model state, registers, pending obligations, position).
+// The reference keeps one object (and one string key) per candidate and recomputes the silent
+// closure and the matching successors of every candidate at every event. On real logs thousands of
+// candidates share their registers, obligations and position and differ only in the unobserved
+// parts of the model state (writes, time, kills, the fork child). So here a candidate set is a
+// list of *contexts* (registers, obligations, position), each with an interned set of state ids
+// (conformance/trace/store.ts): equal sets are one object. Everything that depends only on the
+// states is computed once per set and kept on it:
+//
+//  * its silent closure: pairs (state, registers cleared on the way), a breadth-first search over
+//    each state's silent edges;
+//  * per (node, kind) of an event: the states the closure's loud edges whose first observed event
+//    has that node and kind lead to, grouped by (registers cleared before, first observation,
+//    later observations): one interned target set per group;
+//  * per set of bound registers: the closure's states grouped by which of those it clears.
+//
+// An event then costs, per context, a few map look-ups and one register check per group, however
+// many states the sets hold; only the first time a set meets a (node, kind) costs work in the size
+// of its closure. Each state's outgoing edges (action, successor id, interned filtered
+// observations) are computed once, when a closure first reaches it. The registers, obligations and
+// positions are exactly those of the reference engine, so each step produces the same candidate
+// set (toCands() converts back; test/conformance/validate-diff.test.ts compares every step).
+//
+// Nothing here is specific to a model: only the ObservableModel interface is used. The sets are
+// sorted id arrays, so an initial set may hold every reachable state of a model (a log that starts
+// mid-run): see FastEngine.initialFrom.
+import type { ObservableModel, Observation, FieldSpec } from '../observation.js';
+import type { Kind } from '../vocabulary.js';
+import type { Trace, FieldValue } from './types.js';
+import { Regs, candKey, obsKey, stateKey, type Cand, type EngineOptions, type PendItem } from './reference-engine.js';
+import { MaskStore, SetStore, StateStore, type SSet } from './store.js';
+
+type Val = FieldValue;
+
+// ---- compiled observations ----------------------------------------------------------------------
+
+const OP_LIT = 0;
+const OP_SET = 1;
+const OP_EQ = 2;
+const OP_IN = 3;
+const OP_GE = 4;
+const OP_NE = 5;
+
+interface CField {
+  readonly name: string;
+  readonly op: number;
+  readonly reg: number;
+  readonly plus: number;
+  readonly value: Val | undefined;
+  readonly values: readonly Val[] | undefined;
+  readonly unlike: readonly number[] | undefined;
+}
+
+/** An observation the trace can see, compiled: registers as indices, fields as an array. */
+export interface CObs {
+  readonly id: number;
+  readonly obs: Observation;
+  /** obsKey(obs) of the reference engine. */
+  readonly key: string;
+  readonly node: number;
+  readonly kind: Kind;
+  /** node * KIND_SLOTS + kind index: what an event must have to be explained by it. */
+  readonly evKey: number;
+  readonly fields: readonly CField[];
+  readonly clear: readonly number[];
+}
+
+/** Observations of one transition as the trace sees them. */
+interface Filt {
+  readonly id: number;
+  readonly silent: boolean;
+  /** Clears of unseen observations before the first seen one (mask id). */
+  readonly preClear: number;
+  readonly first: CObs | null;
+  readonly rest: Rest | null;
+}
+
+/** The later observations of a transition (they become pending obligations). */
+interface Rest {
+  readonly id: number;
+  readonly items: readonly CObs[];
+}
+
+const KIND_SLOTS = 1024;
+
+// ---- registers ----------------------------------------------------------------------------------------
+
+/** An immutable register file: values by register index (undefined = unbound). */
+export class RegFile {
+  constructor(readonly vals: readonly (Val | undefined)[], readonly key: string, readonly bound: number) {}
+}
+
+// ---- pending obligations -------------------------------------------------------------------------------
+
+export interface PendEntry {
+  readonly node: number;
+  readonly action: number;
+  readonly c: CObs;
+}
+
+/** An interned list of pending obligations (id 0 = none). */
+export class PendList {
+  readonly heads: Int32Array;
+  readonly removed = new Map<number, PendList>();
+  readonly appended = new Map<number, PendList>();
+  constructor(readonly id: number, readonly items: readonly PendEntry[], nodes: number) {
+    this.heads = new Int32Array(nodes).fill(-1);
+    for (let i = items.length - 1; i >= 0; i--) this.heads[items[i]!.node] = i;
+  }
+}
+
+// ---- candidate sets ------------------------------------------------------------------------------------
+
+/** Candidates that share registers, obligations and position: one per state of `set`. */
+export interface Ctx {
+  readonly regs: RegFile;
+  readonly pend: PendList;
+  /** Events consumed per node (interleaving only). */
+  readonly pos: Int32Array | null;
+  readonly posKey: string;
+  readonly set: SSet;
+}
+
+export type FastOutcome =
+  | { readonly kind: 'ok'; readonly next: Ctx[]; readonly count: number; readonly closure: number }
+  | { readonly kind: 'empty'; readonly closure: number }
+  | { readonly kind: 'closure-cap'; readonly closure: number }
+  | { readonly kind: 'candidate-cap'; readonly count: number; readonly closure: number };
+
+/** The silent closure of a set: (state, cleared-register mask) pairs. */
+interface Closure {
+  readonly states: Int32Array;
+  readonly masks: Int32Array;
+  readonly n: number;
+  /** No pair clears anything: the closure is just `stateSet`. */
+  readonly allZero: boolean;
+  readonly stateSet: SSet;
+  /** Set when the search stopped at `limit` distinct states (the closure is larger). */
+  readonly truncatedAt: number | null;
+}
+
+/** The closure's states by which of the bound registers they have cleared. */
+interface Part {
+  readonly k: number;
+  readonly set: SSet;
+}
+
+/** States reachable by explaining an event of one (node, kind), grouped. */
+interface Group {
+  readonly mask: number;
+  readonly first: CObs;
+  readonly rest: Rest | null;
+  readonly action: number;
+  readonly set: SSet;
+}
+
+interface SetMemo {
+  closure?: Closure;
+  parts?: Map<number, readonly Part[]>;
+  steps?: Map<number, readonly Group[]>;
+}
+
+function memoOf(s: SSet): SetMemo {
+  let m = s.memo as unknown as SetMemo | null;
+  if (m === null) {
+    m = {};
+    (s as { memo: unknown }).memo = m;
+  }
+  return m;
+}
+
+export interface FastStats {
+  readonly states: number;
+  readonly edges: number;
+  readonly sets: number;
+  readonly setInts: number;
+  readonly observations: number;
+}
+
+export class FastEngine {
+  readonly nodeIndex = new Map<string, number>();
+  readonly nodeNames: string[] = [];
+  readonly nodeEvents: number[][] = [];
+  readonly eventNode: Int32Array;
+  /** Per event: node * KIND_SLOTS + kind index (kinds no observation has get fresh indices). */
+  private readonly eventKey: Int32Array;
+  readonly observed: Set<string> | null;
+  readonly interleaving: boolean;
+
+  readonly states: StateStore;
+  readonly sets = new SetStore();
+  readonly masks = new MaskStore();
+
+  // registers
+  private readonly regIndex = new Map<string, number>();
+  readonly regNames: string[] = [];
+  private readonly regFiles = new Map<string, RegFile>();
+  readonly emptyRegs: RegFile;
+
+  // observations
+  private readonly kindIndex = new Map<string, number>();
+  private readonly cobs = new Map<string, CObs>();
+  private readonly cobList: CObs[] = [];
+  private readonly filts = new Map<string, Filt>();
+  private readonly filtList: Filt[] = [];
+  private readonly rests = new Map<string, Rest>();
+  private readonly restList: Rest[] = [];
+
+  // obligations
+  private readonly pends = new Map<string, PendList>();
+  readonly emptyPend: PendList;
+
+  // edges of each state: [start, silentEnd) silent, [silentEnd, end) loud; start -1 = not yet known
+  private eStart = new Int32Array(1 << 12).fill(-1);
+  private eSilentEnd = new Int32Array(1 << 12);
+  private eEnd = new Int32Array(1 << 12);
+  private eTarget = new Int32Array(1 << 14);
+  private eFilt = new Int32Array(1 << 14);
+  private eAction = new Int32Array(1 << 14);
+  private eCount = 0;
+
+  // closure search scratch: per state, the last search that reached it (with mask 0, with any)
+  private stamp0 = new Int32Array(1 << 12);
+  private stampAny = new Int32Array(1 << 12);
+  private epoch = 0;
+
+  constructor(readonly model: ObservableModel, readonly trace: Trace, readonly opts: EngineOptions) {
+    for (const n of trace.header.nodes) this.addNode(n.name);
+    this.addNode('env');
+    const obs = opts.observes ?? trace.header.observes;
+    this.observed = obs === undefined ? null : new Set(obs);
+    const ev = trace.events;
+    this.eventNode = new Int32Array(ev.length);
+    this.eventKey = new Int32Array(ev.length);
+    for (let i = 0; i < ev.length; i++) {
+      const n = this.nodeIndex.get(ev[i]!.node);
+      if (n === undefined) throw new Error(`event ${i} is on undeclared node ${ev[i]!.node}`);
+      this.eventNode[i] = n;
+      this.eventKey[i] = n * KIND_SLOTS + this.kindOf(ev[i]!.kind);
+      this.nodeEvents[n]!.push(i);
+    }
+    let inter = false;
+    for (let i = 1; i < ev.length && !inter; i++) {
+      if (this.eventNode[i] !== this.eventNode[i - 1] && this.withinTolerance(i - 1, i)) inter = true;
+    }
+    this.interleaving = inter;
+    this.states = new StateStore(model.stateBytes);
+    this.emptyRegs = this.regFile([]);
+    this.emptyPend = new PendList(0, [], this.nodeNames.length);
+    this.pends.set('', this.emptyPend);
+  }
+
+  private addNode(name: string): void {
+    if (this.nodeIndex.has(name)) return;
+    this.nodeIndex.set(name, this.nodeNames.length);
+    this.nodeNames.push(name);
+    this.nodeEvents.push([]);
+  }
+
+  private kindOf(kind: string): number {
+    let k = this.kindIndex.get(kind);
+    if (k === undefined) {
+      k = this.kindIndex.size;
+      if (k >= KIND_SLOTS) throw new Error('too many event kinds');
+      this.kindIndex.set(kind, k);
+    }
+    return k;
+  }
+
+  withinTolerance(i: number, j: number): boolean {
+    const a = this.trace.events[i]!.ts;
+    const b = this.trace.events[j]!.ts;
+    return a !== undefined && b !== undefined && Math.abs(a - b) <= this.opts.toleranceMs;
+  }
+
+  stats(): FastStats {
+    return { states: this.states.size, edges: this.eCount, sets: this.sets.count, setInts: this.sets.ints, observations: this.cobList.length };
+  }
+
+  // ---- registers --------------------------------------------------------------------------------------
+
+  private reg(name: string): number {
+    let r = this.regIndex.get(name);
+    if (r === undefined) {
+      r = this.regNames.length;
+      this.regNames.push(name);
+      this.regIndex.set(name, r);
+    }
+    return r;
+  }
+
+  /** The interned register file with these values (by index; undefined = unbound). */
+  private regFile(vals: readonly (Val | undefined)[]): RegFile {
+    let key = '';
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i];
+      if (v === undefined) continue;
+      key += i + (typeof v === 'number' ? '#' + v : typeof v === 'string' ? '$' + JSON.stringify(v) : v ? '!t' : '!f') + '\u0001';
+    }
+    let f = this.regFiles.get(key);
+    if (f === undefined) {
+      const bound: number[] = [];
+      for (let i = 0; i < vals.length; i++) if (vals[i] !== undefined) bound.push(i);
+      let n = vals.length;
+      while (n > 0 && vals[n - 1] === undefined) n--;
+      f = new RegFile(vals.slice(0, n), key, this.masks.intern(bound));
+      if (this.regFiles.size >= 200_000) this.regFiles.clear();
+      this.regFiles.set(key, f);
+    }
+    return f;
+  }
+
+  /** `r` with the registers of mask `m` unbound. */
+  private clearRegs(r: RegFile, m: number): RegFile {
+    if (m === 0 || this.masks.intersect(m, r.bound) === 0) return r;
+    const vals = r.vals.slice();
+    for (const i of this.masks.members[m]!) if (i < vals.length) vals[i] = undefined;
+    return this.regFile(vals);
+  }
+
+  /** The reference engine's applyObs on compiled observations: new registers, or null. */
+  private apply(c: CObs, fields: Readonly<Record<string, Val>>, r: RegFile): RegFile | null {
+    let vals: (Val | undefined)[] | null = null;
+    const cur = r.vals;
+    for (let i = 0; i < c.fields.length; i++) {
+      const f = c.fields[i]!;
+      const v = fields[f.name];
+      if (v === undefined) {
+        if (f.op === OP_SET && (vals ?? cur)[f.reg] !== undefined) {
+          vals ??= cur.slice();
+          vals[f.reg] = undefined;
+        }
+        continue;
+      }
+      switch (f.op) {
+        case OP_LIT:
+          if (v !== f.value) return null;
+          break;
+        case OP_SET:
+          vals ??= cur.slice();
+          vals[f.reg] = typeof v === 'number' ? v - f.plus : v;
+          break;
+        case OP_IN:
+          if (!f.values!.includes(v)) return null;
+          break;
+        case OP_EQ: {
+          const g = (vals ?? cur)[f.reg];
+          if (g === undefined) {
+            if (f.unlike !== undefined) {
+              const src = vals ?? cur;
+              for (const u of f.unlike) if (src[u] === v) return null;
+            }
+            vals ??= cur.slice();
+            vals[f.reg] = typeof v === 'number' ? v - f.plus : v;
+          } else if (v !== (typeof g === 'number' ? g + f.plus : g)) return null;
+          break;
+        }
+        case OP_GE: {
+          const g = (vals ?? cur)[f.reg];
+          if (g !== undefined && (typeof g !== 'number' || typeof v !== 'number' || v < g + f.plus)) return null;
+          break;
+        }
+        case OP_NE: {
+          const g = (vals ?? cur)[f.reg];
+          if (g !== undefined && g === v) return null;
+          break;
+        }
+      }
+    }
+    for (let i = 0; i < c.clear.length; i++) {
+      const x = c.clear[i]!;
+      if ((vals ?? cur)[x] !== undefined) {
+        vals ??= cur.slice();
+        vals[x] = undefined;
+      }
+    }
+    return vals === null ? r : this.regFile(vals);
+  }
+
+  /** A RegFile as the reference engine's Regs. */
+  toRegs(r: RegFile): Regs {
+    const names: string[] = [];
+    const vals: Val[] = [];
+    r.vals.forEach((v, i) => {
+      if (v !== undefined) {
+        names.push(this.regNames[i]!);
+        vals.push(v);
+      }
+    });
+    return Regs.build(names, vals);
+  }
+
+  /** A reference Regs as a RegFile. */
+  fromRegs(r: Regs): RegFile {
+    const vals: (Val | undefined)[] = [];
+    r.names.forEach((n, i) => (vals[this.reg(n)] = r.vals[i]));
+    return this.regFile(vals);
+  }
+
+  // ---- observations ---------------------------------------------------------------------------------
+
+  sees(o: Observation): boolean {
+    return this.nodeIndex.has(o.node) && (this.observed === null || this.observed.has(o.kind));
+  }
+
+  private compile(o: Observation): CObs {
+    const key = obsKey(o);
+    let c = this.cobs.get(key);
+    if (c !== undefined) return c;
+    const fields: CField[] = [];
+    for (const name in o.fields) {
+      const s: FieldSpec = o.fields[name]!;
+      if (s.op === 'any') continue;
+      const op = s.op === 'lit' ? OP_LIT : s.op === 'set' ? OP_SET : s.op === 'eq' ? OP_EQ : s.op === 'in' ? OP_IN : s.op === 'ge' ? OP_GE : OP_NE;
+      fields.push({
+        name,
+        op,
+        reg: 'reg' in s ? this.reg(s.reg) : -1,
+        plus: 'plus' in s ? s.plus ?? 0 : 0,
+        value: s.op === 'lit' ? s.value : undefined,
+        values: s.op === 'in' ? s.values : undefined,
+        unlike: s.op === 'eq' && s.unlike !== undefined ? s.unlike.map((u) => this.reg(u)) : undefined,
+      });
+    }
+    const node = this.nodeIndex.get(o.node)!;
+    c = {
+      id: this.cobList.length, obs: o, key, node, kind: o.kind, evKey: node * KIND_SLOTS + this.kindOf(o.kind), fields,
+      clear: (o.clear ?? []).map((r) => this.reg(r)),
+    };
+    this.cobs.set(key, c);
+    this.cobList.push(c);
+    return c;
+  }
+
+  private restOf(items: readonly CObs[]): Rest | null {
+    if (items.length === 0) return null;
+    const key = items.map((c) => c.id).join(',');
+    let r = this.rests.get(key);
+    if (r === undefined) {
+      r = { id: this.restList.length + 1, items };
+      this.rests.set(key, r);
+      this.restList.push(r);
+    }
+    return r;
+  }
+
+  /** Small ids of the strings met in observations (kinds, nodes, field and register names). */
+  private readonly strIds = new Map<string, number>();
+  sid(x: string): number {
+    let i = this.strIds.get(x);
+    if (i === undefined) {
+      i = this.strIds.size + 1;
+      this.strIds.set(x, i);
+    }
+    return i;
+  }
+
+  /** A hash of an observation list's structure (no strings built: the model's strings are shared). */
+  private listHash(list: readonly Observation[]): number {
+    let h = list.length | 0;
+    const mix = (x: number) => {
+      h = Math.imul(h ^ x, 0x9e3779b1);
+      h ^= h >>> 15;
+    };
+    for (const o of list) {
+      mix(this.sid(o.kind));
+      mix(this.sid(o.node));
+      const fs = o.fields;
+      for (const f in fs) {
+        const sp = fs[f]!;
+        mix(this.sid(f));
+        switch (sp.op) {
+          case 'lit': mix(1); mix(valHash(sp.value, this)); break;
+          case 'in': mix(2); for (const v of sp.values) mix(valHash(v, this)); break;
+          case 'any': mix(3); break;
+          case 'ne': mix(4); mix(this.sid(sp.reg)); break;
+          case 'eq': mix(5); mix(this.sid(sp.reg)); mix(sp.plus ?? 0); if (sp.unlike) for (const u of sp.unlike) mix(this.sid(u)); break;
+          case 'set': mix(6); mix(this.sid(sp.reg)); mix(sp.plus ?? 0); break;
+          case 'ge': mix(7); mix(this.sid(sp.reg)); mix(sp.plus ?? 0); break;
+        }
+      }
+      mix(0x51ed);
+      if (o.clear) for (const r of o.clear) mix(this.sid(r));
+      mix(0x7f4a);
+    }
+    return h;
+  }
+
+  /** Filtered forms by list hash; each with the raw list it was made from (for the equality test). */
+  private readonly filtsByHash = new Map<number, { raw: readonly Observation[]; f: Filt }[]>();
+
+  /** The interned filtered form of an action's observation list (the reference engine's filter()). */
+  private filtOf(list: readonly Observation[]): Filt {
+    if (list.length === 0) return this.silentFilt;
+    const h = this.listHash(list);
+    let bucket = this.filtsByHash.get(h);
+    if (bucket !== undefined) {
+      for (const b of bucket) if (sameList(b.raw, list)) return b.f;
+    } else this.filtsByHash.set(h, (bucket = []));
+    const f = this.makeFilt(list);
+    bucket.push({ raw: list, f });
+    return f;
+  }
+
+  private makeFilt(list: readonly Observation[]): Filt {
+    let key = '';
+    for (const o of list) key += rawKey(o) + '\u0002';
+    let f = this.filts.get(key);
+    if (f !== undefined) return f;
+    const observed: Observation[] = [];
+    let pre: string[] = [];
+    for (const o of list) {
+      if (this.sees(o)) observed.push(o);
+      else if (o.clear && o.clear.length > 0) {
+        const last = observed.length - 1;
+        if (last < 0) pre = [...pre, ...o.clear];
+        else observed[last] = { ...observed[last]!, clear: [...(observed[last]!.clear ?? []), ...o.clear] };
+      }
+    }
+    const preClear = this.masks.intern(pre.map((r) => this.reg(r)));
+    const cs = observed.map((o) => this.compile(o));
+    f = { id: this.filtList.length, silent: cs.length === 0, preClear, first: cs[0] ?? null, rest: this.restOf(cs.slice(1)) };
+    this.filts.set(key, f);
+    this.filtList.push(f);
+    return f;
+  }
+
+  private readonly silentFilt: Filt = this.internSilent();
+  private internSilent(): Filt {
+    const f: Filt = { id: 0, silent: true, preClear: 0, first: null, rest: null };
+    this.filtList.push(f);
+    return f;
+  }
+
+  // ---- obligations --------------------------------------------------------------------------------------
+
+  private pendOf(items: readonly PendEntry[]): PendList {
+    if (items.length === 0) return this.emptyPend;
+    const key = items.map((e) => e.c.id).join(',');
+    let p = this.pends.get(key);
+    if (p === undefined) {
+      p = new PendList(this.pends.size, items, this.nodeNames.length);
+      this.pends.set(key, p);
+    }
+    return p;
+  }
+
+  private pendRemove(p: PendList, i: number): PendList {
+    let q = p.removed.get(i);
+    if (q === undefined) {
+      q = this.pendOf([...p.items.slice(0, i), ...p.items.slice(i + 1)]);
+      p.removed.set(i, q);
+    }
+    return q;
+  }
+
+  private pendAppend(p: PendList, rest: Rest, action: number): PendList {
+    let q = p.appended.get(rest.id);
+    if (q === undefined) {
+      q = this.pendOf([...p.items, ...rest.items.map((c) => ({ node: c.node, action, c }))]);
+      p.appended.set(rest.id, q);
+    }
+    return q;
+  }
+
+  // ---- edges ---------------------------------------------------------------------------------------------
+
+  private ensureStateArrays(n: number): void {
+    if (n <= this.eStart.length) return;
+    let cap = this.eStart.length;
+    while (cap < n) cap *= 2;
+    const grow = (a: Int32Array, fill?: number) => {
+      const b = new Int32Array(cap);
+      if (fill !== undefined) b.fill(fill, a.length);
+      b.set(a);
+      return b;
+    };
+    this.eStart = grow(this.eStart, -1);
+    this.eSilentEnd = grow(this.eSilentEnd);
+    this.eEnd = grow(this.eEnd);
+    this.stamp0 = grow(this.stamp0);
+    this.stampAny = grow(this.stampAny);
+  }
+
+  private ensureEdgeArrays(n: number): void {
+    if (n <= this.eTarget.length) return;
+    let cap = this.eTarget.length;
+    while (cap < n) cap *= 2;
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.eTarget = grow(this.eTarget);
+    this.eFilt = grow(this.eFilt);
+    this.eAction = grow(this.eAction);
+  }
+
+  private readonly tmpT: number[] = [];
+  private readonly tmpF: number[] = [];
+  private readonly tmpA: number[] = [];
+
+  /** Computes the outgoing edges of state `s` (once). */
+  private edges(s: number): void {
+    if (this.eStart[s]! >= 0) return;
+    const model = this.model;
+    // a view into the arena: if interning a successor grows the arena, the view keeps the old copy
+    const bytes = this.states.get(s);
+    const T = this.tmpT;
+    const F = this.tmpF;
+    const A = this.tmpA;
+    T.length = 0;
+    F.length = 0;
+    A.length = 0;
+    model.successors(bytes, (a, nx) => {
+      const f = this.filtOf(model.observe(bytes, a, nx));
+      T.push(this.states.intern(nx));
+      F.push(f.id);
+      A.push(a);
+    });
+    this.ensureStateArrays(this.states.size);
+    const n = T.length;
+    this.ensureEdgeArrays(this.eCount + n);
+    const start = this.eCount;
+    let k = start;
+    for (let i = 0; i < n; i++) {
+      if (!this.filtList[F[i]!]!.silent) continue;
+      this.eTarget[k] = T[i]!;
+      this.eFilt[k] = F[i]!;
+      this.eAction[k] = A[i]!;
+      k++;
+    }
+    const silentEnd = k;
+    for (let i = 0; i < n; i++) {
+      if (this.filtList[F[i]!]!.silent) continue;
+      this.eTarget[k] = T[i]!;
+      this.eFilt[k] = F[i]!;
+      this.eAction[k] = A[i]!;
+      k++;
+    }
+    this.eCount = k;
+    this.eStart[s] = start;
+    this.eSilentEnd[s] = silentEnd;
+    this.eEnd[s] = k;
+  }
+
+  // ---- per-set work (memoised) -------------------------------------------------------------------------
+
+  /**
+   * The silent closure of `x`. Stops (truncatedAt = limit) once it holds more than `limit` distinct
+   * states: the caller then gives up anyway.
+   */
+  closureOf(x: SSet, limit: number): Closure {
+    const memo = memoOf(x);
+    const old = memo.closure;
+    if (old !== undefined && (old.truncatedAt === null || old.truncatedAt >= limit)) return old;
+    let states = new Int32Array(Math.max(16, x.size * 2));
+    let masks = new Int32Array(states.length);
+    let n = 0;
+    let distinct = 0;
+    if (++this.epoch === 0x7fffffff) {
+      this.stamp0.fill(0);
+      this.stampAny.fill(0);
+      this.epoch = 1;
+    }
+    const ep = this.epoch;
+    let seenMasked: Set<number> | null = null;
+    let allZero = true;
+    // visit (t, m): (t, 0) pairs are marked in stamp0, others in seenMasked; stampAny counts states
+    const visit = (t: number, m: number): boolean => {
+      if (t >= this.stamp0.length) this.ensureStateArrays(this.states.size);
+      if (m === 0) {
+        if (this.stamp0[t] === ep) return false;
+        this.stamp0[t] = ep;
+      } else {
+        seenMasked ??= new Set();
+        const k = t * 0x100000 + m;
+        if (seenMasked.has(k)) return false;
+        seenMasked.add(k);
+        allZero = false;
+      }
+      if (this.stampAny[t] !== ep) {
+        this.stampAny[t] = ep;
+        distinct++;
+      }
+      if (n === states.length) {
+        const s2 = new Int32Array(n * 2);
+        s2.set(states);
+        states = s2;
+        const m2 = new Int32Array(n * 2);
+        m2.set(masks);
+        masks = m2;
+      }
+      states[n] = t;
+      masks[n] = m;
+      n++;
+      return true;
+    };
+    for (let i = 0; i < x.ids.length; i++) visit(x.ids[i]!, 0);
+    let truncatedAt: number | null = null;
+    const filts = this.filtList;
+    const M = this.masks;
+    for (let q = 0; q < n && truncatedAt === null; q++) {
+      const s = states[q]!;
+      const m = masks[q]!;
+      this.edges(s);
+      const end = this.eSilentEnd[s]!;
+      for (let e = this.eStart[s]!; e < end; e++) {
+        const pc = filts[this.eFilt[e]!]!.preClear;
+        if (visit(this.eTarget[e]!, pc === 0 ? m : M.union(m, pc)) && distinct > limit) {
+          truncatedAt = limit;
+          break;
+        }
+      }
+    }
+    const stateSet = this.sets.internUnsorted(states, n);
+    const c: Closure = { states: states.subarray(0, n), masks: masks.subarray(0, n), n, allZero, stateSet, truncatedAt };
+    memo.closure = c;
+    return c;
+  }
+
+  /** The closure's states by (cleared mask ∩ bound), given the closure is complete. */
+  private partsOf(x: SSet, cl: Closure, bound: number): readonly Part[] {
+    if (cl.allZero) return [{ k: 0, set: cl.stateSet }];
+    const memo = memoOf(x);
+    memo.parts ??= new Map();
+    let p = memo.parts.get(bound);
+    if (p !== undefined) return p;
+    const byK = new Map<number, number[]>();
+    for (let i = 0; i < cl.n; i++) {
+      const k = this.masks.intersect(cl.masks[i]!, bound);
+      let l = byK.get(k);
+      if (l === undefined) byK.set(k, (l = []));
+      l.push(cl.states[i]!);
+    }
+    p = [...byK].sort((a, b) => a[0] - b[0]).map(([k, l]) => ({ k, set: this.sets.internUnsorted(Int32Array.from(l), l.length) }));
+    memo.parts.set(bound, p);
+    return p;
+  }
+
+  private groupBuf = new Int32Array(1 << 12);
+
+  /** The closure's loud transitions whose first seen event is (node, kind) = evKey, grouped. */
+  private stepOf(x: SSet, cl: Closure, evKey: number): readonly Group[] {
+    const memo = memoOf(x);
+    memo.steps ??= new Map();
+    let g = memo.steps.get(evKey);
+    if (g !== undefined) return g;
+    const groups = new Map<number, { mask: number; first: CObs; rest: Rest | null; action: number; targets: number[] }>();
+    const filts = this.filtList;
+    const M = this.masks;
+    for (let i = 0; i < cl.n; i++) {
+      const s = cl.states[i]!;
+      const m = cl.masks[i]!;
+      const end = this.eEnd[s]!;
+      for (let e = this.eSilentEnd[s]!; e < end; e++) {
+        const f = filts[this.eFilt[e]!]!;
+        if (f.first!.evKey !== evKey) continue;
+        const mk = f.preClear === 0 ? m : M.union(m, f.preClear);
+        const rid = f.rest === null ? 0 : f.rest.id;
+        const key = (mk * 0x100000 + f.first!.id) * 0x100000 + rid;
+        let gr = groups.get(key);
+        if (gr === undefined) groups.set(key, (gr = { mask: mk, first: f.first!, rest: f.rest, action: this.eAction[e]!, targets: [] }));
+        gr.targets.push(this.eTarget[e]!);
+      }
+    }
+    const out: Group[] = [];
+    for (const gr of groups.values()) {
+      if (this.groupBuf.length < gr.targets.length) this.groupBuf = new Int32Array(gr.targets.length * 2);
+      for (let i = 0; i < gr.targets.length; i++) this.groupBuf[i] = gr.targets[i]!;
+      out.push({ mask: gr.mask, first: gr.first, rest: gr.rest, action: gr.action, set: this.sets.internUnsorted(this.groupBuf, gr.targets.length) });
+    }
+    memo.steps.set(evKey, out);
+    return out;
+  }
+
+  // ---- the engine ---------------------------------------------------------------------------------------
+
+  private ctxOf(regs: RegFile, pend: PendList, pos: Int32Array | null, set: SSet): Ctx {
+    return { regs, pend, pos, posKey: pos === null ? '' : pos.join(','), set };
+  }
+
+  initial(): Ctx[] {
+    const ids: number[] = [];
+    this.model.initStates((s) => ids.push(this.states.intern(s)));
+    return this.initialFrom(Int32Array.from(ids));
+  }
+
+  /**
+   * Candidates with empty registers and no obligations, one per state id (any order, duplicates
+   * allowed): e.g. every reachable state of the model, for a log that starts mid-run (ids from
+   * `states.intern`).
+   */
+  initialFrom(ids: Int32Array): Ctx[] {
+    const pos = this.interleaving ? new Int32Array(this.nodeNames.length) : null;
+    return [this.ctxOf(this.emptyRegs, this.emptyPend, pos, this.sets.internUnsorted(ids.slice(), ids.length))];
+  }
+
+  /** Number of candidates (state × context) in `cands`. */
+  count(cands: readonly Ctx[]): number {
+    let n = 0;
+    for (const c of cands) n += c.set.size;
+    return n;
+  }
+
+  eligible(pos: Int32Array | null, step: number): number[] {
+    if (pos === null) return step < this.trace.events.length ? [step] : [];
+    const out: number[] = [];
+    for (let n = 0; n < pos.length; n++) {
+      const evs = this.nodeEvents[n]!;
+      if (pos[n]! >= evs.length) continue;
+      const j = evs[pos[n]!]!;
+      let ok = true;
+      for (let m = 0; m < pos.length && ok; m++) {
+        if (m === n) continue;
+        const em = this.nodeEvents[m]!;
+        for (let k = pos[m]!; k < em.length && em[k]! < j; k++) {
+          if (!this.withinTolerance(em[k]!, j)) {
+            ok = false;
+            break;
+          }
+        }
+      }
+      if (ok) out.push(j);
+    }
+    return out;
+  }
+
+  firstUnconsumed(cands: readonly Ctx[], step: number): number {
+    if (cands.length === 0 || cands[0]!.pos === null) return step;
+    let best = Infinity;
+    for (const c of cands) {
+      for (let n = 0; n < c.pos!.length; n++) {
+        const evs = this.nodeEvents[n]!;
+        if (c.pos![n]! < evs.length) best = Math.min(best, evs[c.pos![n]!]!);
+      }
+    }
+    return best === Infinity ? step : best;
+  }
+
+  /** Consume one event from every candidate: the reference engine's step(), set by set. */
+  step(cands: readonly Ctx[], step: number): FastOutcome {
+    const events = this.trace.events;
+    let v0 = 0;
+    for (const c of cands) v0 += c.set.size;
+    const limit = Math.max(this.opts.maxClosure, v0);
+    // 1. the silent closure of every context, counted as the reference counts it: distinct
+    //    (state, registers after the clears, obligations, position)
+    const closures: Closure[] = [];
+    const parts: (readonly Part[])[] = [];
+    for (const c of cands) {
+      const cl = this.closureOf(c.set, limit);
+      if (cl.truncatedAt !== null) return { kind: 'closure-cap', closure: limit + 1 };
+      closures.push(cl);
+      parts.push(this.partsOf(c.set, cl, c.regs.bound));
+    }
+    let total = 0;
+    if (cands.length === 1 && parts[0]!.length === 1) total = parts[0]![0]!.set.size;
+    else {
+      const byKey = new Map<string, SSet>();
+      cands.forEach((c, i) => {
+        for (const p of parts[i]!) {
+          const r = this.clearRegs(c.regs, p.k);
+          const key = r.key + '\u0003' + c.pend.id + '\u0003' + c.posKey;
+          const cur = byKey.get(key);
+          byKey.set(key, cur === undefined ? p.set : this.sets.union(cur, p.set));
+        }
+      });
+      for (const s of byKey.values()) total += s.size;
+    }
+    if (total > limit) return { kind: 'closure-cap', closure: limit + 1 };
+    // 2. explain an eligible event from every closure member
+    const next = new Map<string, Ctx>();
+    const add = (regs: RegFile, pend: PendList, pos: Int32Array | null, posKey: string, set: SSet) => {
+      const key = regs.key + '\u0003' + pend.id + '\u0003' + posKey;
+      const cur = next.get(key);
+      if (cur === undefined) next.set(key, { regs, pend, pos, posKey, set });
+      else if (cur.set !== set) next.set(key, { regs, pend, pos, posKey, set: this.sets.union(cur.set, set) });
+    };
+    let eligKey: string | null = null;
+    let elig: number[] = [];
+    for (let ci = 0; ci < cands.length; ci++) {
+      const c = cands[ci]!;
+      if (c.pos === null) elig = step < events.length ? [step] : [];
+      else if (c.posKey !== eligKey) {
+        elig = this.eligible(c.pos, step);
+        eligKey = c.posKey;
+      }
+      for (const j of elig) {
+        const node = this.eventNode[j]!;
+        const ev = events[j]!;
+        let pos: Int32Array | null = null;
+        let posKey = '';
+        if (c.pos !== null) {
+          pos = c.pos.slice();
+          pos[node]!++;
+          posKey = pos.join(',');
+        }
+        const head = c.pend.heads[node]!;
+        if (head >= 0) {
+          // the node owes an obligation: only it can explain the event
+          const item = c.pend.items[head]!;
+          if (item.c.kind !== ev.kind) continue;
+          const pend = this.pendRemove(c.pend, head);
+          for (const p of parts[ci]!) {
+            const r = this.apply(item.c, ev.fields, this.clearRegs(c.regs, p.k));
+            if (r !== null) add(r, pend, pos, posKey, p.set);
+          }
+          continue;
+        }
+        const groups = this.stepOf(c.set, closures[ci]!, this.eventKey[j]!);
+        for (const g of groups) {
+          const r = this.apply(g.first, ev.fields, this.clearRegs(c.regs, g.mask));
+          if (r === null) continue;
+          add(r, g.rest === null ? c.pend : this.pendAppend(c.pend, g.rest, g.action), pos, posKey, g.set);
+        }
+      }
+    }
+    if (next.size === 0) return { kind: 'empty', closure: total };
+    const out = [...next.values()];
+    const count = this.count(out);
+    if (count > this.opts.maxCandidates) return { kind: 'candidate-cap', count, closure: total };
+    return { kind: 'ok', next: out, count, closure: total };
+  }
+
+  // ---- conversion to the reference engine's candidates -------------------------------------------------
+
+  /** The reference engine's form of these candidates (contexts in order, states by id). */
+  toCands(cands: readonly Ctx[]): Cand[] {
+    const out: Cand[] = [];
+    for (const c of cands) {
+      const regs = this.toRegs(c.regs);
+      const pend: PendItem[] | null = c.pend.items.length === 0 ? null : c.pend.items.map((e) => ({ node: e.node, action: e.action, obs: e.c.obs, key: e.c.key }));
+      for (const id of c.set.ids) {
+        const s = this.states.copy(id);
+        const sk = stateKey(s);
+        const pos = c.pos === null ? null : c.pos.slice();
+        out.push({ s, sk, regs, pend, pos, key: candKey(sk, regs, pend, pos) });
+      }
+    }
+    return out;
+  }
+}
+
+function valHash(v: Val, e: { sid(x: string): number }): number {
+  return typeof v === 'number' ? (v * 31 + 7) | 0 : typeof v === 'string' ? e.sid(v) * 17 + 3 : v ? 11 : 13;
+}
+
+function sameSpec(a: FieldSpec, b: FieldSpec): boolean {
+  if (a === b) return true;
+  if (a.op !== b.op) return false;
+  switch (a.op) {
+    case 'lit': return a.value === (b as typeof a).value;
+    case 'any': return true;
+    case 'in': {
+      const bv = (b as typeof a).values;
+      return a.values.length === bv.length && a.values.every((v, i) => v === bv[i]);
+    }
+    case 'ne': return a.reg === (b as typeof a).reg;
+    case 'eq': {
+      const c = b as typeof a;
+      if (a.reg !== c.reg || a.plus !== c.plus) return false;
+      const ua = a.unlike;
+      const ub = c.unlike;
+      if (ua === undefined || ub === undefined) return ua === ub;
+      return ua.length === ub.length && ua.every((u, i) => u === ub[i]);
+    }
+    default: return a.reg === (b as typeof a).reg && a.plus === (b as typeof a).plus;
+  }
+}
+
+/** Structural equality of two observation lists (field order included, as obsKey has it). */
+function sameList(a: readonly Observation[], b: readonly Observation[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.kind !== y.kind || x.node !== y.node) return false;
+    const xk = Object.keys(x.fields);
+    const yk = Object.keys(y.fields);
+    if (xk.length !== yk.length) return false;
+    for (let k = 0; k < xk.length; k++) {
+      if (xk[k] !== yk[k] || !sameSpec(x.fields[xk[k]!]!, y.fields[yk[k]!]!)) return false;
+    }
+    const xc = x.clear;
+    const yc = y.clear;
+    if (xc === undefined || yc === undefined) {
+      if (xc !== yc) return false;
+    } else if (xc.length !== yc.length || !xc.every((r, j) => r === yc[j])) return false;
+  }
+  return true;
+}
+
+/** A key of one raw observation, cheaper than JSON.stringify (fields are flat FieldSpecs). */
+function rawKey(o: Observation): string {
+  let k = o.kind + '\u0001' + o.node;
+  for (const f in o.fields) {
+    const s = o.fields[f]!;
+    k += '\u0001' + f + '=' + s.op;
+    switch (s.op) {
+      case 'lit': k += typeof s.value + ':' + String(s.value); break;
+      case 'in': k += JSON.stringify(s.values); break;
+      case 'any': break;
+      case 'ne': k += s.reg; break;
+      case 'eq': k += s.reg + '+' + (s.plus ?? 0) + (s.unlike ? '!' + s.unlike.join('!') : ''); break;
+      default: k += s.reg + '+' + (s.plus ?? 0);
+    }
+  }
+  if (o.clear) k += '\u0001clear=' + o.clear.join('\u0001');
+  return k;
+}

@@ -1,0 +1,290 @@
+// Differential test: the fast candidate engine (conformance/trace/fast-engine.ts) against the
+// reference engine (conformance/trace/reference-engine.ts, the validator as it was before), in
+// lockstep. At every event both must give the same outcome (ok / empty / closure-cap /
+// candidate-cap), the same silent-closure count, and the same candidate set — compared member by
+// member as the reference engine's candidate keys (state bytes, registers, obligations, position).
+// Then validate() with either engine: same verdict, matched count, failing event, statistics.
+//
+// Traces: every committed real Valkey capture (at debug level and reduced to notice level), the
+// two- and three-replica runs of bench/logs, the committed simulated fixtures, fresh simulated
+// traces (every kind observed, and seen through a log's kinds with log-like timestamps), single
+// mutations of all of them, and the toy models' random walks and their mutations.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { traceFromLogs } from '../../conformance/fromlogs.js';
+import { logFilesOf } from '../../conformance/logdir.js';
+import { allMutations, alterField, dropEvent, duplicateEvent, swapAdjacent, type Mutant } from '../../conformance/mutate.js';
+import type { ObservableModel } from '../../conformance/observation.js';
+import { simulateTrace } from '../../conformance/simtrace.js';
+import { FastEngine, type Ctx } from '../../conformance/trace/fast-engine.js';
+import { readTraceFileSync } from '../../conformance/trace/read.js';
+import { Engine, type Cand, type EngineOptions } from '../../conformance/trace/reference-engine.js';
+import type { Trace } from '../../conformance/trace/types.js';
+import { validate, type ValidateOptions } from '../../conformance/validate.js';
+import { readValkeyLogTexts } from '../../conformance/valkeylog/index.js';
+import type { Kind } from '../../conformance/vocabulary.js';
+import { resolveConfig } from '../../model/config.js';
+import { buildModel, type ReplModel } from '../../model/index.js';
+import { counter, pingPong, randomWalk } from './trace/toys.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A macrotask turn, so that vitest's worker can report progress during long synchronous work. */
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+const keysOf = (cands: readonly Cand[]): string[] => cands.map((c) => c.key).sort();
+
+interface Lockstep {
+  readonly steps: number;
+  readonly outcome: string;
+  readonly maxCandidates: number;
+  readonly compared: number;
+}
+
+/** Both engines over the whole trace, comparing every step. */
+function lockstep(model: ObservableModel, trace: Trace, o: Partial<EngineOptions> = {}, label = ''): Lockstep {
+  const opts: EngineOptions = { toleranceMs: o.toleranceMs ?? 0, maxCandidates: o.maxCandidates ?? 100_000, maxClosure: o.maxClosure ?? 1_000_000, ...(o.observes ? { observes: o.observes } : {}) };
+  const ref = new Engine(model, trace, opts);
+  const fast = new FastEngine(model, trace, opts);
+  expect(fast.interleaving, label).toBe(ref.interleaving);
+  let rc: readonly Cand[] = ref.initial();
+  let fcands: readonly Ctx[] = fast.initial();
+  expect(keysOf(fast.toCands(fcands)), `${label}: initial`).toEqual(keysOf(rc));
+  let max = 0;
+  let compared = 0;
+  for (let step = 0; step < trace.events.length; step++) {
+    const ro = ref.step(rc, step);
+    const fo = fast.step(fcands, step);
+    const where = `${label}: event index ${step}`;
+    expect(fo.kind, where).toBe(ro.kind);
+    expect(fo.closure, `${where}: closure`).toBe(ro.closure);
+    if (ro.kind === 'candidate-cap' && fo.kind === 'candidate-cap') expect(fo.count, where).toBe(ro.count);
+    if (ro.kind !== 'ok' || fo.kind !== 'ok') {
+      expect(fast.firstUnconsumed(fcands, step), where).toBe(ref.firstUnconsumed(rc, step));
+      return { steps: step, outcome: ro.kind, maxCandidates: max, compared };
+    }
+    expect(fo.count, where).toBe(ro.next.length);
+    expect(keysOf(fast.toCands(fo.next)), `${where}: candidate sets`).toEqual(keysOf(ro.next));
+    compared += ro.next.length;
+    max = Math.max(max, ro.next.length);
+    rc = ro.next;
+    fcands = fo.next;
+  }
+  return { steps: trace.events.length, outcome: 'ok', maxCandidates: max, compared };
+}
+
+/** validate() with both engines: the same result, but for timing and the diagnosis' choices. */
+function sameValidation(model: ObservableModel, trace: Trace, o: ValidateOptions, label: string): string {
+  const a = validate(model, trace, { ...o, engine: 'reference' });
+  const b = validate(model, trace, { ...o, engine: 'fast' });
+  expect(b.verdict, label).toBe(a.verdict);
+  expect(b.matched, label).toBe(a.matched);
+  expect(b.settings, label).toEqual(a.settings);
+  const strip = (s: typeof a.stats) => ({ ...s, elapsedMs: 0, eventsPerSecond: 0 });
+  expect(strip(b.stats), label).toEqual(strip(a.stats));
+  expect(b.gaveUp, label).toEqual(a.gaveUp);
+  if (a.failure) {
+    const f = b.failure!;
+    expect(f.event, label).toEqual(a.failure.event);
+    expect([f.node, f.kind, f.fields, f.connection], label).toEqual([a.failure.node, a.failure.kind, a.failure.fields, a.failure.connection]);
+    expect(f.candidates.total, label).toBe(a.failure.candidates.total);
+    expect(f.candidates.common, label).toEqual(a.failure.candidates.common);
+    expect(f.emitters.actions, label).toEqual(a.failure.emitters.actions);
+    expect(f.alternatives, label).toEqual(a.failure.alternatives);
+    // the last matched events are those of one explaining run: with interleaving, runs may differ
+    expect(f.before.length, label).toBe(a.failure.before.length);
+    if (a.failure.candidates.groups.length < (o.maxGroups ?? 5)) {
+      // every group shown: the same groups, in whatever order
+      const g = (d: typeof f) => d.candidates.groups.map((x) => JSON.stringify([x.count, x.state, x.registers, x.pending])).sort();
+      expect(g(f), label).toEqual(g(a.failure));
+    }
+  }
+  return a.verdict;
+}
+
+// ---- traces -----------------------------------------------------------------------------------------
+
+const LOGS = path.join(ROOT, 'traces/valkey-8.0.1');
+const BENCH_LOGS = path.join(ROOT, 'bench/logs/valkey-8.0.1');
+const runDirs = [LOGS, BENCH_LOGS].filter(existsSync).flatMap((root) => readdirSync(root).sort().map((d) => path.join(root, d)))
+  .filter((d) => statSync(d).isDirectory() && existsSync(path.join(d, 'primary.log')));
+
+const LINE = /^\d+:[MSCX] \d{2} \w{3} \d{4} [\d:.]+ ([.\-*#]) /;
+const atNotice = (content: string) => content.split('\n').filter((l) => { const m = LINE.exec(l); return !m || (m[1] !== '.' && m[1] !== '-'); }).join('\n');
+
+function logTrace(dir: string, level: 'debug' | 'notice'): { model: ReplModel; trace: Trace; toleranceMs: number } {
+  const files = logFilesOf(dir).map((f) => ({ file: f, content: level === 'notice' ? atNotice(readFileSync(f, 'utf8')) : readFileSync(f, 'utf8') }));
+  const conv = traceFromLogs(readValkeyLogTexts(files));
+  const h = conv.trace.header.model;
+  return { model: buildModel(resolveConfig(h.preset, [h.set ?? {}])), trace: conv.trace, toleranceMs: conv.toleranceMs };
+}
+
+const models = new Map<string, ReplModel>();
+function modelOf(preset: string, set: Record<string, unknown> = {}): ReplModel {
+  const k = preset + JSON.stringify(set);
+  let m = models.get(k);
+  if (!m) models.set(k, (m = buildModel(resolveConfig(preset, [set]))));
+  return m;
+}
+
+function simulated(preset: string, seed: number, steps: number, set: Record<string, unknown> = {}): Trace {
+  const model = modelOf(preset, set);
+  return simulateTrace(model, { seed, steps, faultWeight: 0.05, isFault: (a) => model.instances[a]!.def.fault === true, preset, set }).trace;
+}
+
+/** A simulated trace seen as a log sees it: only `kinds`, millisecond clusters, merged by time. */
+function asLog(t: Trace, kinds: readonly Kind[], seed: number): Trace {
+  const keep = new Set<string>(kinds);
+  let x = seed >>> 0;
+  const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  let ts = 1_000_000;
+  const evs = t.events.map((e) => ({ ...e, ts: (ts += rnd() < 0.6 ? 0 : rnd() < 0.7 ? 1 : 20) })).filter((e) => keep.has(e.kind));
+  const order = new Map(t.header.nodes.map((n, i) => [n.name, i]));
+  evs.sort((a, b) => a.ts - b.ts || order.get(a.node)! - order.get(b.node)!);
+  return { header: { ...t.header, observes: [...kinds] }, events: evs.map((e, i) => ({ ...e, seq: i + 1 })) };
+}
+
+/** A handful of single mutations spread over the trace. */
+function someMutations(t: Trace, count: number, seed: number): Mutant[] {
+  const n = t.events.length;
+  if (n < 2) return [];
+  const out: Mutant[] = [];
+  let x = seed >>> 0;
+  const pick = (k: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % k);
+  for (let i = 0; i < count; i++) {
+    const j = pick(n - 1);
+    const e = t.events[j]!;
+    const f = Object.keys(e.fields).find((k) => typeof e.fields[k] === 'number');
+    switch (i % 4) {
+      case 0: out.push(dropEvent(t, j)); break;
+      case 1: out.push(swapAdjacent(t, j)); break;
+      case 2: out.push(duplicateEvent(t, j)); break;
+      default: out.push(f ? alterField(t, j, f) : dropEvent(t, j));
+    }
+  }
+  return out;
+}
+
+// ---- tests ----------------------------------------------------------------------------------------
+
+describe('fast engine = reference engine, step by step', () => {
+  it('there are real captures to compare on', () => {
+    expect(runDirs.length).toBeGreaterThanOrEqual(17);
+  });
+
+  for (const dir of runDirs) {
+    // the multi-replica runs of bench/logs: the reference engine needs minutes for all of them
+    const bench = dir.startsWith(BENCH_LOGS);
+    for (const level of bench ? ['debug'] as const : ['debug', 'notice'] as const) {
+      it(`${path.relative(ROOT, dir)} at ${level} level${bench ? ' (first 35 events)' : ', and mutations of it'}`, async () => {
+        await tick();
+        const { model, trace: full, toleranceMs } = logTrace(dir, level);
+        const trace = bench ? { ...full, events: full.events.slice(0, 35) } : full;
+        const r = lockstep(model, trace, { toleranceMs }, `${path.basename(dir)} ${level}`);
+        expect(r.steps).toBeGreaterThan(0);
+        if (level === 'debug' && !bench) {
+          for (const mu of someMutations(trace, 3, trace.events.length)) {
+            await tick();
+            lockstep(model, mu.trace, { toleranceMs }, `${path.basename(dir)}: ${mu.description}`);
+          }
+        }
+      }, 300_000);
+    }
+  }
+
+  it('committed simulated fixtures (traces/simulated)', () => {
+    const dir = path.join(ROOT, 'traces/simulated');
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.jsonl'))) {
+      const t = readTraceFileSync(path.join(dir, f));
+      const model = modelOf(t.header.model.preset, t.header.model.set ?? {});
+      lockstep(model, t, {}, f);
+      for (const mu of someMutations(t, 8, 7)) lockstep(model, mu.trace, {}, `${f}: ${mu.description}`);
+    }
+  }, 120_000);
+
+  it('fresh simulated traces (small, default, two replicas), every single mutation of short ones', () => {
+    fc.assert(fc.property(fc.constantFrom('small', 'default'), fc.nat(), fc.integer({ min: 20, max: 400 }), (preset, seed, steps) => {
+      const t = simulated(preset, seed, steps);
+      lockstep(modelOf(preset), t, {}, `${preset} seed ${seed}`);
+    }), { numRuns: 20 });
+    const two = simulated('default', 3, 300, { replicas: 2 });
+    lockstep(modelOf('default', { replicas: 2 }), two, {}, 'default, 2 replicas');
+    for (const preset of ['small', 'default']) {
+      const t = simulated(preset, 11, 30);
+      const short = { header: t.header, events: t.events.slice(0, 25) };
+      for (const mu of allMutations(short)) lockstep(modelOf(preset), mu.trace, {}, `${preset}: ${mu.description}`);
+    }
+  }, 300_000);
+
+  it('simulated runs of the valkey preset seen as debug and notice logs (silent steps, reordering), and their mutations', async () => {
+    const debug = logTrace(path.join(LOGS, 'full-sync-with-writes'), 'debug').trace.header.observes!;
+    const notice = logTrace(path.join(LOGS, 'full-sync-with-writes'), 'notice').trace.header.observes!;
+    for (const [kinds, level] of [[debug, 'debug'], [notice, 'notice']] as const) {
+      for (let seed = 1; seed <= 2; seed++) {
+        const full = simulated('valkey', seed, 400);
+        const t = asLog(full, kinds, seed);
+        const cut = { header: t.header, events: t.events.slice(0, 60) };
+        const model = modelOf('valkey');
+        await tick();
+        lockstep(model, cut, { toleranceMs: 5 }, `valkey seed ${seed} as ${level} log`);
+        for (const mu of someMutations(cut, 4, seed)) {
+          await tick();
+          lockstep(model, mu.trace, { toleranceMs: 5 }, `valkey seed ${seed} as ${level} log: ${mu.description}`);
+        }
+      }
+    }
+  }, 300_000);
+
+  it('toy models: random walks through every view, all their single mutations, interleaving', () => {
+    const m = pingPong();
+    const views: (Kind[] | undefined)[] = [
+      undefined,
+      ['replica.connect', 'replica.psync', 'primary.psync_accepted', 'primary.rdb_pinned', 'primary.psync_refused', 'primary.client_killed', 'replica.sync_finished', 'replica.primary_lost', 'primary.replica_lost'],
+      ['replica.psync', 'primary.psync_accepted', 'primary.client_killed', 'primary.rdb_unlinked', 'primary.rdb_pinned'],
+    ];
+    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.integer(), fc.constantFrom(0, 1, 2), (steps, seed, view) => {
+      const t = randomWalk(m, steps, seed, views[view]);
+      lockstep(m, t, {}, 'walk');
+      for (const mu of allMutations(t)) lockstep(m, mu.trace, {}, mu.description);
+      const jittered = { ...t, events: t.events.map((e, i) => ({ ...e, ts: 10 * Math.floor(i / 2) })) };
+      lockstep(m, jittered, { toleranceMs: 10 }, 'interleaved walk');
+    }), { numRuns: 100 });
+    const c = counter();
+    const t = randomWalk(c, 40, 5);
+    lockstep(c, t, {}, 'counter');
+  });
+});
+
+describe('validate(): the same result with either engine', () => {
+  it('real captures and mutations of them (verdict, matched, failing event, statistics, diagnosis)', async () => {
+    let violations = 0;
+    for (const dir of runDirs.slice(0, 5)) {
+      await tick();
+      const { model, trace, toleranceMs } = logTrace(dir, 'debug');
+      sameValidation(model, trace, { toleranceMs }, path.basename(dir));
+      for (const mu of someMutations(trace, 4, 3)) {
+        await tick();
+        if (sameValidation(model, mu.trace, { toleranceMs }, `${path.basename(dir)}: ${mu.description}`) === 'violates') violations++;
+      }
+    }
+    expect(violations).toBeGreaterThan(3);
+  }, 300_000);
+
+  it('caps: gave-up at the same event for the same reason', () => {
+    const { model, trace, toleranceMs } = logTrace(path.join(LOGS, 'kill-rdb-channel'), 'debug');
+    for (const o of [{ maxCandidates: 50 }, { maxClosure: 200 }, { maxCandidates: 300, maxClosure: 100 }]) {
+      expect(sameValidation(model, trace, { toleranceMs, ...o }, JSON.stringify(o))).toBe('gave-up');
+    }
+  }, 120_000);
+
+  it('toy traces', () => {
+    const m = pingPong();
+    fc.assert(fc.property(fc.integer({ min: 1, max: 10 }), fc.integer(), (steps, seed) => {
+      const t = randomWalk(m, steps, seed, ['replica.psync', 'primary.psync_accepted', 'primary.client_killed', 'primary.rdb_unlinked', 'primary.rdb_pinned']);
+      for (const mu of allMutations(t)) sameValidation(m, mu.trace, {}, mu.description);
+    }), { numRuns: 30 });
+  });
+});
