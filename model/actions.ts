@@ -7,9 +7,9 @@
 // so the checker's hot loop pays nothing for them.
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
-  CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BUF, R_CACHE, R_CS,
-  R_DS, R_E, R_HIST, R_INF, R_IO, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_REOF, R_RS, R_SLOT, R_SLOTS, R_STOP,
-  R_TOK, RC, RS, S_GT, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
+  CHILD, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BUF, R_CACHE,
+  R_CAPA, R_CS, R_DS, R_E, R_HIST, R_INF, R_IO, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
+  R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 import type { FieldSpec, Observation } from '../conformance/observation.js';
 import type { Kind } from '../conformance/vocabulary.js';
@@ -47,6 +47,12 @@ export interface ActionDef {
   readonly params: Param;
   readonly fault?: boolean;
   readonly doc: string;
+  /**
+   * Outcomes of a free setting the step reads (freeConfig): one instance per outcome, whose index
+   * the guard and effect receive as `s` (families with params 'none' or 'r' only). Undefined: one
+   * instance that reads the setting from the state.
+   */
+  readonly variants?: (c: ModelConfig) => readonly string[] | undefined;
   guard(m: Step, r: number, s: number): boolean;
   effect(m: Step, r: number, s: number): void;
 }
@@ -146,14 +152,17 @@ export class Step {
   /** Main client is fed from the replication buffer (has or will take a reference). */
   fed(r: number): boolean {
     const mc = this.get(r, R_MC);
-    return mc === MC.WAIT_END || mc === MC.BG_RDB_LOAD || mc === MC.ONLINE;
+    return mc === MC.WAIT_END || mc === MC.SEND_BULK || mc === MC.BG_RDB_LOAD || mc === MC.ONLINE;
   }
   /** Free the primary's main-channel client of replica r; the replica sees EOF later. */
   freeMain(r: number, replicaClass: boolean): void {
+    // the primary was sending a saved RDB file itself: that transfer ends with the client
+    if (this.get(r, R_MC) === MC.SEND_BULK && this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.NONE);
     const blk = this.get(r, R_MBLK);
     if (blk >= 2) this.decRef(blk);
     this.set(r, R_MBLK, 0);
     this.set(r, R_MC, MC.NONE);
+    this.set(r, R_CAPA, 0);
     this.set(r, R_MASSOC, 0);
     this.set(r, R_MSOFT, 0);
     // R_MREF stays: writes already in the socket are still delivered in order (see normalize)
@@ -179,6 +188,8 @@ export class Step {
     this.setS(r, s, S_RC, RC.NONE);
     this.setS(r, s, S_GT, 0);
     this.setS(r, s, S_SOFT, 0);
+    this.setS(r, s, S_CHILD, 0);
+    this.setS(r, s, S_PEER, 0);
     if (this.get(r, R_SLOT) === s + 1) {
       // the socket is shut down: the child's writes fail and the replica sees EOF before the end;
       // an RDB the child already wrote completely is still read to its end
@@ -241,17 +252,22 @@ export class Step {
     this.closeReplicaConnections(r);
     this.resetReplica(r, RS.IDLE);
   }
-  /** The replica closes its connections: the primary notices each at once. */
+  /**
+   * The replica closes its connections. The primary frees the main-channel client at once; it reads
+   * the rdb channel's EOF later (RdbPeerClosed), after whatever else it handles first.
+   */
   closeReplicaConnections(r: number): void {
     const mc = this.get(r, R_MC);
     if (mc !== MC.NONE) this.freeMain(r, mc !== MC.NORMAL);
-    const slot = this.get(r, R_SLOT);
-    if (slot) {
-      const s = slot - 1;
-      const rc = this.getS(r, s, S_RC);
-      if (rc === RC.WAIT_START || rc === RC.WAIT_END) this.closeRdb(r, s);
-    }
+    this.peerClosesRdb(r);
     if (this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
+  }
+  /** The replica closes the rdb channel of its current attempt: the primary has yet to read the EOF. */
+  peerClosesRdb(r: number): void {
+    const slot = this.get(r, R_SLOT);
+    if (!slot) return;
+    const rc = this.getS(r, slot - 1, S_RC);
+    if (rc === RC.WAIT_START || rc === RC.WAIT_END) this.setS(r, slot - 1, S_PEER, 1);
   }
   resetReplica(r: number, rs: number): void {
     const d = this.d;
@@ -298,13 +314,9 @@ export class Step {
     d[b + R_ACK] = 1;
     d[b + R_E] = 0;
   }
-  /** The replica closes its rdb channel after the load (the primary frees or postpones the client). */
+  /** The replica closes its rdb channel after the load (the primary frees or postpones the client once it reads the EOF). */
   closeRdbChannel(r: number): void {
-    const slot = this.get(r, R_SLOT);
-    if (slot) {
-      const rc = this.getS(r, slot - 1, S_RC);
-      if (rc === RC.WAIT_START || rc === RC.WAIT_END) this.closeRdb(r, slot - 1);
-    }
+    this.peerClosesRdb(r);
     this.set(r, R_SLOT, 0);
     this.set(r, R_REOF, 0);
   }
@@ -319,14 +331,27 @@ export class Step {
       case RS.RDB_HANDSHAKE:
         // once the primary holds the SYNC, it sends "\n" keep-alives until the fork
         return this.g(r, R_SLOT) === 0;
-      case RS.TRANSFER: case RS.CLASSIC:
+      case RS.TRANSFER:
         return ds === DS.DOWNLOAD;
+      case RS.CLASSIC:
+        // while a disk-target child saves, the primary's "\n" keep-alives reset the replica's clock
+        return ds === DS.DOWNLOAD && !(this.g(r, R_MC) === MC.WAIT_END && this.src[G_CHILD] === CHILD.DISK);
       default:
         return false;
     }
   }
+  /**
+   * REPLCONF capa dual-channel, read by the primary in the handshake: the replica announces it if
+   * its own setting is on; the primary accepts it only with dual channel and diskless sync enabled.
+   * The capability is fixed for the connection: later CONFIG SETs do not change it.
+   */
   dualCapable(r: number): boolean {
-    return this.c.replicaDual[r]! && this.d[G_PDUAL] === 1 && this.c.disklessSync;
+    return this.d[this.rb(r) + R_RDUAL] === 1 && this.d[G_PDUAL] === 1 && this.d[G_PDISKLESS] === 1;
+  }
+  /** A dual-channel attempt is under way (server.repl_rdb_channel_state != NONE): abort logs "Aborting dual channel sync". */
+  dualInProgress(r: number): boolean {
+    const rs = this.get(r, R_RS);
+    return rs === RS.RDB_HANDSHAKE || rs === RS.SETID_WAIT || rs === RS.MAIN_PSYNC_WAIT || rs === RS.TRANSFER;
   }
 }
 
@@ -416,28 +441,69 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'ToggleDualChannel', params: 'none',
-    doc: 'The operator flips the primary\'s dual-channel-replication-enabled (CONFIG SET); it affects syncs whose PSYNC is handled afterwards.',
-    guard: (m) => m.src[G_CFG]! > 0,
+    doc: 'The operator flips the primary\'s dual-channel-replication-enabled (CONFIG SET); it affects connections whose REPLCONF capa is read afterwards.',
+    guard: (m) => canToggle(m),
     effect: (m) => {
-      m.d[G_CFG]!--;
+      spendToggle(m);
       m.d[G_PDUAL] = m.d[G_PDUAL] ? 0 : 1;
       m.emit('primary', 'primary.config_set', { dual: { op: 'lit', value: m.d[G_PDUAL] === 1 } });
+    },
+  },
+  {
+    family: 'ToggleReplicaDual', params: 'r',
+    doc: 'The operator flips a replica\'s dual-channel-replication-enabled (CONFIG SET); it decides whether its next handshake announces capa dual-channel. A sync under way goes on as it started.',
+    guard: (m, r) => canToggle(m) && m.g(r, R_RS) !== RS.DOWN,
+    effect: (m, r) => {
+      spendToggle(m);
+      m.set(r, R_RDUAL, m.get(r, R_RDUAL) ? 0 : 1);
+      m.emit(m.rep(r), 'replica.config_set', { dual: { op: 'lit', value: m.get(r, R_RDUAL) === 1 } });
+    },
+  },
+  {
+    family: 'ToggleDisklessSync', params: 'none',
+    doc: 'The operator flips the primary\'s repl-diskless-sync (CONFIG SET): it decides whether a replica\'s capa dual-channel is accepted, and whether the next classic fork writes to the replicas\' sockets or to disk. Not while an rdb channel\'s SYNC waits for its fork (Valkey would then fork to disk for it; left out, spec/model.md §11).',
+    guard: (m) => canToggle(m) && !anyWaitStart(m),
+    effect: (m) => {
+      spendToggle(m);
+      m.d[G_PDISKLESS] = m.d[G_PDISKLESS] ? 0 : 1;
+      m.emit('primary', 'primary.config_set', { disklessSync: { op: 'lit', value: m.d[G_PDISKLESS] === 1 } });
+    },
+  },
+  {
+    family: 'ReplicaofNoOne', params: 'r',
+    doc: 'REPLICAOF NO ONE (refused with -LOADING during a load): the replica drops its primary ("Connection with primary lost" when it has one, "Aborting dual channel sync" when a dual-channel attempt is under way), closes its channels and becomes a primary with a new replication id ("PRIMARY MODE enabled"); its data keeps no usable cached primary. While the local buffer is applied, the interrupted streaming then logs "Failed to stream local replication buffer" and "Finished with success".',
+    guard: (m, r) => { const rs = m.g(r, R_RS); return rs !== RS.NONE && rs !== RS.DOWN && m.g(r, R_DS) !== DS.LOADING; },
+    effect: (m, r) => {
+      const me = m.rep(r);
+      const streaming = m.get(r, R_DS) === DS.STREAMING;
+      // server.primary exists when connected, and while the local buffer is applied
+      if (m.get(r, R_RS) === RS.CONNECTED || streaming) m.emit(me, 'replica.primary_lost');
+      if (m.dualInProgress(r)) m.emit(me, 'replica.abort');
+      m.closeReplicaConnections(r);
+      m.resetReplica(r, RS.NONE);
+      // shiftReplicationId: a later PSYNC names the new id, which the primary never had
+      m.set(r, R_CACHE, 0);
+      m.emit(me, 'replica.primary_mode');
+      if (streaming) { m.emit(me, 'replica.stream_failed'); m.emit(me, 'replica.sync_finished'); }
+    },
+  },
+  {
+    family: 'Replicaof', params: 'r',
+    doc: 'REPLICAOF <primary>: the replica connects at once ("Connecting to PRIMARY", then "REPLICAOF … enabled") and, after the handshake, sends PSYNC with its own replication id, which the primary refuses.',
+    variants: capaVariants,
+    guard: (m, r, v) => m.g(r, R_RS) === RS.NONE && capaVariantFits(m, r, v),
+    effect: (m, r, v) => {
+      startHandshake(m, r, true, v);
     },
   },
   // ---- replica: main channel handshake --------------------------------------------------------------
   {
     family: 'Connect', params: 'r',
-    doc: 'The replica connects its main channel, handshakes and sends PSYNC <cached replid> <applied+1>, or PSYNC ? -1 without a cached primary.',
-    guard: (m, r) => m.g(r, R_RS) === RS.IDLE,
-    effect: (m, r) => {
-      m.set(r, R_RS, RS.PSYNC_WAIT);
-      m.set(r, R_MQ, MQ.REQ);
-      m.set(r, R_IO, 0);
-      m.set(r, R_MC, MC.NORMAL);
-      m.emit(m.rep(r), 'replica.connect');
-      // without a cached primary Valkey sends PSYNC ? -1, or (after REPLICAOF) its own replid and
-      // offset, which the primary refuses as a replid mismatch: the offset carries no constraint
-      m.emit(m.rep(r), 'replica.psync', { offset: anyInt });
+    doc: 'The replica connects its main channel and handshakes (REPLCONF capa dual-channel if its setting is on; the primary accepts the capability only with dual channel and diskless sync enabled), then sends PSYNC <cached replid> <applied+1>, or PSYNC ? -1 without a cached primary.',
+    variants: capaVariants,
+    guard: (m, r, v) => m.g(r, R_RS) === RS.IDLE && capaVariantFits(m, r, v),
+    effect: (m, r, v) => {
+      startHandshake(m, r, false, v);
     },
   },
   {
@@ -459,7 +525,7 @@ export const ACTIONS: readonly ActionDef[] = [
       // history: … and later its reconnect PSYNC is refused for lack of backlog (the seed's expected path)
       if (m.history && cached && m.get(r, R_HIST) === 2) m.set(r, R_HIST, 3);
       m.pe(r, 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: anyInt } : { reason: { op: 'any' } });
-      if (m.dualCapable(r)) {
+      if (m.get(r, R_CAPA)) {
         m.set(r, R_MQ, MQ.DUAL);
         m.pe(r, 'primary.dualchannel_offered');
       } else {
@@ -558,20 +624,22 @@ export const ACTIONS: readonly ActionDef[] = [
     effect: (m) => {
       m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' } });
       forEachWaitStart(m, (r, s) => sendEndoff(m, r, s));
-      m.d[G_CHILD] = 1;
+      m.d[G_CHILD] = CHILD.DUAL;
       m.emit('primary', 'primary.child_started');
     },
   },
   {
     family: 'ForkClassic', params: 'none',
-    doc: 'No fork child runs and classic replicas wait: fork for them. Each main client gets +FULLRESYNC <offset>, is fed from the fork offset on (WAIT_BGSAVE_END), and receives the RDB on its main channel.',
+    variants: (c) => (freeSetting(c, 'ToggleDisklessSync') ? ['socket', 'disk'] : undefined),
+    doc: 'No fork child runs and classic replicas wait: fork for them, to the replicas\' sockets with repl-diskless-sync, else to disk. Each main client gets +FULLRESYNC <offset> and is fed from the fork offset on (WAIT_BGSAVE_END). A socket child writes the RDB into each main channel; a disk child saves the file, which the primary sends itself once the child has finished.',
     guard: (m) => {
       if (m.src[G_CHILD] !== 0) return false;
       for (let r = 0; r < m.c.replicas; r++) if (m.g(r, R_MC) === MC.WAIT_BGSAVE) return true;
       return false;
     },
-    effect: (m) => {
-      m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'normal' } });
+    effect: (m, _r, v) => {
+      const disk = freeSetting(m.c, 'ToggleDisklessSync') ? v === 1 : m.d[G_PDISKLESS] === 0;
+      m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'normal' }, target: { op: 'lit', value: disk ? 'disk' : 'socket' } });
       const off = m.d[G_OFF]!;
       for (let r = 0; r < m.c.replicas; r++) {
         if (m.get(r, R_MC) !== MC.WAIT_BGSAVE) continue;
@@ -580,10 +648,11 @@ export const ACTIONS: readonly ActionDef[] = [
         if (m.d[G_NB]! > 0) { m.set(r, R_MBLK, m.tailStart()); m.addRef(m.tailStart()); }
         m.set(r, R_E, off);
         m.set(r, R_MQ, MQ.FULL);
-        m.set(r, R_CS, CS.STREAMING);
+        // a disk child writes nothing to the replica: the primary sends the file after the save
+        m.set(r, R_CS, disk ? CS.NONE : CS.STREAMING);
         m.pe(r, 'primary.fullresync');
       }
-      m.d[G_CHILD] = 2;
+      m.d[G_CHILD] = disk ? CHILD.DISK : CHILD.SOCKET;
       m.emit('primary', 'primary.child_started');
     },
   },
@@ -667,10 +736,20 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'ChildFlush', params: 'r',
     doc: 'The fork child finishes writing the RDB into this replica\'s socket (the replica may read it later).',
-    guard: (m, r) => m.g(r, R_CS) === CS.STREAMING && m.src[G_CHILD] !== 0,
+    guard: (m, r) => m.g(r, R_CS) === CS.STREAMING && m.src[G_CHILD] !== 0 && m.g(r, R_MC) !== MC.SEND_BULK,
     effect: (m, r) => {
       m.set(r, R_CS, CS.DELIVERED);
       m.pe(r, 'primary.child_flushed');
+    },
+  },
+  {
+    family: 'SendBulkDone', params: 'r',
+    doc: 'Disk-target full sync: the primary has written the whole saved RDB file into the main channel (the replica may still be reading it); the replica is put online at once ("Synchronization with replica … succeeded") and the stream follows.',
+    guard: (m, r) => m.g(r, R_MC) === MC.SEND_BULK,
+    effect: (m, r) => {
+      m.set(r, R_MC, MC.ONLINE);
+      m.set(r, R_CS, CS.FLUSHED);
+      m.pe(r, 'primary.replica_online');
     },
   },
   {
@@ -685,7 +764,7 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'LoadDone', params: 'r',
-    doc: 'The load ends. Dual channel after +CONTINUE: apply the local buffer, link up, ACK. Dual channel before +CONTINUE: RDB_LOADED, wait for the PSYNC reply. Classic: link up, ACK. The rdb channel is closed (the primary frees or postpones its rdb client).',
+    doc: 'The load ends. Dual channel after +CONTINUE: the local buffer is applied next (StreamDone). Dual channel before +CONTINUE: RDB_LOADED, wait for the PSYNC reply; the rdb channel is closed (the primary frees or postpones its rdb client). Classic: link up, ACK.',
     guard: (m, r) => m.g(r, R_DS) === DS.LOADING && m.g(r, R_PROG) >= m.c.loadSteps,
     effect: (m, r) => {
       const rs = m.get(r, R_RS);
@@ -704,9 +783,10 @@ export const ACTIONS: readonly ActionDef[] = [
         return;
       }
       if (rs === RS.TRANSFER) {
-        m.dualSuccess(r);
-        m.emit(me, 'replica.sync_finished');
-        m.closeRdbChannel(r);
+        // the local buffer is applied next (StreamDone); a REPLICAOF may be processed meanwhile
+        m.set(r, R_DS, DS.STREAMING);
+        m.set(r, R_PROG, 0);
+        m.set(r, R_TOK, 0);
         return;
       }
       // +CONTINUE not yet received: keep the loaded RDB, close the rdb channel
@@ -714,6 +794,16 @@ export const ACTIONS: readonly ActionDef[] = [
       m.set(r, R_PROG, 0);
       m.set(r, R_TOK, 0);
       m.emit(me, 'replica.sync_finished');
+      m.closeRdbChannel(r);
+    },
+  },
+  {
+    family: 'StreamDone', params: 'r',
+    doc: 'The replica has applied its local buffer after a dual-channel load: the link is up, ACK; the rdb channel is closed (the primary frees or postpones its rdb client).',
+    guard: (m, r) => m.g(r, R_DS) === DS.STREAMING,
+    effect: (m, r) => {
+      m.dualSuccess(r);
+      m.emit(m.rep(r), 'replica.sync_finished');
       m.closeRdbChannel(r);
     },
   },
@@ -786,16 +876,27 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'ChildExit', params: 'none',
-    doc: 'The fork child exits once no transfer is in progress: success if it delivered to at least one replica. rdb clients of a successful child are finished (freed, or postponed while protected); on error they are closed with "SYNC failed" (protection kept in 8.0.1). Classic clients of a failed child are freed.',
+    doc: 'The fork child exits once no transfer is in progress: a socket child succeeds if it delivered to at least one replica, a disk child by saving the file. rdb clients of a successful child are finished (freed, or postponed while protected); on error they are closed with "SYNC failed" (protection kept in 8.0.1). Classic clients of a failed child are freed; those of a successful disk child are sent the file by the primary.',
     guard: (m) => {
       if (m.src[G_CHILD] === 0) return false;
-      for (let r = 0; r < m.c.replicas; r++) if (m.g(r, R_CS) === CS.STREAMING) return false;
+      for (let r = 0; r < m.c.replicas; r++) if (m.g(r, R_CS) === CS.STREAMING && m.g(r, R_MC) !== MC.SEND_BULK) return false;
       return true;
     },
     effect: (m) => {
-      let ok = false;
+      // a disk child succeeds by saving the file; a socket child if it delivered to some replica
+      let ok = m.d[G_CHILD] === CHILD.DISK;
       for (let r = 0; r < m.c.replicas; r++) if (m.get(r, R_CS) === CS.DELIVERED) ok = true;
       childEnds(m, ok);
+    },
+  },
+  {
+    family: 'RdbPeerClosed', params: 'rs',
+    doc: 'The primary reads the EOF of an rdb channel the replica has closed (after its load, on abort, crash or REPLICAOF NO ONE): the client is freed, or postponed for the grace period while protected; one already lingering stays as it is.',
+    guard: (m, r, s) => m.gs(r, s, S_PEER) === 1,
+    effect: (m, r, s) => {
+      m.setS(r, s, S_PEER, 0);
+      m.pe(r, 'primary.rdb_eof');
+      if (m.getS(r, s, S_RC) !== RC.LINGER) m.closeRdb(r, s);
     },
   },
   {
@@ -866,9 +967,9 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'KillMain', params: 'r', fault: true,
     doc: 'CLIENT KILL (or a network drop) of the primary\'s main-channel client: freed at once; the replica notices only when it reads the channel.',
-    guard: (m, r) => m.src[G_FAULTS]! > 0 && m.g(r, R_MC) !== MC.NONE,
+    guard: (m, r) => canFault(m) && m.g(r, R_MC) !== MC.NONE,
     effect: (m, r) => {
-      m.d[G_FAULTS]!--;
+      spendFault(m);
       const mc = m.get(r, R_MC);
       m.pe(r, 'primary.client_killed', { cid: { op: 'eq', reg: m.regMainCid(r), unlike: m.rdbCidRegs(r) } });
       m.freeMain(r, mc !== MC.NORMAL);
@@ -878,9 +979,9 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'KillRdb', params: 'rs', fault: true,
     doc: 'CLIENT KILL of the primary\'s rdb client of the current attempt: freed (its socket shut down) if unprotected; if protected, postponed for the grace period with its socket still open.',
-    guard: (m, r, s) => m.src[G_FAULTS]! > 0 && (m.gs(r, s, S_RC) === RC.WAIT_START || m.gs(r, s, S_RC) === RC.WAIT_END),
+    guard: (m, r, s) => canFault(m) && (m.gs(r, s, S_RC) === RC.WAIT_START || m.gs(r, s, S_RC) === RC.WAIT_END),
     effect: (m, r, s) => {
-      m.d[G_FAULTS]!--;
+      spendFault(m);
       m.pe(r, 'primary.client_killed', { cid: { op: 'eq', reg: m.regCid(r, s) } });
       if (m.mut.killUnprotects) m.unpin(r, s);
       m.closeRdb(r, s);
@@ -889,9 +990,9 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'KillChild', params: 'none', fault: true,
     doc: 'The fork child is killed: it exits by signal, handled like a child error (unprotected rdb clients are freed and their replicas see EOF; protected ones linger with their sockets open).',
-    guard: (m) => m.src[G_FAULTS]! > 0 && m.src[G_CHILD] !== 0,
+    guard: (m) => canFault(m) && m.src[G_CHILD] !== 0,
     effect: (m) => {
-      m.d[G_FAULTS]!--;
+      spendFault(m);
       // the transfers just stop; a replica sees EOF only when its rdb client is really freed
       // (a protected one lingers with its socket open: the replica may time out instead)
       childEnds(m, false);
@@ -900,17 +1001,19 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'ForkFail', params: 'none', fault: true,
     doc: 'The fork for waiting dual-channel rdb clients fails after $ENDOFF was sent: each client stays pinned and protected but is answered -ERR and closed (postponed for the grace period); the replica sees the error on its rdb channel.',
-    guard: (m) => m.src[G_FAULTS]! > 0 && m.src[G_CHILD] === 0 && anyWaitStart(m),
+    guard: (m) => canFault(m) && m.src[G_CHILD] === 0 && anyWaitStart(m),
     effect: (m) => {
-      m.d[G_FAULTS]!--;
+      spendFault(m);
       m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' } });
-      forEachWaitStart(m, (r, s) => sendEndoff(m, r, s));
+      const sent: [number, number][] = [];
+      forEachWaitStart(m, (r, s) => { sendEndoff(m, r, s); m.setS(r, s, S_CHILD, 0); sent.push([r, s]); });
       m.emit('primary', 'primary.fork_failed');
-      for (let r = 0; r < m.c.replicas; r++) {
-        if (m.get(r, R_CS) !== CS.STREAMING) continue;
-        m.set(r, R_CS, CS.NONE);
-        m.set(r, R_REOF, 1);
-        const s = m.get(r, R_SLOT) - 1;
+      for (const [r, s] of sent) {
+        // the replica of the current attempt reads the -ERR on its rdb channel
+        if (m.get(r, R_SLOT) === s + 1 && m.get(r, R_CS) === CS.STREAMING) {
+          m.set(r, R_CS, CS.NONE);
+          m.set(r, R_REOF, 1);
+        }
         m.closeRdb(r, s);
       }
     },
@@ -918,9 +1021,9 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'RdbSetupFail', params: 'r', fault: true,
     doc: 'The replica cannot set up its rdb channel (connect error, or the temp file of an earlier attempt still exists): the main channel is closed and the replica retries later.',
-    guard: (m, r) => m.src[G_FAULTS]! > 0 && m.g(r, R_RS) === RS.RDB_HANDSHAKE && m.g(r, R_DS) === DS.NONE,
+    guard: (m, r) => canFault(m) && m.g(r, R_RS) === RS.RDB_HANDSHAKE && m.g(r, R_DS) === DS.NONE,
     effect: (m, r) => {
-      m.d[G_FAULTS]!--;
+      spendFault(m);
       m.emit(m.rep(r), 'replica.rdb_failed');
       m.abort(r, null);
     },
@@ -928,9 +1031,9 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'CrashReplica', params: 'r', fault: true,
     doc: 'The replica process dies (kill -9): the primary sees both channels close; a dump.rdb it had renamed into place survives.',
-    guard: (m, r) => m.src[G_FAULTS]! > 0 && m.g(r, R_RS) !== RS.DOWN,
+    guard: (m, r) => canFault(m) && m.g(r, R_RS) !== RS.DOWN,
     effect: (m, r) => {
-      m.d[G_FAULTS]!--;
+      spendFault(m);
       m.emit(m.rep(r), 'replica.crash');
       m.closeReplicaConnections(r);
       m.resetReplica(r, RS.DOWN);
@@ -951,6 +1054,17 @@ export const ACTIONS: readonly ActionDef[] = [
     },
   },
   {
+    family: 'RestartReplicaDetached', params: 'r',
+    doc: 'The crashed replica restarts without replicaof in its configuration: it runs as a primary until told REPLICAOF (its dump.rdb, if any, is loaded as with RestartReplica).',
+    guard: (m, r) => m.g(r, R_RS) === RS.DOWN,
+    effect: (m, r) => {
+      const pers = m.get(r, R_PERS);
+      m.set(r, R_RS, RS.NONE);
+      if (pers > 0) { m.set(r, R_CACHE, 1); m.set(r, R_APP, m.mut.restartOffsetOffByOne ? pers : pers - 1); }
+      m.emit(m.rep(r), 'replica.start', { persisted: { op: 'lit', value: pers > 0 } });
+    },
+  },
+  {
     family: 'RestartReplicaNoRdb', params: 'r',
     doc: 'The crashed replica restarts without its dump.rdb (lost with the disk or never renamed into place): no cached primary.',
     guard: (m, r) => m.g(r, R_RS) === RS.DOWN && m.g(r, R_PERS) > 0,
@@ -963,6 +1077,81 @@ export const ACTIONS: readonly ActionDef[] = [
 ];
 
 // ---- helpers shared by several actions ------------------------------------------------------------------
+/** Is the setting of this toggle family free (freeConfig and listed in operatorKinds)? */
+function freeSetting(c: ModelConfig, family: string): boolean {
+  return c.freeConfig && c.operatorKinds.includes(family);
+}
+
+type CapaOutcome = 'no-capa' | 'capa' | 'capa-ignored';
+/** What the primary makes of the handshake's capa dual-channel, given the three settings. */
+function capaOutcome(replicaDual: boolean, primaryDual: boolean, diskless: boolean, c: ModelConfig): CapaOutcome {
+  if (replicaDual && primaryDual && diskless) return 'capa';
+  return replicaDual && primaryDual && c.logsDualCapaIgnored ? 'capa-ignored' : 'no-capa';
+}
+const CAPA_SETTINGS = ['ToggleReplicaDual', 'ToggleDualChannel', 'ToggleDisklessSync'] as const;
+/** The outcomes some values of the free settings give; fixed settings at their values in the state. */
+function capaOutcomes(c: ModelConfig, replicaDual: boolean, primaryDual: boolean, diskless: boolean): Set<CapaOutcome> {
+  const vals = (f: string, fixed: boolean) => (freeSetting(c, f) ? [false, true] : [fixed]);
+  const set = new Set<CapaOutcome>();
+  for (const rd of vals(CAPA_SETTINGS[0], replicaDual)) for (const pd of vals(CAPA_SETTINGS[1], primaryDual)) for (const dl of vals(CAPA_SETTINGS[2], diskless)) set.add(capaOutcome(rd, pd, dl, c));
+  return set;
+}
+const capaCache = new WeakMap<ModelConfig, readonly CapaOutcome[] | undefined>();
+/** With free settings: one variant per outcome any replica could get (the guard keeps those replica r can). */
+function capaVariants(c: ModelConfig): readonly CapaOutcome[] | undefined {
+  if (capaCache.has(c)) return capaCache.get(c);
+  let out: CapaOutcome[] | undefined;
+  if (CAPA_SETTINGS.some((f) => freeSetting(c, f))) {
+    const set = new Set<CapaOutcome>();
+    for (const rd of new Set(c.replicaDual)) for (const o of capaOutcomes(c, rd, c.primaryDual, c.disklessSync)) set.add(o);
+    out = (['no-capa', 'capa', 'capa-ignored'] as const).filter((o) => set.has(o));
+  }
+  capaCache.set(c, out);
+  return out;
+}
+/** Can replica r's handshake have the outcome of variant v? (Always true without variants.) */
+function capaVariantFits(m: Step, r: number, v: number): boolean {
+  const vs = capaVariants(m.c);
+  if (!vs) return true;
+  return capaOutcomes(m.c, m.g(r, R_RDUAL) === 1, m.src[G_PDUAL] === 1, m.src[G_PDISKLESS] === 1).has(vs[v]!);
+}
+/** A fault is possible: unlimited (freeFaults), or budget left. */
+function canFault(m: Step): boolean {
+  return m.c.freeFaults || m.src[G_FAULTS]! > 0;
+}
+function spendFault(m: Step): void {
+  if (!m.c.freeFaults) m.d[G_FAULTS]!--;
+}
+
+/** A CONFIG SET toggle is possible: unlimited, or budget left. */
+function canToggle(m: Step): boolean {
+  return m.c.freeConfig || m.src[G_CFG]! > 0;
+}
+function spendToggle(m: Step): void {
+  if (!m.c.freeConfig) m.d[G_CFG]!--;
+}
+
+/**
+ * connectWithPrimary and the handshake up to PSYNC. Valkey logs "Connecting to PRIMARY" first, then
+ * (for a REPLICAOF command) "REPLICAOF … enabled", then the PSYNC line. The primary reads REPLCONF
+ * capa before the PSYNC: the dual-channel capability is fixed here.
+ */
+function startHandshake(m: Step, r: number, replicaof: boolean, variant: number): void {
+  const me = m.rep(r);
+  m.set(r, R_RS, RS.PSYNC_WAIT);
+  m.set(r, R_MQ, MQ.REQ);
+  m.set(r, R_IO, 0);
+  m.set(r, R_MC, MC.NORMAL);
+  const outcome = capaVariants(m.c)?.[variant] ?? capaOutcome(m.get(r, R_RDUAL) === 1, m.d[G_PDUAL] === 1, m.d[G_PDISKLESS] === 1, m.c);
+  m.set(r, R_CAPA, outcome === 'capa' ? 1 : 0);
+  m.emit(me, 'replica.connect');
+  if (replicaof) m.emit(me, 'replica.replicaof');
+  if (outcome === 'capa-ignored') m.pe(r, 'primary.dual_capa_ignored');
+  // without a cached primary Valkey sends PSYNC ? -1, or (after REPLICAOF) its own replid and
+  // offset, which the primary refuses as a replid mismatch: the offset carries no constraint
+  m.emit(me, 'replica.psync', { offset: anyInt });
+}
+
 function softOver(m: Step, start: number): boolean {
   // read on the source state: used() reads m.d, which equals src before the effect runs
   const d = m.src;
@@ -990,7 +1179,10 @@ function sendEndoff(m: Step, r: number, s: number): void {
   m.setS(r, s, S_PROT, 1);
   m.setS(r, s, S_RAX, 1);
   m.setS(r, s, S_RC, RC.WAIT_END);
+  m.setS(r, s, S_CHILD, 1);
   m.pe(r, 'primary.rdb_pinned', { cid: { op: 'eq', reg: m.regCid(r, s) }, tracking: { op: 'lit', value: tracking } });
+  // a client whose replica has closed the channel (the primary has not read the EOF yet) gets it in vain
+  if (m.get(r, R_SLOT) !== s + 1 || m.getS(r, s, S_PEER)) return;
   // the replica reads $ENDOFF, starts loading into the rdb channel, sends set-rdb-client-id
   m.set(r, R_E, off);
   m.set(r, R_RS, RS.SETID_WAIT);
@@ -1021,17 +1213,24 @@ function attachMain(m: Step, r: number, o: number): void {
 
 /** The fork child has exited (ok or not): updateReplicasWaitingBgsave. */
 function childEnds(m: Step, ok: boolean): void {
-  const dual = m.d[G_CHILD] === 1;
+  const dual = m.d[G_CHILD] === CHILD.DUAL;
   m.emit('primary', 'primary.child_done', { ok: { op: 'lit', value: ok } });
+  if (m.d[G_CHILD] === CHILD.DISK) {
+    // the file is saved: the primary sends it to each waiting replica itself; a failed save frees them
+    for (let r = 0; r < m.c.replicas; r++) {
+      if (m.get(r, R_MC) !== MC.WAIT_END) continue;
+      if (ok) { m.set(r, R_MC, MC.SEND_BULK); m.set(r, R_CS, CS.STREAMING); } else { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
+    }
+    m.d[G_CHILD] = CHILD.NONE;
+    return;
+  }
   for (let r = 0; r < m.c.replicas; r++) {
-    const cs = m.get(r, R_CS);
-    if (cs === CS.NONE || cs === CS.FLUSHED) continue; // not served by this child
     if (dual) {
-      const slot = m.get(r, R_SLOT);
-      // the slot served by this child is still WAIT_END unless the client was freed or postponed
+      // every rdb client this child serves is still in server.replicas as WAIT_BGSAVE_END, also a
+      // postponed (lingering) one whose replica has gone: updateReplicasWaitingBgsave reaches them all
       for (let s = 0; s < SLOTS; s++) {
-        if (m.getS(r, s, S_RC) !== RC.WAIT_END) continue;
-        if (slot !== s + 1 && m.get(r, R_CS) === CS.NONE) continue;
+        if (!m.getS(r, s, S_CHILD)) continue;
+        m.setS(r, s, S_CHILD, 0);
         if (ok) {
           m.pe(r, 'primary.rdb_streamed');
           m.closeRdb(r, s);
@@ -1040,6 +1239,11 @@ function childEnds(m: Step, ok: boolean): void {
           m.closeRdb(r, s);
         }
       }
+    }
+    const cs = m.get(r, R_CS);
+    if (cs === CS.NONE || cs === CS.FLUSHED || m.get(r, R_MC) === MC.SEND_BULK) continue; // not served by this child
+    if (dual) {
+      // the rdb clients are done above
     } else if (!ok && m.get(r, R_MC) === MC.WAIT_END) {
       m.freeMain(r, true);
       m.set(r, R_MEOF, 1);
@@ -1049,5 +1253,5 @@ function childEnds(m: Step, ok: boolean): void {
     // a replica still reading what the child wrote keeps reading after the child is gone
     m.set(r, R_CS, m.get(r, R_CS) === CS.DELIVERED && m.get(r, R_DS) === DS.DOWNLOAD ? CS.FLUSHED : CS.NONE);
   }
-  m.d[G_CHILD] = 0;
+  m.d[G_CHILD] = CHILD.NONE;
 }

@@ -32,14 +32,29 @@ export interface ModelConfig extends Switches {
   loadSteps: number;
   /** Writes the main channel's kernel buffers hold in flight (1..3). */
   kernelBuffer: number;
-  /** Fault budget: kills, drops, fork failures and replica crashes together. */
+  /** Fault budget: kills, drops, fork failures and replica crashes together; unused with freeFaults. */
   faults: number;
+  /**
+   * Faults are unlimited. Valkey logs no CLIENT KILL and a real run may hold any number of faults,
+   * so judging logs needs no budget (and keeps no counter in the state); the checker's presets use one.
+   */
+  freeFaults: boolean;
   /** Fault families allowed (any subset of FAULT_FAMILIES). */
   faultKinds: string[];
   /** Primary: dual-channel-replication-enabled at start. */
   primaryDual: boolean;
-  /** How often the operator may toggle the primary's dual-channel-replication-enabled (CONFIG SET). */
+  /** How many CONFIG SET toggles the operator may make (the toggle families in operatorKinds); unused with freeConfig. */
   configChanges: number;
+  /**
+   * The settings of the toggle families in operatorKinds are free: Valkey logs no CONFIG SET, so a log
+   * may hold any number of them. The model then keeps no value for those settings; each step that
+   * reads one (the handshake's capa dual-channel, a classic fork's target) has a variant per outcome.
+   */
+  freeConfig: boolean;
+  /** Operator actions allowed (any subset of OPERATOR_FAMILIES). */
+  operatorKinds: string[];
+  /** Replicas start as replicas ("replica", e.g. replicaof in the config file) or either that or not yet told REPLICAOF ("either"). */
+  replicaStart: 'replica' | 'either';
   /** Primary: repl-diskless-sync. */
   disklessSync: boolean;
   /** Replica i: dual-channel-replication-enabled. Length = replicas. */
@@ -47,6 +62,10 @@ export interface ModelConfig extends Switches {
 }
 
 export const FAULT_FAMILIES = ['KillMain', 'KillRdb', 'KillChild', 'ForkFail', 'RdbSetupFail', 'CrashReplica'] as const;
+/** Operator actions: CONFIG SET toggles (budgeted by configChanges; with freeConfig, free settings instead) and REPLICAOF NO ONE / REPLICAOF. */
+export const OPERATOR_FAMILIES = ['ToggleDualChannel', 'ToggleReplicaDual', 'ToggleDisklessSync', 'ReplicaofNoOne'] as const;
+/** The CONFIG SET toggles among the operator actions. */
+export const TOGGLE_FAMILIES: readonly string[] = ['ToggleDualChannel', 'ToggleReplicaDual', 'ToggleDisklessSync'];
 
 const base: ModelConfig = {
   profile: DEFAULT_PROFILE,
@@ -65,9 +84,13 @@ const base: ModelConfig = {
   loadSteps: 1,
   kernelBuffer: 1,
   faults: 1,
+  freeFaults: false,
   faultKinds: [...FAULT_FAMILIES],
   primaryDual: true,
   configChanges: 0,
+  freeConfig: false,
+  operatorKinds: ['ToggleDualChannel'],
+  replicaStart: 'replica',
   disklessSync: true,
   replicaDual: [true],
 };
@@ -112,8 +135,23 @@ export const PRESETS: Record<string, { description: string; config: ModelConfig 
       rdbChunks: 2,
       loadSteps: 1,
       kernelBuffer: 1,
-      faults: 3,
+      faults: 0,
+      freeFaults: true,
       configChanges: 0,
+      // an operator's CONFIG SET is not logged: the settings are free; REPLICAOF (NO ONE) is logged
+      freeConfig: true,
+      operatorKinds: [...OPERATOR_FAMILIES],
+      replicaStart: 'either',
+    },
+  },
+  operator: {
+    description: 'the small sizes with the operator at work: unlimited CONFIG SET toggles (dual channel on either side, diskless sync), REPLICAOF NO ONE and back, replicas that start detached; for tests',
+    config: {
+      ...base,
+      cobSoft: 1,
+      freeConfig: true,
+      operatorKinds: [...OPERATOR_FAMILIES],
+      replicaStart: 'either',
     },
   },
   large: {
@@ -161,9 +199,13 @@ export const CONFIG_SCHEMA = {
     loadSteps: int(1, 3),
     kernelBuffer: int(1, 3),
     faults: int(0, 4),
+    freeFaults: { type: 'boolean' },
     faultKinds: { type: 'array', uniqueItems: true, items: { enum: [...FAULT_FAMILIES] } },
     primaryDual: { type: 'boolean' },
     configChanges: int(0, 2),
+    freeConfig: { type: 'boolean' },
+    operatorKinds: { type: 'array', uniqueItems: true, items: { enum: [...OPERATOR_FAMILIES] } },
+    replicaStart: { enum: ['replica', 'either'] },
     disklessSync: { type: 'boolean' },
     replicaDual: { type: 'array', items: { type: 'boolean' }, minItems: 1, maxItems: 3 },
     profile: { enum: [...PROFILE_NAMES] },
@@ -196,6 +238,11 @@ export function parseSetting(kv: string): [string, unknown] {
     if (raw !== 'true' && raw !== 'false') throw new ConfigError(`--set ${key}: expected true or false, got "${raw}"`);
     return [key, raw === 'true'];
   }
+  const en = (prop as { enum?: readonly string[] }).enum;
+  if (en) {
+    if (!en.includes(raw)) throw new ConfigError(`--set ${key}: expected one of ${en.join(', ')}, got "${raw}"`);
+    return [key, raw];
+  }
   // arrays: comma separated
   if (key === 'replicaDual') return [key, raw.split(',').map((x) => x.trim() === 'true')];
   return [key, raw.split(',').map((x) => x.trim()).filter(Boolean)];
@@ -218,7 +265,7 @@ export function resolveConfig(preset: string, overrides: Record<string, unknown>
     for (const [k, v] of Object.entries(o)) {
       if (k === 'profile') continue;
       // trace headers carry scalar values only: arrays arrive as comma-separated strings
-      merged[k] = typeof v === 'string' && (k === 'replicaDual' || k === 'faultKinds') ? parseSetting(`${k}=${v}`)[1] : v;
+      merged[k] = typeof v === 'string' && (k === 'replicaDual' || k === 'faultKinds' || k === 'operatorKinds') ? parseSetting(`${k}=${v}`)[1] : v;
     }
   }
   // replicaDual follows replicas unless given explicitly.
@@ -241,6 +288,7 @@ export function checkConfig(c: unknown, where = 'configuration'): asserts c is M
   const cfg = c as ModelConfig;
   if (cfg.replicaDual.length !== cfg.replicas) throw new ConfigError(`${where}: field "replicaDual" must list ${cfg.replicas} values (one per replica), got ${cfg.replicaDual.length}`);
   if (cfg.backlog >= cfg.maxOffset) throw new ConfigError(`${where}: field "backlog" (${cfg.backlog}) must be below maxOffset (${cfg.maxOffset})`);
+  if (cfg.replicaStart === 'either' && !cfg.operatorKinds.includes('ReplicaofNoOne')) throw new ConfigError(`${where}: field "replicaStart" "either" needs ReplicaofNoOne in operatorKinds (a replica not told REPLICAOF could never become one)`);
 }
 
 /** Effective replica-class hard limit on the primary: a non-zero limit below the backlog is raised to it. */

@@ -3,12 +3,12 @@
 import type { Goal } from '../engine/model.js';
 import type { Observation, ObservableModel } from '../conformance/observation.js';
 import { ACTIONS, Step, type ActionDef, type Mutations } from './actions.js';
-import type { ModelConfig } from './config.js';
+import { TOGGLE_FAMILIES, type ModelConfig } from './config.js';
 import { makeInvariants, makeStepInvariants } from './invariants.js';
 import { connectionOfKind, connectionsOf } from './lifecycles.js';
 import type { Kind } from '../conformance/vocabulary.js';
 import {
-  DS, G_CFG, G_FAULTS, G_HS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MREF, R_PERS, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
+  DS, G_CFG, G_FAULTS, G_HS, G_PDISKLESS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MREF, R_PERS, R_RDUAL, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
   R_STOP, R_DS, R_HIST, R_MQ, R_MEOF, R_CACHE, SLOT_SIZE, SLOTS, describeState, makeLayout, type Layout,
 } from './state.js';
 
@@ -41,10 +41,19 @@ export function instancesFor(c: ModelConfig): ActionInstance[] {
   const out: ActionInstance[] = [];
   for (const def of ACTIONS) {
     if (def.fault && !c.faultKinds.includes(def.family)) continue;
-    if (def.family === 'ToggleDualChannel' && c.configChanges === 0) continue;
-    if (def.params === 'none') out.push({ def, r: 0, s: 0, name: def.family });
+    // toggles are steps of their own only with a budget; with freeConfig the settings are free instead
+    if (TOGGLE_FAMILIES.includes(def.family) && (!c.operatorKinds.includes(def.family) || c.configChanges === 0 || c.freeConfig)) continue;
+    if ((def.family === 'ReplicaofNoOne' || def.family === 'Replicaof' || def.family === 'RestartReplicaDetached') && !c.operatorKinds.includes('ReplicaofNoOne')) continue;
+    if (def.family === 'RestartReplicaDetached' && !c.faultKinds.includes('CrashReplica')) continue;
+    // the primary sends a saved file itself only after a disk-target fork: never with diskless sync fixed on
+    if (def.family === 'SendBulkDone' && c.disklessSync && !(c.operatorKinds.includes('ToggleDisklessSync') && (c.configChanges > 0 || c.freeConfig))) continue;
+    // a step that reads a free setting has one instance per outcome; its index is passed as `s`
+    const variants = def.variants?.(c);
+    const vs = variants ?? [''];
+    const tag = (v: string) => (variants ? `,${v}` : '');
+    if (def.params === 'none') vs.forEach((v, k) => out.push({ def, r: 0, s: k, name: variants ? `${def.family}[${v}]` : def.family }));
     else for (let r = 0; r < c.replicas; r++) {
-      if (def.params === 'r') out.push({ def, r, s: 0, name: `${def.family}[r${r + 1}]` });
+      if (def.params === 'r') vs.forEach((v, k) => out.push({ def, r, s: k, name: `${def.family}[r${r + 1}${tag(v)}]` }));
       else for (let s = 0; s < SLOTS; s++) out.push({ def, r, s, name: `${def.family}[r${r + 1},s${s + 1}]` });
     }
   }
@@ -139,9 +148,18 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
 
   const init = new Uint8Array(L.bytes);
   init[G_OFF] = 1;
-  init[G_FAULTS] = c.faults;
+  init[G_FAULTS] = c.freeFaults ? 0 : c.faults;
   init[G_PDUAL] = c.primaryDual ? 1 : 0;
-  init[G_CFG] = c.configChanges;
+  init[G_CFG] = c.freeConfig ? 0 : c.configChanges;
+  init[G_PDISKLESS] = c.disklessSync ? 1 : 0;
+  for (let r = 0; r < c.replicas; r++) init[L.replicaBase[r]! + R_RDUAL] = c.replicaDual[r] ? 1 : 0;
+  // replicaStart "either": each replica starts replicating (replicaof in its config) or not yet told REPLICAOF
+  const inits: Uint8Array[] = [init];
+  if (c.replicaStart === 'either') {
+    for (let r = 0; r < c.replicas; r++) {
+      for (const s of [...inits]) { const t = s.slice(); t[L.replicaBase[r]! + R_RS] = RS.NONE; inits.push(t); }
+    }
+  }
 
   const goals: ReplGoal[] = [
     {
@@ -201,7 +219,7 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
     transitionInvariants: makeStepInvariants(c, L, inst.map((i) => i.def.family)),
     goals,
     nodes: step.nodes,
-    initStates(emit) { emit(init); },
+    initStates(emit) { for (const s of inits) emit(s); },
     successors(s, emit) {
       step.observing = false;
       for (let i = 0; i < n; i++) if (fire(step, i, s, scratch) === FIRED) emit(i, scratch);
@@ -247,7 +265,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** The guard of each family in protocol words (spec/model.md uses the same sentences). */
 export const GUARD_TEXT: Record<string, string> = {
   Write: 'needs a backlog (some replica has synced); its successor must keep the offset span within maxOffset',
-  ToggleDualChannel: 'needs a configuration change left',
+  ToggleDualChannel: 'needs a configuration change left (or unbounded changes)',
   Tick: 'needs a running timer (handshake/transfer timeout, grace period, soft limit)',
   Connect: 'needs the replica idle (REPL_STATE_CONNECT)',
   HandlePsync: 'needs a first PSYNC pending on a normal main-channel client',
@@ -263,12 +281,14 @@ export const GUARD_TEXT: Record<string, string> = {
   ChildFlush: 'needs a running fork child still writing to this replica',
   LoadStep: 'needs the replica loading its RDB',
   LoadDone: 'needs the replica\'s RDB load complete',
+  StreamDone: 'needs the replica applying its local buffer after a dual-channel load',
   BufferRead: 'needs the replica buffering (transfer, not stopped), data in flight, and during the load a yield point',
   ReadStream: 'needs a connected replica with data in flight',
   SendStream: 'needs a streaming main client (bg_rdb_load or online) with unsent writes and room in the kernel buffer',
   RecvAck: 'needs a REPLCONF ACK in flight (classic: after the fork child finished)',
   ChildExit: 'needs a fork child with no transfer in progress',
   GraceExpire: 'needs a lingering protected rdb client past its grace period',
+  RdbPeerClosed: 'needs an rdb channel the replica has closed whose EOF the primary has not read yet',
   MainEOF: 'needs a main channel closed by the primary that the replica is reading, with nothing left in flight',
   RdbEOF: 'needs an rdb channel closed by the primary before the download completed',
   Timeout: 'needs the replica\'s repl-timeout clock at its limit',
@@ -279,6 +299,12 @@ export const GUARD_TEXT: Record<string, string> = {
   CrashReplica: 'needs fault budget and a running replica',
   RestartReplica: 'needs a crashed replica',
   RestartReplicaNoRdb: 'needs a crashed replica with a dump.rdb',
+  RestartReplicaDetached: 'needs a crashed replica',
+  ToggleReplicaDual: 'needs a configuration change left (or unbounded changes) and a running replica',
+  ToggleDisklessSync: 'needs a configuration change left (or unbounded changes) and no rdb channel waiting for its fork',
+  ReplicaofNoOne: 'needs a running replica that replicates (not already detached, not crashed)',
+  Replicaof: 'needs a replica that does not replicate (REPLICAOF NO ONE, or not yet told REPLICAOF)',
+  SendBulkDone: 'needs the primary sending a saved RDB file to this replica (disk-target sync)',
 };
 
 function guardText(family: string): string {

@@ -4,7 +4,7 @@ import type { Invariant, TransitionInvariant } from '../engine/model.js';
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
   DS, G_BLOG, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
-  R_RS, R_SLOT, R_SLOTS, RC, RS, S_GT, S_PIN, S_PROT, S_RAX, S_RC, SLOT_SIZE, SLOTS, type Layout,
+  R_RS, R_SLOT, R_SLOTS, RC, RS, S_GT, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 
 export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
@@ -105,7 +105,7 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
         const ds = cur[b + R_DS]!;
         if (cur[b + R_BUF]! > 0 && rs !== RS.TRANSFER) return `${name(r)}: local buffer of ${cur[b + R_BUF]} outside the transfer phase (state ${rs})`;
         if (rs === RS.CONNECTED && ds !== DS.NONE) return `${name(r)}: connected with rdb state ${ds}`;
-        if (rs === RS.TRANSFER && ds !== DS.DOWNLOAD && ds !== DS.LOADING) return `${name(r)}: in transfer with rdb state ${ds}`;
+        if (rs === RS.TRANSFER && ds !== DS.DOWNLOAD && ds !== DS.LOADING && ds !== DS.STREAMING) return `${name(r)}: in transfer with rdb state ${ds}`;
         if ((rs === RS.SETID_WAIT || rs === RS.MAIN_PSYNC_WAIT || rs === RS.TRANSFER) && ds !== DS.LOADED && cur[b + R_SLOT] === 0) return `${name(r)}: dual-channel attempt without an rdb client`;
         return null;
       }),
@@ -156,6 +156,8 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
           const q = sb(r, k);
           const rc = cur[q + S_RC]!;
           if (rc === RC.NONE) continue;
+          // the replica has closed it; the primary has not read the EOF yet
+          if (cur[q + S_PEER]) continue;
           if (rc === RC.LINGER) {
             if (!cur[q + S_PROT] || cur[q + S_GT]! > c.grace + 1) return `${name(r)}: rdb client ${k + 1} lingers past its grace period`;
             continue;
@@ -163,7 +165,7 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
           const current = cur[b + R_SLOT] === k + 1 && (rs === RS.RDB_HANDSHAKE || rs === RS.SETID_WAIT || rs === RS.MAIN_PSYNC_WAIT || rs === RS.TRANSFER);
           if (!current) return `${name(r)}: rdb client ${k + 1} (state ${rc}) is left behind by a sync that is over (replica state ${rs})`;
         }
-        if (cur[b + R_MC] !== MC.NONE && (rs === RS.IDLE || rs === RS.DOWN)) return `${name(r)}: main-channel client left behind while the replica has no connection`;
+        if (cur[b + R_MC] !== MC.NONE && (rs === RS.IDLE || rs === RS.DOWN || rs === RS.NONE)) return `${name(r)}: main-channel client left behind while the replica has no connection`;
         return null;
       }),
     },

@@ -9,7 +9,7 @@
 //
 // `connectionSteps` classifies a model transition (before, after, action) into per-connection
 // steps and checks each against its table; test/model/lifecycles.test.ts runs it over every
-// transition of the reachable graph of the `small` and `default` presets, and also checks that
+// transition of the reachable graph of the `small`, `default` and `operator` presets, and also checks that
 // every row is taken (no dead rows), so the tables cannot drift from the model.
 // spec/lifecycles.md holds the Mermaid diagrams generated from the tables (`mermaid`,
 // `lifecyclesMarkdown`); regenerate with `npm run build && node dist/model/lifecycles-diagrams.js`.
@@ -19,9 +19,9 @@ import { ACTIONS } from './actions.js';
 import { DS_NAMES, MC_NAMES, R_DS, R_MC, R_RS, R_SLOTS, RC_NAMES, RS_NAMES, S_RC, SLOT_SIZE, SLOTS, type Layout } from './state.js';
 
 // ---- names ------------------------------------------------------------------------------------
-export const RS_STATES = ['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'down'] as const;
-export const DS_STATES = ['none', 'sync_sent', 'download', 'loading', 'loaded'] as const;
-export const MC_STATES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online'] as const;
+export const RS_STATES = ['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'down', 'none'] as const;
+export const DS_STATES = ['none', 'sync_sent', 'download', 'loading', 'loaded', 'streaming'] as const;
+export const MC_STATES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online', 'send_bulk'] as const;
 export const RC_STATES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger'] as const;
 export type RsState = (typeof RS_STATES)[number];
 export type DsState = (typeof DS_STATES)[number];
@@ -104,15 +104,19 @@ export const REPLICA_MAIN = new Lifecycle<RsState>('replica main channel', RS_ST
   tr('main_psync_wait', 'RecvReply', 'transfer'),
   tr('main_psync_wait', 'RecvReply', 'connected'),
   tr('main_psync_wait', 'RecvReply', 'idle'),
-  tr('transfer', 'LoadDone', 'connected'),
+  tr('transfer', 'StreamDone', 'connected'),
   tr('classic_sync', 'LoadDone', 'connected'),
   ...each(['connected', 'transfer', 'classic_sync', 'psync_wait', 'setid_wait', 'main_psync_wait'] as const, 'MainEOF', 'idle'),
   ...each(['rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer'] as const, 'RdbEOF', 'idle'),
   ...each(['psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync'] as const, 'Timeout', 'idle'),
   tr('rdb_handshake', 'RdbSetupFail', 'idle'),
-  ...each(['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected'] as const, 'CrashReplica', 'down'),
+  ...each(['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'none'] as const, 'CrashReplica', 'down'),
   tr('down', 'RestartReplica', 'idle'),
   tr('down', 'RestartReplicaNoRdb', 'idle'),
+  tr('down', 'RestartReplicaDetached', 'none'),
+  // the operator: REPLICAOF NO ONE from any state of a running replica, REPLICAOF again
+  ...each(['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected'] as const, 'ReplicaofNoOne', 'none'),
+  tr('none', 'Replicaof', 'psync_wait'),
 ]);
 
 /** Replica rdb channel and load progress: server.repl_rdb_channel_state, plus the classic sync's download and load. */
@@ -123,20 +127,24 @@ export const REPLICA_RDB = new Lifecycle<DsState>('replica rdb channel', DS_STAT
   tr('none', 'RecvReply', 'download'),
   ...each(['download', 'loading', 'loaded'] as const, 'RecvReply', 'none'),
   tr('download', 'RdbChunk', 'loading'),
+  tr('loading', 'LoadDone', 'streaming'),
   tr('loading', 'LoadDone', 'none'),
   tr('loading', 'LoadDone', 'loaded'),
+  tr('streaming', 'StreamDone', 'none'),
   ...each(['download', 'loading', 'loaded'] as const, 'MainEOF', 'none'),
   ...each(['sync_sent', 'download'] as const, 'RdbEOF', 'none'),
   ...each(['sync_sent', 'download', 'loading', 'loaded'] as const, 'Timeout', 'none'),
-  ...each(['sync_sent', 'download', 'loading', 'loaded'] as const, 'CrashReplica', 'none'),
+  ...each(['sync_sent', 'download', 'loading', 'loaded', 'streaming'] as const, 'CrashReplica', 'none'),
+  ...each(['sync_sent', 'download', 'loaded', 'streaming'] as const, 'ReplicaofNoOne', 'none'),
 ]);
 
-const FED = ['wait_bgsave_end', 'bg_rdb_load', 'online'] as const;
-const ANY_MC = ['normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online'] as const;
+const FED = ['wait_bgsave_end', 'send_bulk', 'bg_rdb_load', 'online'] as const;
+const ANY_MC = ['normal', 'wait_bgsave_start', 'wait_bgsave_end', 'send_bulk', 'bg_rdb_load', 'online'] as const;
 
 /** Primary's main-channel client of a replica: client->repl_state of the main connection ('none' = no client). */
 export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client', MC_STATES, 'none', [
   tr('none', 'Connect', 'normal'),
+  tr('none', 'Replicaof', 'normal'),
   tr('normal', 'HandlePsync', 'online'),
   tr('normal', 'HandlePsync', 'wait_bgsave_start'),
   tr('wait_bgsave_start', 'ForkClassic', 'wait_bgsave_end'),
@@ -144,6 +152,9 @@ export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client'
   tr('normal', 'HandleMainPsync', 'online'),
   tr('bg_rdb_load', 'RecvAck', 'online'),
   tr('wait_bgsave_end', 'RecvAck', 'online'),
+  // disk target: the saved file is sent by the primary itself, then the replica is online
+  tr('wait_bgsave_end', 'ChildExit', 'send_bulk'),
+  tr('send_bulk', 'SendBulkDone', 'online'),
   // freed: output-buffer limits (hard on a new block, soft by the clock), kills, failed classic child
   ...each(FED, 'Write', 'none'),
   ...each(FED, 'Tick', 'none'),
@@ -154,9 +165,10 @@ export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client'
   // freed: the replica closed its connections (abort, crash)
   tr('normal', 'RecvReply', 'none'),
   ...each(['normal', 'bg_rdb_load', 'online'] as const, 'RdbEOF', 'none'),
-  ...each(['normal', 'wait_bgsave_end', 'bg_rdb_load', 'online'] as const, 'Timeout', 'none'),
+  ...each(['normal', 'wait_bgsave_end', 'send_bulk', 'bg_rdb_load', 'online'] as const, 'Timeout', 'none'),
   tr('normal', 'RdbSetupFail', 'none'),
   ...each(ANY_MC, 'CrashReplica', 'none'),
+  ...each(ANY_MC, 'ReplicaofNoOne', 'none'),
 ]);
 
 /** Primary's rdb client in one slot of a replica ('linger' = closed but kept while protected). */
@@ -172,20 +184,11 @@ export const PRIMARY_RDB = new Lifecycle<RcState>('primary rdb client', RC_STATE
   tr('wait_bgsave_end', 'ChildExit', 'none'),
   tr('wait_bgsave_end', 'KillChild', 'linger'),
   tr('wait_bgsave_end', 'KillChild', 'none'),
-  // closed by the replica: after its load, or on abort / crash. An abort on a rejected
-  // set-rdb-client-id or a refused main-channel PSYNC (RecvReply), or on an rdb-channel EOF
-  // (RdbEOF), never finds the client open: the rejection and the refusal need the client unpinned,
-  // i.e. already freed, and the EOF follows the client's own closing. A replica still in the rdb
-  // handshake only times out before its SYNC is taken, and never reads a main-channel EOF there.
-  tr('wait_bgsave_end', 'LoadDone', 'linger'),
-  tr('wait_bgsave_end', 'LoadDone', 'none'),
-  tr('wait_bgsave_end', 'MainEOF', 'linger'),
-  tr('wait_bgsave_end', 'MainEOF', 'none'),
-  tr('wait_bgsave_end', 'Timeout', 'linger'),
-  tr('wait_bgsave_end', 'Timeout', 'none'),
-  tr('wait_bgsave_start', 'CrashReplica', 'none'),
-  tr('wait_bgsave_end', 'CrashReplica', 'linger'),
-  tr('wait_bgsave_end', 'CrashReplica', 'none'),
+  // closed by the replica (after its load, on abort, crash or REPLICAOF NO ONE): the primary acts
+  // when it reads the EOF, later
+  tr('wait_bgsave_start', 'RdbPeerClosed', 'none'),
+  tr('wait_bgsave_end', 'RdbPeerClosed', 'linger'),
+  tr('wait_bgsave_end', 'RdbPeerClosed', 'none'),
   // a lingering client is freed: grace period over, its main channel's PSYNC matched it, output-buffer limits
   tr('linger', 'GraceExpire', 'none'),
   tr('linger', 'HandleMainPsync', 'none'),
@@ -342,8 +345,8 @@ export function lifecyclesMarkdown(): string {
     '(`model/state.ts`) and a transition table in `model/lifecycles.ts`. An edge is labelled with the',
     'action families (`model/actions.ts`) that take it; one action may move several connections at once',
     '(e.g. `ForkDual` moves the replica\'s main channel, its rdb channel and the rdb client). The tables',
-    'list exactly the steps the model takes in the `small` and `default` presets: a test enumerates both',
-    'reachable state graphs, checks every step against its table, and checks every row is taken.',
+    'list exactly the steps the model takes in the `small`, `default` and `operator` presets: a test enumerates',
+    'the three reachable state graphs, checks every step against its table, and checks every row is taken.',
     '',
   ];
   for (const lc of LIFECYCLES) {
@@ -382,6 +385,11 @@ export const KIND_CONNECTIONS: Readonly<Record<Kind, readonly [Attribution, ...A
   'replica.handshake_failed': ['replica main channel'], // the main-channel handshake failed; the replica reconnects
   'replica.timeout': ['replica main channel', 'replica rdb channel'], // handshake or download silence; aborts the main channel
   'replica.abort': ['replica main channel', 'replica rdb channel'],
+  'replica.replicaof': ['replica main channel'], // the node starts replicating: it connects
+  'replica.primary_mode': ['replica main channel'], // REPLICAOF NO ONE: the node stops replicating
+  'replica.stream_failed': ['replica main channel'],
+  'replica.config_set': ['replica main channel'], // decides the next handshake's capa dual-channel
+  'primary.dual_capa_ignored': ['primary main-channel client'],
   'primary.sync_request': ['primary main-channel client', 'primary rdb client'], // PSYNC (main) or SYNC (rdb channel)
   'primary.psync_refused': ['primary main-channel client'],
   'primary.dualchannel_offered': ['primary main-channel client'],
@@ -409,6 +417,7 @@ export const KIND_CONNECTIONS: Readonly<Record<Kind, readonly [Attribution, ...A
   'primary.write': ['none'],
   'primary.stream_sent': ['primary main-channel client'],
   'primary.setid_reply': ['primary main-channel client'],
+  'primary.rdb_eof': ['primary rdb client'],
   'primary.child_flushed': ['fork child'],
   'primary.ack': ['primary main-channel client'],
   'primary.config_set': ['none'],

@@ -12,6 +12,8 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 export interface Switches {
   /** #1297: a BGSAVE child error clears the rdb client's protection before it is closed. */
   childErrorClearsProtection: boolean;
+  /** #3051: the primary logs "Dual channel capability ignored: repl-diskless-sync disabled". */
+  logsDualCapaIgnored: boolean;
 }
 
 export interface SwitchDoc {
@@ -23,6 +25,10 @@ export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
   childErrorClearsProtection: {
     change: '#1297 (8.1.0)',
     doc: 'a failed fork child clears the protection of its rdb clients before closing them (8.0.1: they stay protected and linger for the grace period)',
+  },
+  logsDualCapaIgnored: {
+    change: '#3051 (9.1)',
+    doc: 'a primary with dual channel on but repl-diskless-sync off logs "Dual channel capability ignored" when a replica announces capa dual-channel',
   },
 };
 
@@ -36,17 +42,17 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   '8.0.1': {
     name: '8.0.1',
     description: 'Valkey 8.0.1 (Debian bookworm-backports)',
-    switches: { childErrorClearsProtection: false },
+    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false },
   },
   '8.1.1': {
     name: '8.1.1',
     description: 'Valkey 8.1.1 (Debian trixie)',
-    switches: { childErrorClearsProtection: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false },
   },
   '9.1.2': {
     name: '9.1.2',
     description: 'Valkey 9.1.2 (Debian forky)',
-    switches: { childErrorClearsProtection: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true },
   },
 };
 

@@ -6,17 +6,20 @@ import type { ModelConfig } from './config.js';
 
 // ---- enumerations ---------------------------------------------------------------------------
 /** Replica main-channel state (server.repl_state, grouped). */
-export const RS = { IDLE: 0, PSYNC_WAIT: 1, RDB_HANDSHAKE: 2, SETID_WAIT: 3, MAIN_PSYNC_WAIT: 4, TRANSFER: 5, CLASSIC: 6, CONNECTED: 7, DOWN: 8 } as const;
-export const RS_NAMES = ['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'down'];
+/** NONE: not a replica (REPLICAOF NO ONE, or not yet told REPLICAOF); DOWN: the process has crashed. */
+export const RS = { IDLE: 0, PSYNC_WAIT: 1, RDB_HANDSHAKE: 2, SETID_WAIT: 3, MAIN_PSYNC_WAIT: 4, TRANSFER: 5, CLASSIC: 6, CONNECTED: 7, DOWN: 8, NONE: 9 } as const;
+export const RS_NAMES = ['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'down', 'none'];
 /** Replica RDB progress (server.repl_rdb_channel_state, plus the classic sync's load). */
-export const DS = { NONE: 0, SYNC_SENT: 1, DOWNLOAD: 2, LOADING: 3, LOADED: 4 } as const;
-export const DS_NAMES = ['none', 'sync_sent', 'download', 'loading', 'loaded'];
+/** STREAMING: a dual-channel load has ended and the local buffer is being applied (a REPLICAOF may come in between). */
+export const DS = { NONE: 0, SYNC_SENT: 1, DOWNLOAD: 2, LOADING: 3, LOADED: 4, STREAMING: 5 } as const;
+export const DS_NAMES = ['none', 'sync_sent', 'download', 'loading', 'loaded', 'streaming'];
 /** Message slot of the main channel: one request or one reply in flight. */
 export const MQ = { NONE: 0, REQ: 1, DUAL: 2, CONT: 3, FULL: 4, OK: 5, ERR: 6 } as const;
 export const MQ_NAMES = ['none', 'request', '+DUALCHANNELSYNC', '+CONTINUE', '+FULLRESYNC', '+OK', '-ERR'];
 /** Primary's main-channel client (client->repl_state of the main connection). */
-export const MC = { NONE: 0, NORMAL: 1, WAIT_BGSAVE: 2, WAIT_END: 3, BG_RDB_LOAD: 4, ONLINE: 5 } as const;
-export const MC_NAMES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online'];
+/** SEND_BULK: a disk-target full sync after the fork child saved the file: the primary itself sends it. */
+export const MC = { NONE: 0, NORMAL: 1, WAIT_BGSAVE: 2, WAIT_END: 3, BG_RDB_LOAD: 4, ONLINE: 5, SEND_BULK: 6 } as const;
+export const MC_NAMES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online', 'send_bulk'];
 /** Primary's rdb-channel client slot. LINGER = freed by its peer or finished, kept while protected. */
 export const RC = { NONE: 0, WAIT_START: 1, WAIT_END: 2, LINGER: 3 } as const;
 export const RC_NAMES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger'];
@@ -25,7 +28,9 @@ export const RC_NAMES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger
  * reading it from the socket); FLUSHED: likewise, and the child has exited; BROKEN: the connection failed. */
 export const CS = { NONE: 0, STREAMING: 1, DELIVERED: 2, BROKEN: 3, FLUSHED: 4 } as const;
 export const CS_NAMES = ['none', 'streaming', 'delivered', 'broken', 'flushed'];
-export const CHILD_NAMES = ['none', 'dual-channel', 'normal'];
+/** Fork child: 1 dual-channel (socket), 2 normal sync to replicas' sockets, 3 normal sync to disk. */
+export const CHILD = { NONE: 0, DUAL: 1, SOCKET: 2, DISK: 3 } as const;
+export const CHILD_NAMES = ['none', 'dual-channel', 'normal', 'disk'];
 /** rdb-client pin: 0 = no reference, 1 = NULL reference waiting for the first block, >=2 = start offset of the pinned block. */
 export const PIN_NONE = 0;
 export const PIN_NULL = 1;
@@ -39,7 +44,8 @@ export const G_CHILD = 4; // fork child: 0 none, 1 dual-channel, 2 normal
 export const G_FAULTS = 5; // faults left
 export const G_PDUAL = 6; // primary's dual-channel-replication-enabled (runtime value)
 export const G_CFG = 7; // configuration changes left
-export const G_RC = 8; // refcounts of blocks, head first (maxBlocks bytes)
+export const G_PDISKLESS = 8; // primary's repl-diskless-sync (runtime value)
+export const G_RC = 9; // refcounts of blocks, head first (maxBlocks bytes)
 
 // ---- per-replica fields (relative to the replica's record) ------------------------------------
 export const R_RS = 0; // replica: main-channel state
@@ -67,7 +73,9 @@ export const R_MSOFT = 21; // primary: ticks the main client has been over the s
 export const R_MASSOC = 22; // primary: associated rdb client slot (set-rdb-client-id), 0 none
 export const R_MBLK = 23; // primary: start offset of the block the main client references (0 = none)
 export const R_HIST = 24; // history variable for --reach goals only (0 unless the model is built with history)
-export const R_SLOTS = 25; // first rdb-client slot
+export const R_RDUAL = 25; // replica: its dual-channel-replication-enabled (runtime value)
+export const R_CAPA = 26; // primary: the main-channel client announced capa dual-channel and the primary accepted it
+export const R_SLOTS = 27; // first rdb-client slot
 // per rdb-client slot (relative to the slot)
 export const S_RC = 0; // slot state
 export const S_PROT = 1; // protected_rdb_channel
@@ -75,7 +83,9 @@ export const S_RAX = 2; // in replicas_waiting_psync
 export const S_PIN = 3; // reference into the replication buffer (PIN_NONE, PIN_NULL, block start)
 export const S_GT = 4; // grace ticks elapsed while lingering
 export const S_SOFT = 5; // ticks over the soft limit
-export const SLOT_SIZE = 6;
+export const S_CHILD = 6; // served by the running fork child (its $ENDOFF came from this child)
+export const S_PEER = 7; // the replica has closed this rdb channel; the primary has not read the EOF yet
+export const SLOT_SIZE = 8;
 export const SLOTS = 2;
 export const REPLICA_SIZE = R_SLOTS + SLOTS * SLOT_SIZE;
 
@@ -109,10 +119,11 @@ export function makeLayout(c: ModelConfig): Layout {
     { name: 'backlog.head', at: G_HS, min: 0, max: OMAX },
     { name: 'backlog.blocks', at: G_NB, min: 0, max: maxBlocks },
     { name: 'backlog.exists', at: G_BLOG, min: 0, max: 1 },
-    { name: 'child', at: G_CHILD, min: 0, max: 2, names: CHILD_NAMES },
+    { name: 'child', at: G_CHILD, min: 0, max: 3, names: CHILD_NAMES },
     { name: 'faultsLeft', at: G_FAULTS, min: 0, max: c.faults },
     { name: 'primary.dualChannel', at: G_PDUAL, min: 0, max: 1 },
     { name: 'configChangesLeft', at: G_CFG, min: 0, max: c.configChanges },
+    { name: 'primary.disklessSync', at: G_PDISKLESS, min: 0, max: 1 },
   ];
   for (let k = 0; k < maxBlocks; k++) fields.push({ name: `block${k}.refcount`, at: G_RC + k, min: 0, max: refMax });
   const g = G_RC + maxBlocks;
@@ -122,8 +133,8 @@ export function makeLayout(c: ModelConfig): Layout {
     replicaBase.push(b);
     const p = `r${r + 1}.`;
     const add = (name: string, at: number, min: number, max: number, names?: readonly string[]) => fields.push({ name: p + name, at: b + at, min, max, ...(names ? { names } : {}) });
-    add('replica.state', R_RS, 0, 8, RS_NAMES);
-    add('replica.rdb', R_DS, 0, 4, DS_NAMES);
+    add('replica.state', R_RS, 0, 9, RS_NAMES);
+    add('replica.rdb', R_DS, 0, 5, DS_NAMES);
     add('replica.progress', R_PROG, 0, Math.max(c.rdbChunks, c.loadSteps));
     add('replica.endoff', R_E, 0, OMAX);
     add('replica.applied', R_APP, 0, OMAX);
@@ -141,12 +152,14 @@ export function makeLayout(c: ModelConfig): Layout {
     add('replica.rdbSlot', R_SLOT, 0, SLOTS);
     add('child.transfer', R_CS, 0, 4, CS_NAMES);
     add('main.ackInFlight', R_ACK, 0, 1);
-    add('mainClient.state', R_MC, 0, 5, MC_NAMES);
+    add('mainClient.state', R_MC, 0, 6, MC_NAMES);
     add('mainClient.next', R_MREF, 0, OMAX);
     add('mainClient.softTicks', R_MSOFT, 0, c.cobSoftTicks + 1);
     add('mainClient.assocSlot', R_MASSOC, 0, SLOTS);
     add('mainClient.refBlock', R_MBLK, 0, OMAX);
     add('history.seed', R_HIST, 0, 3);
+    add('replica.dualChannel', R_RDUAL, 0, 1);
+    add('mainClient.dualCapa', R_CAPA, 0, 1);
     for (let s = 0; s < SLOTS; s++) {
       const sb = R_SLOTS + s * SLOT_SIZE;
       const q = `rdbClient${s + 1}.`;
@@ -156,6 +169,8 @@ export function makeLayout(c: ModelConfig): Layout {
       add(q + 'pin', sb + S_PIN, 0, OMAX);
       add(q + 'graceTicks', sb + S_GT, 0, c.grace + 1);
       add(q + 'softTicks', sb + S_SOFT, 0, c.cobSoftTicks + 1);
+      add(q + 'servedByChild', sb + S_CHILD, 0, 1);
+      add(q + 'closedByReplica', sb + S_PEER, 0, 1);
     }
   }
   const used = g + c.replicas * REPLICA_SIZE;

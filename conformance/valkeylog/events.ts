@@ -185,6 +185,8 @@ export function classify(input: ClassifyInput): { events: LogEvent[]; warnings: 
     const pctx: PrimaryCtx = { incarnation: -1, cidToPeer: new Map(), pendingCob: [] };
     let abortDetailPending = false;
     let lastRequest: LogEvent | undefined;
+    // a disk-target BGSAVE for SYNC: its "Background saving …" lines are the replication child's
+    let diskChild: 'none' | 'starting' | 'running' = 'none';
 
     const resolveRn = (rn: string | undefined, ev: LogEvent): void => {
       if (side !== 'primary' || rn === undefined) return;
@@ -242,7 +244,11 @@ export function classify(input: ClassifyInput): { events: LogEvent[]; warnings: 
 
       // ---- context-dependent rules
       if (rule.id === 'STARTUP') {
-        if (side === 'replica') {
+        if (side === 'replica' && !inc.restart && !inc.persisted) {
+          // the log's first start of the process is the model's initial state, not a restart
+          kind = 'known-ignored';
+          ruleId = 'R_FIRST_START';
+        } else if (side === 'replica') {
           kind = 'replica.start';
           fields = { persisted: inc.persisted };
           extra = { restart: inc.restart };
@@ -257,6 +263,15 @@ export function classify(input: ClassifyInput): { events: LogEvent[]; warnings: 
         kind = 'known-ignored'; // genuine partial resync, second line (the first gave replica.partial_resync)
         ruleId = 'R_PSYNC_CONTINUE_2';
         fields = {};
+      } else if (rule.id === 'P_BGSAVE_FOR_SYNC') {
+        diskChild = fields.target === 'disk' ? 'starting' : 'none';
+      } else if (rule.id === 'P_DISK_CHILD_STARTED' || rule.id === 'P_DISK_CHILD_DONE') {
+        const want = rule.id === 'P_DISK_CHILD_STARTED' ? 'starting' : 'running';
+        if (diskChild !== want || l.child) {
+          // a BGSAVE of its own (SAVE config, BGSAVE command): no replica waits for it
+          kind = 'known-unmapped';
+          ruleId = `${rule.id}_NOT_FOR_SYNC`;
+        } else diskChild = want === 'starting' ? 'running' : 'none';
       } else if (rule.id === 'R_DUAL_ABORT' && abortDetailPending) {
         kind = 'known-ignored';
         ruleId = 'R_DUAL_ABORT_MERGED';

@@ -25,20 +25,21 @@ describe('S1: dual-channel full sync (real 8.0.1 excerpt)', () => {
     expect(r.events.find((e) => e.kind === 'primary.rdb_pinned')!.fields).toEqual({ cid: 8, tracking: false });
     expect(r.events.find((e) => e.kind === 'primary.main_matched')!.fields).toEqual({ cid: 8 });
     expect(r.events.find((e) => e.kind === 'primary.psync_accepted')!.fields).toEqual({ offset: 1 });
-    expect(r.events.find((e) => e.kind === 'primary.bgsave_start')!.fields).toEqual({ mode: 'dual-channel' });
+    expect(r.events.find((e) => e.kind === 'primary.bgsave_start')!.fields).toEqual({ mode: 'dual-channel', target: 'socket' });
     expect(r.events.find((e) => e.kind === 'primary.child_done')!.fields).toEqual({ ok: true });
     expect(r.events.find((e) => e.rule === 'P_PSYNC_DEBUG')!.kind).toBe('known-ignored');
   });
   it('replica side', () => {
+    // the log's first start of the process is the model's initial state: not a replica.start event
     expect(kinds(r.events, 'replica1')).toEqual([
-      'replica.start', 'replica.connect', 'replica.psync', 'replica.dualchannel_offered', 'replica.rdb_channel_connected',
+      'replica.connect', 'replica.psync', 'replica.dualchannel_offered', 'replica.rdb_channel_connected',
       'replica.main_psync', 'replica.continue', 'replica.rdb_receiving', 'replica.load_start', 'replica.load_done',
       'replica.buffer_streamed', 'replica.sync_finished',
     ]);
     expect(r.events.find((e) => e.kind === 'replica.psync')!).toMatchObject({ fields: { offset: 1 }, extra: { replid: '67bcc0404dba2b7f1e4188b9b43f22ed2c3e4b6e' } });
     expect(r.events.find((e) => e.kind === 'replica.main_psync')!.fields).toEqual({ offset: 1 });
     expect(r.events.find((e) => e.kind === 'replica.continue')!.fields).toEqual({ background: true });
-    expect(r.events.find((e) => e.kind === 'replica.start')!.fields).toEqual({ persisted: false });
+    expect(r.events.find((e) => e.rule === 'R_FIRST_START')!).toMatchObject({ kind: 'known-ignored', node: 'replica1', incarnation: 0 });
   });
   it('no warnings beyond what the excerpt lacks', () => {
     expect(r.warnings).toEqual([]);
@@ -71,7 +72,7 @@ describe('refusals, partial resyncs, normal sync', () => {
   it('S2c: genuine partial resync after a COB overflow', () => {
     const r = readValkeyLogTexts(runLogs('s2-soft-limit-big-backlog-1'));
     expect(kinds(r.events, 'replica1')).toEqual([
-      'replica.start', 'replica.load_done', 'replica.buffer_streamed', 'replica.sync_finished', 'replica.primary_lost', 'replica.connect',
+      'replica.load_done', 'replica.buffer_streamed', 'replica.sync_finished', 'replica.primary_lost', 'replica.connect',
       'replica.psync', 'replica.partial_resync',
     ]);
     expect(r.events.find((e) => e.rule === 'R_PSYNC_CONTINUE_2')!.kind).toBe('known-ignored');
@@ -80,7 +81,7 @@ describe('refusals, partial resyncs, normal sync', () => {
   });
   it('S5: normal sync: bgsave mode normal, replica fullresync, derived primary.fullresync', () => {
     const r = readValkeyLogTexts(runLogs('s5-primary-no-replica-yes-1'));
-    expect(r.events.find((e) => e.kind === 'primary.bgsave_start')!.fields).toEqual({ mode: 'normal' });
+    expect(r.events.find((e) => e.kind === 'primary.bgsave_start')!.fields).toEqual({ mode: 'normal', target: 'socket' });
     expect(r.events.find((e) => e.kind === 'replica.fullresync')!.fields).toEqual({ offset: 0 });
     expect(r.events.find((e) => e.rule === 'P_PIPE_DONE')!.kind).toBe('known-ignored');
   });
@@ -100,7 +101,7 @@ describe('refusals, partial resyncs, normal sync', () => {
     expect(r.events.find((e) => e.kind === 'primary.child_done')!.fields).toEqual({ ok: false });
     expect(r.events.find((e) => e.kind === 'primary.child_done')!.extra).toEqual({ signal: 9 });
     expect(r.events.find((e) => e.rule === 'P_SYNC_FAILED_CHILD_ERROR')!.kind).toBe('known-ignored');
-    expect(kinds(r.events, 'replica1').slice(1, 4)).toEqual(['replica.rdb_failed', 'replica.abort', 'replica.connect']);
+    expect(kinds(r.events, 'replica1').slice(0, 3)).toEqual(['replica.rdb_failed', 'replica.abort', 'replica.connect']);
     expect(r.events.find((e) => e.kind === 'replica.abort')!.fields).toEqual({});
     expect(r.events.find((e) => e.kind === 'replica.connect')!.extra).toMatchObject({ afterFailure: true });
     expect(r.events.find((e) => e.kind === 'primary.rdb_pinned')!.fields).toEqual({ cid: 11, tracking: true });
@@ -140,6 +141,22 @@ describe('messages from the 8.0.1 source and protocol doc §5 (not in the run ex
     ['# PRIMARY aborted replication with an error: ERR BGSAVE failed, replication can\'t continue', 'r', 'replica.rdb_failed', {}],
     ['* PRIMARY <-> REPLICA sync: receiving 1234 bytes from primary to disk', 'r', 'replica.rdb_receiving', {}],
     ['* Done loading RDB, keys loaded: 5, keys expired: 0, empty keys skipped: 1.', 'r', 'replica.load_done', {}],
+    // 8.1.1 / 9.1.2 dialect (texts from their replication.c / rdb.c, seen in Valkey's own test runs)
+    ['* Dual channel replication: Aborting dual channel sync. Main channel psync result -1 PSYNC_FULLRESYNC_DUAL_CHANNEL', 'r', 'replica.abort', { result: 6 }],
+    ['* Dual channel replication: Aborting dual channel sync. Main channel psync result -1 PSYNC_TRY_LATER', 'r', 'replica.abort', { result: 5 }],
+    ['* Dual channel replication: Aborting dual channel sync. Main channel psync result -1 -ERR Unrecognized RDB client id 12', 'r', 'replica.abort', { result: -1 }],
+    ['* Dual channel replication: Aborting dual channel sync. Main channel psync result -1 ', 'r', 'replica.abort', { result: -1 }],
+    ['. Dual channel replication: Psync established after rdb load', 'r', 'replica.psync_after_load', {}],
+    ['* Dual channel replication: Replication buffer limit reached (16384 bytes), stopping buffering. Further accumulation will occur on primary side.', 'r', 'replica.local_buffer_limit', {}],
+    ['* Done loading RDB, keys loaded: 10001, keys expired: 0, all fields expired hashes: 0.', 'r', 'replica.load_done', {}],
+    ['* Replica bio thread: PRIMARY <-> REPLICA sync: receiving streamed RDB from primary with EOF to disk', 'r', 'replica.rdb_receiving', {}],
+    ['* Unable to partial resync with replica 127.0.0.1:6380 for lack of backlog (Replica request was 8c1d3a7f:1234, and I can only reply with the range [2000, 3000]).', 'p', 'primary.psync_refused', { reason: 'backlog', offset: 1234 }],
+    ['* Unable to partial resync with replica 127.0.0.1:6380 for lack of backlog (Replica request was: 8c1d3a7f:1234).', 'p', 'primary.psync_refused', { reason: 'backlog', offset: 1234 }],
+    ['* Dual channel capability ignored: repl-diskless-sync disabled', 'p', 'primary.dual_capa_ignored', {}],
+    ["* REPLICAOF 127.0.0.1:6379 enabled (user request from 'id=3 addr=127.0.0.1:1 laddr=127.0.0.1:2 fd=11 name= user=default lib-name= lib-ver=')", 'r', 'replica.replicaof', {}],
+    ["* PRIMARY MODE enabled (user request from 'id=3 addr=127.0.0.1:1 laddr=127.0.0.1:2 fd=11 name= user=default lib-name= lib-ver=')", 'r', 'replica.primary_mode', {}],
+    ['# Dual channel replication: Failed to stream local replication buffer into memory', 'r', 'replica.stream_failed', {}],
+    ['* RDB signature and version check passed. Flushing old data', 'r', 'known-ignored', {}],
   ];
   for (const [line, side, kind, fields] of cases) {
     it(`${kind} ← ${line.slice(2, 70)}`, () => {
@@ -158,7 +175,7 @@ describe('messages from the 8.0.1 source and protocol doc §5 (not in the run ex
       '* <Dual Channel> Aborting dual channel sync',
       '* PSYNC is not possible, initialize RDB channel.',
     ) }]);
-    expect(kinds(r.events).slice(1)).toEqual(['replica.dualchannel_offered', 'replica.main_psync', 'replica.continue', 'replica.abort', 'replica.dualchannel_offered']);
+    expect(kinds(r.events)).toEqual(['replica.dualchannel_offered', 'replica.main_psync', 'replica.continue', 'replica.abort', 'replica.dualchannel_offered']);
     expect(r.events.filter((e) => e.prefix !== undefined).map((e) => e.prefix)).toEqual(['Dual channel replication: ', 'Dual channel replication: ', 'Dual channel replication: ', '<Dual Channel> ']);
     expect(r.events.find((e) => e.kind === 'replica.continue')!.fields).toEqual({ background: true });
   });
@@ -185,14 +202,29 @@ describe('messages from the 8.0.1 source and protocol doc §5 (not in the run ex
     expect(r.warnings.map((w) => [w.file, w.line])).toEqual([['r.log', 8], ['r.log', 9]]);
     expect(r.warnings[0]!.message).toMatch(/unrecognised replication-related message/);
   });
+  it('a disk-target fork for SYNC: its "Background saving" lines are the replication child; a BGSAVE of its own is not', () => {
+    const r = readValkeyLogTexts([{ file: 'p.log', content: primaryWith(
+      '* Starting BGSAVE for SYNC with target: disk using: normal sync',
+      '* Background saving started by pid 77',
+      '* Background saving terminated with success',
+      '* Background saving started by pid 78',
+      '* Background saving terminated with success',
+    ) }]);
+    expect(r.events.slice(-5).map((e) => [e.kind, e.rule])).toEqual([
+      ['primary.bgsave_start', 'P_BGSAVE_FOR_SYNC'], ['primary.child_started', 'P_DISK_CHILD_STARTED'], ['primary.child_done', 'P_DISK_CHILD_DONE'],
+      ['known-unmapped', 'P_DISK_CHILD_STARTED_NOT_FOR_SYNC'], ['known-unmapped', 'P_DISK_CHILD_DONE_NOT_FOR_SYNC'],
+    ]);
+    expect(r.events.find((e) => e.kind === 'primary.bgsave_start')!.fields).toEqual({ mode: 'normal', target: 'disk' });
+    expect(r.events.find((e) => e.kind === 'primary.child_done')!.fields).toEqual({ ok: true });
+  });
   it('relevant messages with no vocabulary kind are counted once per rule as a warning', () => {
-    const r = readValkeyLogTexts([{ file: 'r.log', content: replicaWith(
-      "* PRIMARY MODE enabled (user request from 'id=5 addr=127.0.0.1:1 laddr=127.0.0.1:2 fd=9 name= age=0 idle=0 flags=N')",
-      "* PRIMARY MODE enabled (user request from 'id=5 addr=127.0.0.1:1 laddr=127.0.0.1:2 fd=9 name= age=0 idle=0 flags=N')",
+    const r = readValkeyLogTexts([{ file: 'p.log', content: primaryWith(
+      '* Delay next BGSAVE for diskless SYNC',
+      '* Delay next BGSAVE for diskless SYNC',
     ) }]);
     expect(r.events.filter((e) => e.kind === 'known-unmapped')).toHaveLength(2);
     expect(r.warnings).toHaveLength(1);
-    expect(r.warnings[0]!.message).toMatch(/^2 line\(s\).*R_PRIMARY_MODE/);
+    expect(r.warnings[0]!.message).toMatch(/^2 line\(s\).*P_BGSAVE_DELAY/);
   });
   it('a main-channel handshake failure is a replica.handshake_failed event; its read-error detail line is ignored', () => {
     const r = readValkeyLogTexts([{ file: 'r.log', content: replicaWith(

@@ -123,7 +123,9 @@ describe.skipIf(!have('full-sync-with-writes'))('real 8.0.1 captures: file ident
     expect(rep.incarnations.map((i) => i.pid)).toEqual(m.servers.replica!.pids);
     expect(rep.incarnations.map((i) => [i.restart, i.persisted])).toEqual([[false, false], [true, true]]);
     const starts = r.events.filter((e) => e.kind === 'replica.start');
-    expect(starts.map((e) => [e.fields.persisted, e.extra.restart, e.incarnation])).toEqual([[false, false, 0], [true, true, 1]]);
+    // the first start is the model's initial state (known-ignored); the restart is a replica.start
+    expect(starts.map((e) => [e.fields.persisted, e.extra.restart, e.incarnation])).toEqual([[true, true, 1]]);
+    expect(r.events.filter((e) => e.rule === 'R_FIRST_START').map((e) => e.incarnation)).toEqual([0]);
     // The start-up load of the persisted RDB is not a sync load.
     const second = r.events.filter((e) => e.node === 'replica1' && e.incarnation === 1);
     expect(second.find((e) => e.rule === 'R_STARTUP_LOAD_DONE')).toBeDefined();
