@@ -100,5 +100,5 @@ function fastRun(model: ObservableModel, trace: Trace, toleranceMs: number, budg
   const e = new FastEngine(model, trace, engineOptions(toleranceMs));
   const r = loop<readonly Ctx[]>(trace.events.length, e.initial(), (c, i) => e.step(c, i), budget);
   const st = e.stats();
-  return { ...r, note: `${st.states} states, ${st.edges} edges, ${st.sets} sets (${st.setInts} ids)` };
+  return { ...r, note: `${st.states} states (${st.expanded} expanded), ${st.edges} edges, ${st.sets} sets (${st.setInts} ids)` };
 }

@@ -114,13 +114,35 @@ export class PendList {
 
 // ---- candidate sets ------------------------------------------------------------------------------------
 
+/**
+ * Events consumed per node (interleaving only); equal positions reached along different paths are
+ * different objects, compared element by element. (No link to the next position is kept: an old
+ * position pointing at a young one would keep every later position alive through the young-
+ * generation collections, which then cost more than the whole step.)
+ */
+export class PosRef {
+  /** Eligible events (file indices) from here, once computed. */
+  elig: number[] | null = null;
+  private k: string | null = null;
+  constructor(readonly pos: Int32Array) {}
+  get key(): string {
+    return (this.k ??= this.pos.join(','));
+  }
+  equals(o: PosRef): boolean {
+    if (o === this) return true;
+    const a = this.pos;
+    const b = o.pos;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+}
+
 /** Candidates that share registers, obligations and position: one per state of `set`. */
 export interface Ctx {
   readonly regs: RegFile;
   readonly pend: PendList;
   /** Events consumed per node (interleaving only). */
-  readonly pos: Int32Array | null;
-  readonly posKey: string;
+  readonly pos: PosRef | null;
   readonly set: SSet;
 }
 
@@ -173,7 +195,10 @@ function memoOf(s: SSet): SetMemo {
 }
 
 export interface FastStats {
+  /** States interned (reached by some edge). */
   readonly states: number;
+  /** States whose edges were computed (members of some closure). */
+  readonly expanded: number;
   readonly edges: number;
   readonly sets: number;
   readonly setInts: number;
@@ -221,6 +246,7 @@ export class FastEngine {
   private eFilt = new Int32Array(1 << 14);
   private eAction = new Int32Array(1 << 14);
   private eCount = 0;
+  private expanded = 0;
 
   // closure search scratch: per state, the last search that reached it (with mask 0, with any)
   private stamp0 = new Int32Array(1 << 12);
@@ -277,7 +303,7 @@ export class FastEngine {
   }
 
   stats(): FastStats {
-    return { states: this.states.size, edges: this.eCount, sets: this.sets.count, setInts: this.sets.ints, observations: this.cobList.length };
+    return { states: this.states.size, expanded: this.expanded, edges: this.eCount, sets: this.sets.count, setInts: this.sets.ints, observations: this.cobList.length };
   }
 
   // ---- registers --------------------------------------------------------------------------------------
@@ -642,6 +668,7 @@ export class FastEngine {
       k++;
     }
     this.eCount = k;
+    this.expanded++;
     this.eStart[s] = start;
     this.eSilentEnd[s] = silentEnd;
     this.eEnd[s] = k;
@@ -779,8 +806,10 @@ export class FastEngine {
 
   // ---- the engine ---------------------------------------------------------------------------------------
 
-  private ctxOf(regs: RegFile, pend: PendList, pos: Int32Array | null, set: SSet): Ctx {
-    return { regs, pend, pos, posKey: pos === null ? '' : pos.join(','), set };
+  private advance(p: PosRef, node: number): PosRef {
+    const pos = p.pos.slice();
+    pos[node]!++;
+    return new PosRef(pos);
   }
 
   initial(): Ctx[] {
@@ -795,8 +824,8 @@ export class FastEngine {
    * `states.intern`).
    */
   initialFrom(ids: Int32Array): Ctx[] {
-    const pos = this.interleaving ? new Int32Array(this.nodeNames.length) : null;
-    return [this.ctxOf(this.emptyRegs, this.emptyPend, pos, this.sets.internUnsorted(ids.slice(), ids.length))];
+    const pos = this.interleaving ? new PosRef(new Int32Array(this.nodeNames.length)) : null;
+    return [{ regs: this.emptyRegs, pend: this.emptyPend, pos, set: this.sets.internUnsorted(ids.slice(), ids.length) }];
   }
 
   /** Number of candidates (state × context) in `cands`. */
@@ -833,9 +862,10 @@ export class FastEngine {
     if (cands.length === 0 || cands[0]!.pos === null) return step;
     let best = Infinity;
     for (const c of cands) {
-      for (let n = 0; n < c.pos!.length; n++) {
+      const pos = c.pos!.pos;
+      for (let n = 0; n < pos.length; n++) {
         const evs = this.nodeEvents[n]!;
-        if (c.pos![n]! < evs.length) best = Math.min(best, evs[c.pos![n]!]!);
+        if (pos[n]! < evs.length) best = Math.min(best, evs[pos[n]!]!);
       }
     }
     return best === Infinity ? step : best;
@@ -860,68 +890,52 @@ export class FastEngine {
     let total = 0;
     if (cands.length === 1 && parts[0]!.length === 1) total = parts[0]![0]!.set.size;
     else {
-      const byKey = new Map<string, SSet>();
+      const acc = new CtxAcc(this.sets);
       cands.forEach((c, i) => {
-        for (const p of parts[i]!) {
-          const r = this.clearRegs(c.regs, p.k);
-          const key = r.key + '\u0003' + c.pend.id + '\u0003' + c.posKey;
-          const cur = byKey.get(key);
-          byKey.set(key, cur === undefined ? p.set : this.sets.union(cur, p.set));
-        }
+        for (const p of parts[i]!) acc.add(this.clearRegs(c.regs, p.k), c.pend, c.pos, p.set);
       });
-      for (const s of byKey.values()) total += s.size;
+      total = acc.count();
     }
     if (total > limit) return { kind: 'closure-cap', closure: limit + 1 };
     // 2. explain an eligible event from every closure member
-    const next = new Map<string, Ctx>();
-    const add = (regs: RegFile, pend: PendList, pos: Int32Array | null, posKey: string, set: SSet) => {
-      const key = regs.key + '\u0003' + pend.id + '\u0003' + posKey;
-      const cur = next.get(key);
-      if (cur === undefined) next.set(key, { regs, pend, pos, posKey, set });
-      else if (cur.set !== set) next.set(key, { regs, pend, pos, posKey, set: this.sets.union(cur.set, set) });
-    };
-    let eligKey: string | null = null;
-    let elig: number[] = [];
+    const next = new CtxAcc(this.sets);
+    const one = [step];
     for (let ci = 0; ci < cands.length; ci++) {
       const c = cands[ci]!;
-      if (c.pos === null) elig = step < events.length ? [step] : [];
-      else if (c.posKey !== eligKey) {
-        elig = this.eligible(c.pos, step);
-        eligKey = c.posKey;
-      }
-      for (const j of elig) {
+      let elig: number[];
+      if (c.pos === null) elig = step < events.length ? one : [];
+      else elig = c.pos.elig ??= this.eligible(c.pos.pos, step);
+      for (let ei = 0; ei < elig.length; ei++) {
+        const j = elig[ei]!;
         const node = this.eventNode[j]!;
-        const ev = events[j]!;
-        let pos: Int32Array | null = null;
-        let posKey = '';
-        if (c.pos !== null) {
-          pos = c.pos.slice();
-          pos[node]!++;
-          posKey = pos.join(',');
-        }
+        const fields = events[j]!.fields;
+        const pos = c.pos === null ? null : this.advance(c.pos, node);
         const head = c.pend.heads[node]!;
         if (head >= 0) {
           // the node owes an obligation: only it can explain the event
           const item = c.pend.items[head]!;
-          if (item.c.kind !== ev.kind) continue;
+          if (item.c.kind !== events[j]!.kind) continue;
           const pend = this.pendRemove(c.pend, head);
-          for (const p of parts[ci]!) {
-            const r = this.apply(item.c, ev.fields, this.clearRegs(c.regs, p.k));
-            if (r !== null) add(r, pend, pos, posKey, p.set);
+          const ps = parts[ci]!;
+          for (let pi = 0; pi < ps.length; pi++) {
+            const p = ps[pi]!;
+            const r = this.apply(item.c, fields, p.k === 0 ? c.regs : this.clearRegs(c.regs, p.k));
+            if (r !== null) next.add(r, pend, pos, p.set);
           }
           continue;
         }
         const groups = this.stepOf(c.set, closures[ci]!, this.eventKey[j]!);
-        for (const g of groups) {
-          const r = this.apply(g.first, ev.fields, this.clearRegs(c.regs, g.mask));
+        for (let gi = 0; gi < groups.length; gi++) {
+          const g = groups[gi]!;
+          const r = this.apply(g.first, fields, g.mask === 0 ? c.regs : this.clearRegs(c.regs, g.mask));
           if (r === null) continue;
-          add(r, g.rest === null ? c.pend : this.pendAppend(c.pend, g.rest, g.action), pos, posKey, g.set);
+          next.add(r, g.rest === null ? c.pend : this.pendAppend(c.pend, g.rest, g.action), pos, g.set);
         }
       }
     }
     if (next.size === 0) return { kind: 'empty', closure: total };
-    const out = [...next.values()];
-    const count = this.count(out);
+    const count = next.count();
+    const out = next.contexts();
     if (count > this.opts.maxCandidates) return { kind: 'candidate-cap', count, closure: total };
     return { kind: 'ok', next: out, count, closure: total };
   }
@@ -937,7 +951,7 @@ export class FastEngine {
       for (const id of c.set.ids) {
         const s = this.states.copy(id);
         const sk = stateKey(s);
-        const pos = c.pos === null ? null : c.pos.slice();
+        const pos = c.pos === null ? null : c.pos.pos.slice();
         out.push({ s, sk, regs, pend, pos, key: candKey(sk, regs, pend, pos) });
       }
     }
@@ -992,6 +1006,57 @@ function sameList(a: readonly Observation[], b: readonly Observation[]): boolean
     } else if (xc.length !== yc.length || !xc.every((r, j) => r === yc[j])) return false;
   }
   return true;
+}
+
+/**
+ * The contexts of a candidate set under construction: equal (registers, obligations, position)
+ * are merged, their state sets united. Few contexts: a linear scan (registers and positions are
+ * compared by identity first, then by key).
+ */
+class CtxAcc {
+  private readonly list: { regs: RegFile; pend: PendList; pos: PosRef | null; set: SSet }[] = [];
+  private map: Map<string, { regs: RegFile; pend: PendList; pos: PosRef | null; set: SSet }> | null = null;
+  constructor(private readonly sets: SetStore) {}
+  get size(): number {
+    return this.list.length;
+  }
+  add(regs: RegFile, pend: PendList, pos: PosRef | null, set: SSet): void {
+    if (this.map === null) {
+      for (let i = 0; i < this.list.length; i++) {
+        const c = this.list[i]!;
+        if (c.pend === pend && (c.regs === regs || c.regs.key === regs.key) && (c.pos === pos || c.pos!.equals(pos!))) {
+          if (c.set !== set) c.set = this.sets.union(c.set, set);
+          return;
+        }
+      }
+      const c = { regs, pend, pos, set };
+      this.list.push(c);
+      if (this.list.length > 32) {
+        this.map = new Map();
+        for (const x of this.list) this.map.set(ctxKey(x.regs, x.pend, x.pos), x);
+      }
+      return;
+    }
+    const k = ctxKey(regs, pend, pos);
+    const c = this.map.get(k);
+    if (c === undefined) {
+      const x = { regs, pend, pos, set };
+      this.list.push(x);
+      this.map.set(k, x);
+    } else if (c.set !== set) c.set = this.sets.union(c.set, set);
+  }
+  count(): number {
+    let n = 0;
+    for (const c of this.list) n += c.set.size;
+    return n;
+  }
+  contexts(): Ctx[] {
+    return this.list;
+  }
+}
+
+function ctxKey(regs: RegFile, pend: PendList, pos: PosRef | null): string {
+  return regs.key + '\u0003' + pend.id + '\u0003' + (pos === null ? '' : pos.key);
 }
 
 /** A key of one raw observation, cheaper than JSON.stringify (fields are flat FieldSpecs). */
