@@ -98,7 +98,12 @@ function referenceRun(model: ObservableModel, trace: Trace, toleranceMs: number,
 
 function fastRun(model: ObservableModel, trace: Trace, toleranceMs: number, budget: number): Omit<JobResult, 'maxRssMiB'> {
   const e = new FastEngine(model, trace, engineOptions(toleranceMs));
-  const r = loop<readonly Ctx[]>(trace.events.length, e.initial(), (c, i) => e.step(c, i), budget);
+  const memory = DEFAULTS.memoryBudgetMB * 2 ** 20;
+  const r = loop<readonly Ctx[]>(trace.events.length, e.initial(), (c, i) => {
+    const out = e.step(c, i);
+    // as validate() does: forget what was learnt when it exceeds the memory budget
+    return out.kind === 'ok' && e.memoryBytes() > memory ? { ...out, next: e.compact([out.next])[0]! } : out;
+  }, budget);
   const st = e.stats();
-  return { ...r, note: `${st.states} states (${st.expanded} expanded), ${st.edges} edges, ${st.sets} sets (${st.setInts} ids)` };
+  return { ...r, note: `${st.states} states (${st.expanded} expanded), ${st.edges} edges, ${st.sets} sets (${st.setInts} ids), ${Math.round(st.memoryBytes / 2 ** 20)} MiB, ${st.compactions} compactions` };
 }

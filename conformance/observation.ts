@@ -40,4 +40,11 @@ export interface ObservableModel extends Model {
   observe(s: Uint8Array, action: number, next: Uint8Array): readonly Observation[];
   /** Node names of this configuration, e.g. ["primary", "replica1"]. */
   readonly nodes: readonly string[];
+  /**
+   * Optional: successors() and observe() in one pass — emit(action, next, observations) once per
+   * enabled action, each action fired once. The validator's fast engine learns every reached
+   * state's transitions with their observations; without this it fires each action twice (once in
+   * successors, once in observe). `next` and the list are only valid during the call.
+   */
+  successorsObserved?(s: Uint8Array, emit: (action: number, next: Uint8Array, obs: readonly Observation[]) => void): void;
 }

@@ -38,6 +38,12 @@ export interface ValidateOptions {
    * show other members of the same candidate set first.
    */
   readonly engine?: 'fast' | 'reference';
+  /**
+   * The fast engine forgets what it has learnt about the model (states, edges, memoised sets)
+   * whenever that exceeds this many MiB, keeping only the live candidate sets (default 1024).
+   * Only time changes: the verdict and every candidate set are the same.
+   */
+  readonly memoryBudgetMB?: number;
 }
 
 export type Verdict = 'conforms' | 'violates' | 'gave-up' | 'error';
@@ -90,7 +96,7 @@ export interface ValidationResult {
   readonly errors?: readonly TraceIssue[];
 }
 
-export const DEFAULTS = { toleranceMs: 0, maxCandidates: 100_000, maxClosure: 1_000_000, context: 5, maxGroups: 5 } as const;
+export const DEFAULTS = { toleranceMs: 0, maxCandidates: 100_000, maxClosure: 1_000_000, context: 5, maxGroups: 5, memoryBudgetMB: 1024 } as const;
 
 /** Exit code convention for the CLI: 0 conforms, 1 violates, 2 error, 3 gave-up. */
 export function exitCode(v: Verdict): number {
@@ -151,8 +157,8 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
   const engineOpts = { toleranceMs, maxCandidates, maxClosure, ...(options.observes ? { observes: options.observes } : {}) };
   const n = trace.events.length;
   const context = options.context ?? DEFAULTS.context;
-  const run = options.engine === 'reference' ? referenceRunner(new Engine(model, trace, engineOpts)) : fastRunner(new FastEngine(model, trace, engineOpts));
-  const ring: unknown[] = new Array(context + 1);
+  const run = options.engine === 'reference' ? referenceRunner(new Engine(model, trace, engineOpts)) : fastRunner(new FastEngine(model, trace, engineOpts), (options.memoryBudgetMB ?? DEFAULTS.memoryBudgetMB) * 2 ** 20);
+  let ring: unknown[] = new Array(context + 1);
 
   const histogram: Record<string, number> = {};
   let maxC = 0;
@@ -174,6 +180,11 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
     if (out.closure > closureMax) closureMax = out.closure;
     if (out.kind === 'ok') {
       cands = out.next;
+      if (run.overBudget?.()) {
+        const live = run.compact!([cands, ...ring]);
+        cands = live[0];
+        ring = live.slice(1);
+      }
       const c = out.count;
       sum += c;
       if (c > maxC) {
@@ -242,6 +253,10 @@ interface Runner {
   firstUnconsumed(cands: unknown, step: number): number;
   /** The candidates in the reference engine's form (for the diagnosis). */
   toCands(cands: unknown): readonly Cand[];
+  /** True when the engine holds more memory than its budget … */
+  overBudget?(): boolean;
+  /** … then this re-creates the live candidate sets (in order) in a fresh, empty engine memory. */
+  compact?(live: readonly unknown[]): unknown[];
 }
 
 function referenceRunner(e: Engine): Runner {
@@ -258,8 +273,17 @@ function referenceRunner(e: Engine): Runner {
   };
 }
 
-function fastRunner(e: FastEngine): Runner {
+function fastRunner(e: FastEngine, budgetBytes: number): Runner {
   return {
+    overBudget: () => e.memoryBytes() > budgetBytes,
+    compact: (live) => {
+      // ring slots not yet filled stay empty
+      const idx = live.map((x, i) => (x === undefined ? -1 : i)).filter((i) => i >= 0);
+      const out = e.compact(idx.map((i) => live[i] as readonly Ctx[]));
+      const res: unknown[] = new Array(live.length);
+      idx.forEach((i, k) => (res[i] = out[k]));
+      return res;
+    },
     interleaving: e.interleaving,
     observed: e.observed,
     initial: () => e.initial(),

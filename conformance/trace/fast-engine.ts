@@ -203,6 +203,8 @@ export interface FastStats {
   readonly sets: number;
   readonly setInts: number;
   readonly observations: number;
+  readonly memoryBytes: number;
+  readonly compactions: number;
 }
 
 export class FastEngine {
@@ -215,8 +217,12 @@ export class FastEngine {
   readonly observed: Set<string> | null;
   readonly interleaving: boolean;
 
-  readonly states: StateStore;
-  readonly sets = new SetStore();
+  private st: StateStore;
+  private ss = new SetStore();
+  /** Ints held by memoised closures (for the memory estimate). */
+  private closureInts = 0;
+  /** Compactions so far (see compact()). */
+  compactions = 0;
   readonly masks = new MaskStore();
 
   // registers
@@ -273,7 +279,7 @@ export class FastEngine {
       if (this.eventNode[i] !== this.eventNode[i - 1] && this.withinTolerance(i - 1, i)) inter = true;
     }
     this.interleaving = inter;
-    this.states = new StateStore(model.stateBytes);
+    this.st = new StateStore(model.stateBytes);
     this.emptyRegs = this.regFile([]);
     this.emptyPend = new PendList(0, [], this.nodeNames.length);
     this.pends.set('', this.emptyPend);
@@ -302,8 +308,67 @@ export class FastEngine {
     return a !== undefined && b !== undefined && Math.abs(a - b) <= this.opts.toleranceMs;
   }
 
+  /** The interned model states (replaced by compact()). */
+  get states(): StateStore {
+    return this.st;
+  }
+
+  /** The interned state sets (replaced by compact()). */
+  get sets(): SetStore {
+    return this.ss;
+  }
+
+  /**
+   * Bytes held by what this engine has learnt about the model and the trace's candidate sets
+   * (states, their edges, the sets and what is memoised on them), estimated from array sizes.
+   */
+  memoryBytes(): number {
+    return this.st.bytes() + 5 * 4 * this.eStart.length + 3 * 4 * this.eTarget.length + 4 * this.ss.ints + 160 * this.ss.count + 4 * this.closureInts + 48 * this.ss.unionCount;
+  }
+
+  /**
+   * Forgets every state, edge, set and memo, keeping only the candidate sets in `live` (which come
+   * back re-interned, in the same order): memory use drops to what those sets need, and whatever
+   * is needed again is recomputed. The registers, observations and obligations are kept. Candidate
+   * sets held elsewhere are no longer valid afterwards.
+   */
+  compact(live: readonly (readonly Ctx[])[]): Ctx[][] {
+    const old = this.st;
+    const ns = new StateStore(this.model.stateBytes);
+    const sets = new SetStore();
+    const done = new Map<SSet, SSet>();
+    const conv = (x: SSet): SSet => {
+      let y = done.get(x);
+      if (y === undefined) {
+        const ids = new Int32Array(x.size);
+        for (let i = 0; i < ids.length; i++) ids[i] = ns.intern(old.get(x.ids[i]!));
+        y = sets.internUnsorted(ids, ids.length);
+        done.set(x, y);
+      }
+      return y;
+    };
+    const out = live.map((cs) => cs.map((c) => ({ ...c, set: conv(c.set) })));
+    this.st = ns;
+    this.ss = sets;
+    this.closureInts = 0;
+    this.eStart = new Int32Array(1 << 12).fill(-1);
+    this.eSilentEnd = new Int32Array(1 << 12);
+    this.eEnd = new Int32Array(1 << 12);
+    this.stamp0 = new Int32Array(1 << 12);
+    this.stampAny = new Int32Array(1 << 12);
+    this.epoch = 0;
+    this.eTarget = new Int32Array(1 << 14);
+    this.eFilt = new Int32Array(1 << 14);
+    this.eAction = new Int32Array(1 << 14);
+    this.eCount = 0;
+    this.expanded = 0;
+    this.ensureStateArrays(ns.size);
+    this.compactions++;
+    return out;
+  }
+
   stats(): FastStats {
-    return { states: this.states.size, expanded: this.expanded, edges: this.eCount, sets: this.sets.count, setInts: this.sets.ints, observations: this.cobList.length };
+    return { states: this.st.size, expanded: this.expanded, edges: this.eCount, sets: this.ss.count, setInts: this.ss.ints, observations: this.cobList.length, memoryBytes: this.memoryBytes(), compactions: this.compactions };
   }
 
   // ---- registers --------------------------------------------------------------------------------------
@@ -516,19 +581,32 @@ export class FastEngine {
   }
 
   /** Filtered forms by list hash; each with the raw list it was made from (for the equality test). */
-  private readonly filtsByHash = new Map<number, { raw: readonly Observation[]; f: Filt }[]>();
+  private readonly filtsByHash = new Map<number, RawEntry[]>();
+  /** Per action, the last raw list it showed (the same action mostly shows the same list). */
+  private readonly lastOfAction: (RawEntry | undefined)[] = [];
 
   /** The interned filtered form of an action's observation list (the reference engine's filter()). */
-  private filtOf(list: readonly Observation[]): Filt {
+  private filtOf(list: readonly Observation[], action: number): Filt {
     if (list.length === 0) return this.silentFilt;
+    const last = this.lastOfAction[action];
+    if (last !== undefined && sameRaw(last, list)) return last.f;
     const h = this.listHash(list);
     let bucket = this.filtsByHash.get(h);
+    let e: RawEntry | undefined;
     if (bucket !== undefined) {
-      for (const b of bucket) if (sameList(b.raw, list)) return b.f;
+      for (const b of bucket) {
+        if (sameRaw(b, list)) {
+          e = b;
+          break;
+        }
+      }
     } else this.filtsByHash.set(h, (bucket = []));
-    const f = this.makeFilt(list);
-    bucket.push({ raw: list, f });
-    return f;
+    if (e === undefined) {
+      e = { raw: list, keys: list.map((o) => Object.keys(o.fields)), f: this.makeFilt(list) };
+      bucket.push(e);
+    }
+    this.lastOfAction[action] = e;
+    return e.f;
   }
 
   private makeFilt(list: readonly Observation[]): Filt {
@@ -641,12 +719,16 @@ export class FastEngine {
     T.length = 0;
     F.length = 0;
     A.length = 0;
-    model.successors(bytes, (a, nx) => {
-      const f = this.filtOf(model.observe(bytes, a, nx));
-      T.push(this.states.intern(nx));
+    const add = (a: number, nx: Uint8Array, obs: readonly Observation[]) => {
+      const f = this.filtOf(obs, a);
+      // the successor of a loud transition is interned only when an event needs it (most never
+      // are: interning them all took half of the interning and of the arena)
+      T.push(f.silent ? this.states.intern(nx) : -1);
       F.push(f.id);
       A.push(a);
-    });
+    };
+    if (model.successorsObserved !== undefined) model.successorsObserved(bytes, add);
+    else model.successors(bytes, (a, nx) => add(a, nx, model.observe(bytes, a, nx)));
     this.ensureStateArrays(this.states.size);
     const n = T.length;
     this.ensureEdgeArrays(this.eCount + n);
@@ -672,6 +754,21 @@ export class FastEngine {
     this.eStart[s] = start;
     this.eSilentEnd[s] = silentEnd;
     this.eEnd[s] = k;
+  }
+
+  /** Interns the successors of `s`'s loud edges whose first seen event has this evKey. */
+  private resolveLoud(s: number, evKey: number): void {
+    const start = this.eSilentEnd[s]!;
+    const end = this.eEnd[s]!;
+    const filts = this.filtList;
+    this.model.successors(this.states.get(s), (a, nx) => {
+      for (let e = start; e < end; e++) {
+        if (this.eAction[e] !== a) continue;
+        if (this.eTarget[e] === -1 && filts[this.eFilt[e]!]!.first!.evKey === evKey) this.eTarget[e] = this.states.intern(nx);
+        break;
+      }
+    });
+    this.ensureStateArrays(this.states.size);
   }
 
   // ---- per-set work (memoised) -------------------------------------------------------------------------
@@ -745,6 +842,7 @@ export class FastEngine {
     }
     const stateSet = this.sets.internUnsorted(states, n);
     const c: Closure = { states: states.subarray(0, n), masks: masks.subarray(0, n), n, allZero, stateSet, truncatedAt };
+    this.closureInts += states.length * 2;
     memo.closure = c;
     return c;
   }
@@ -786,6 +884,7 @@ export class FastEngine {
       for (let e = this.eSilentEnd[s]!; e < end; e++) {
         const f = filts[this.eFilt[e]!]!;
         if (f.first!.evKey !== evKey) continue;
+        if (this.eTarget[e] === -1) this.resolveLoud(s, evKey);
         const mk = f.preClear === 0 ? m : M.union(m, f.preClear);
         const rid = f.rest === null ? 0 : f.rest.id;
         const key = (mk * 0x100000 + f.first!.id) * 0x100000 + rid;
@@ -986,19 +1085,28 @@ function sameSpec(a: FieldSpec, b: FieldSpec): boolean {
   }
 }
 
-/** Structural equality of two observation lists (field order included, as obsKey has it). */
-function sameList(a: readonly Observation[], b: readonly Observation[]): boolean {
+/** A raw observation list met before, with its fields' names (in order) and its filtered form. */
+interface RawEntry {
+  readonly raw: readonly Observation[];
+  readonly keys: readonly (readonly string[])[];
+  readonly f: Filt;
+}
+
+/** Structural equality of a known list and a new one (field order included, as obsKey has it). */
+function sameRaw(e: RawEntry, b: readonly Observation[]): boolean {
+  const a = e.raw;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
     if (x.kind !== y.kind || x.node !== y.node) return false;
-    const xk = Object.keys(x.fields);
-    const yk = Object.keys(y.fields);
-    if (xk.length !== yk.length) return false;
-    for (let k = 0; k < xk.length; k++) {
-      if (xk[k] !== yk[k] || !sameSpec(x.fields[xk[k]!]!, y.fields[yk[k]!]!)) return false;
+    const xk = e.keys[i]!;
+    let k = 0;
+    for (const f in y.fields) {
+      if (xk[k] !== f || !sameSpec(x.fields[f]!, y.fields[f]!)) return false;
+      k++;
     }
+    if (k !== xk.length) return false;
     const xc = x.clear;
     const yc = y.clear;
     if (xc === undefined || yc === undefined) {

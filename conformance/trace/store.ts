@@ -186,6 +186,8 @@ export class SetStore {
   /** Ints held by the interned sets (for memory accounting). */
   ints = 0;
   private readonly unions = new Map<number, Map<number, SSet>>();
+  /** Memoised unions (for memory accounting). */
+  unionCount = 0;
   readonly empty: SSet;
 
   constructor() {
@@ -247,6 +249,7 @@ export class SetStore {
       while (j < y.length) out[k++] = y[j++]!;
       u = this.internSorted(k === out.length ? out : out.slice(0, k));
       m.set(b.serial, u);
+      this.unionCount++;
     }
     return u;
   }

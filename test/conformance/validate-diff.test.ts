@@ -44,8 +44,8 @@ interface Lockstep {
   readonly compared: number;
 }
 
-/** Both engines over the whole trace, comparing every step. */
-function lockstep(model: ObservableModel, trace: Trace, o: Partial<EngineOptions> = {}, label = ''): Lockstep {
+/** Both engines over the whole trace, comparing every step (`compact`: the fast engine forgets all it learnt after every step). */
+function lockstep(model: ObservableModel, trace: Trace, o: Partial<EngineOptions> = {}, label = '', compact = false): Lockstep {
   const opts: EngineOptions = { toleranceMs: o.toleranceMs ?? 0, maxCandidates: o.maxCandidates ?? 100_000, maxClosure: o.maxClosure ?? 1_000_000, ...(o.observes ? { observes: o.observes } : {}) };
   const ref = new Engine(model, trace, opts);
   const fast = new FastEngine(model, trace, opts);
@@ -71,7 +71,7 @@ function lockstep(model: ObservableModel, trace: Trace, o: Partial<EngineOptions
     compared += ro.next.length;
     max = Math.max(max, ro.next.length);
     rc = ro.next;
-    fcands = fo.next;
+    fcands = compact ? fast.compact([fo.next])[0]! : fo.next;
   }
   return { steps: trace.events.length, outcome: 'ok', maxCandidates: max, compared };
 }
@@ -256,6 +256,43 @@ describe('fast engine = reference engine, step by step', () => {
     const t = randomWalk(c, 40, 5);
     lockstep(c, t, {}, 'counter');
   });
+
+  it('a model with successorsObserved (one pass for transitions and observations) gives the same sets', () => {
+    const base = pingPong();
+    const m: ObservableModel = {
+      ...base,
+      successorsObserved(s, emit) {
+        base.successors(s, (a, nx) => emit(a, nx, base.observe(s, a, nx)));
+      },
+    };
+    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.integer(), (steps, seed) => {
+      const t = randomWalk(base, steps, seed, ['replica.psync', 'primary.psync_accepted', 'primary.client_killed', 'primary.rdb_unlinked', 'primary.rdb_pinned']);
+      for (const mu of allMutations(t)) lockstep(m, mu.trace, {}, mu.description);
+    }), { numRuns: 30 });
+  });
+});
+
+describe('forgetting (the fast engine\'s memory budget) changes nothing', () => {
+  it('compaction after every step: the same candidate sets', async () => {
+    const { model, trace, toleranceMs } = logTrace(path.join(LOGS, 'leftover-rdb-client-new-sync'), 'debug');
+    lockstep(model, trace, { toleranceMs }, 'compacted', true);
+    await tick();
+    const t = simulated('small', 5, 200);
+    lockstep(modelOf('small'), t, {}, 'small, compacted', true);
+  }, 120_000);
+
+  it('validate() with a budget of 1 KiB: the same result', () => {
+    const { model, trace, toleranceMs } = logTrace(path.join(LOGS, 'kill-rdb-channel'), 'debug');
+    const a = validate(model, trace, { toleranceMs });
+    const b = validate(model, trace, { toleranceMs, memoryBudgetMB: 1 / 1024 });
+    expect({ ...b.stats, elapsedMs: 0, eventsPerSecond: 0 }).toEqual({ ...a.stats, elapsedMs: 0, eventsPerSecond: 0 });
+    expect(b.verdict).toBe(a.verdict);
+    const bad = dropEvent(trace, 20).trace;
+    const c = validate(model, bad, { toleranceMs });
+    const d = validate(model, bad, { toleranceMs, memoryBudgetMB: 1 / 1024 });
+    expect(c.verdict).toBe('violates');
+    expect([d.verdict, d.matched, d.failure!.event, d.failure!.candidates.total]).toEqual([c.verdict, c.matched, c.failure!.event, c.failure!.candidates.total]);
+  }, 120_000);
 });
 
 describe('validate(): the same result with either engine', () => {
