@@ -86,10 +86,11 @@ function loop<C>(n: number, initial: C, stepFn: (c: C, i: number) => { kind: str
   return { verdict: finished ? verdict : 'so far conforms', events: n, consumed: step_, seconds, maxCandidates: max, meanCandidates: step_ > 0 ? sum / step_ : 0, finished };
 }
 
-const engineOptions = (toleranceMs: number) => ({ toleranceMs, maxCandidates: DEFAULTS.maxCandidates, maxClosure: DEFAULTS.maxClosure });
+/** validate()'s default caps for that engine. */
+const engineOptions = (toleranceMs: number, caps: { maxCandidates: number; maxClosure: number }) => ({ toleranceMs, maxCandidates: caps.maxCandidates, maxClosure: caps.maxClosure });
 
 function referenceRun(model: ObservableModel, trace: Trace, toleranceMs: number, budget: number): Omit<JobResult, 'maxRssMiB'> {
-  const e = new Engine(model, trace, engineOptions(toleranceMs));
+  const e = new Engine(model, trace, engineOptions(toleranceMs, DEFAULTS.reference));
   return loop<readonly Cand[]>(trace.events.length, e.initial(), (c, i) => {
     const out = e.step(c, i);
     return out.kind === 'ok' ? { kind: 'ok', next: out.next, count: out.next.length } : out;
@@ -97,7 +98,7 @@ function referenceRun(model: ObservableModel, trace: Trace, toleranceMs: number,
 }
 
 function fastRun(model: ObservableModel, trace: Trace, toleranceMs: number, budget: number): Omit<JobResult, 'maxRssMiB'> {
-  const e = new FastEngine(model, trace, engineOptions(toleranceMs));
+  const e = new FastEngine(model, trace, engineOptions(toleranceMs, DEFAULTS));
   const memory = DEFAULTS.memoryBudgetMB * 2 ** 20;
   const r = loop<readonly Ctx[]>(trace.events.length, e.initial(), (c, i) => {
     const out = e.step(c, i);

@@ -582,14 +582,24 @@ export class FastEngine {
 
   /** Filtered forms by list hash; each with the raw list it was made from (for the equality test). */
   private readonly filtsByHash = new Map<number, RawEntry[]>();
-  /** Per action, the last raw list it showed (the same action mostly shows the same list). */
-  private readonly lastOfAction: (RawEntry | undefined)[] = [];
+  /** Per action, the last raw lists it showed, most recent first (an action shows few lists). */
+  private readonly lastOfAction: (RawEntry[] | undefined)[] = [];
 
   /** The interned filtered form of an action's observation list (the reference engine's filter()). */
   private filtOf(list: readonly Observation[], action: number): Filt {
     if (list.length === 0) return this.silentFilt;
-    const last = this.lastOfAction[action];
-    if (last !== undefined && sameRaw(last, list)) return last.f;
+    let recent = this.lastOfAction[action];
+    if (recent === undefined) this.lastOfAction[action] = recent = [];
+    for (let i = 0; i < recent.length; i++) {
+      const r = recent[i]!;
+      if (sameRaw(r, list)) {
+        if (i > 0) {
+          recent.splice(i, 1);
+          recent.unshift(r);
+        }
+        return r.f;
+      }
+    }
     const h = this.listHash(list);
     let bucket = this.filtsByHash.get(h);
     let e: RawEntry | undefined;
@@ -605,7 +615,8 @@ export class FastEngine {
       e = { raw: list, keys: list.map((o) => Object.keys(o.fields)), f: this.makeFilt(list) };
       bucket.push(e);
     }
-    this.lastOfAction[action] = e;
+    recent.unshift(e);
+    if (recent.length > 4) recent.pop();
     return e.f;
   }
 
@@ -918,10 +929,28 @@ export class FastEngine {
   }
 
   /**
-   * Candidates with empty registers and no obligations, one per state id (any order, duplicates
-   * allowed): e.g. every reachable state of the model, for a log that starts mid-run (ids from
-   * `states.intern`).
+   * Candidates with empty registers and no obligations, one per state `enumerate` emits: e.g.
+   * every reachable state of the model (engine/bfs.ts enumerates the `valkey` preset's 8.5
+   * million in seconds), for a log that starts mid-run. The set is one sorted id array (4 bytes a
+   * state); its closure is itself when it is closed under silent steps, but the first event still
+   * learns every member's transitions once (about 10 µs a state with the replication model).
    */
+  initialFromStates(enumerate: (emit: (s: Uint8Array) => void) => void): Ctx[] {
+    let ids = new Int32Array(1024);
+    let n = 0;
+    enumerate((s) => {
+      if (n === ids.length) {
+        const b = new Int32Array(n * 2);
+        b.set(ids);
+        ids = b;
+      }
+      ids[n++] = this.st.intern(s);
+    });
+    this.ensureStateArrays(this.st.size);
+    return this.initialFrom(ids.subarray(0, n));
+  }
+
+  /** The same from state ids (`states.intern`; any order, duplicates allowed). */
   initialFrom(ids: Int32Array): Ctx[] {
     const pos = this.interleaving ? new PosRef(new Int32Array(this.nodeNames.length)) : null;
     return [{ regs: this.emptyRegs, pend: this.emptyPend, pos, set: this.sets.internUnsorted(ids.slice(), ids.length) }];

@@ -369,9 +369,17 @@ export class Engine {
   }
 
   initial(track = false): Cand[] {
+    return this.initialFrom((emit) => this.model.initStates(emit), track);
+  }
+
+  /**
+   * Candidates with empty registers and no obligations, one per state `enumerate` emits (e.g.
+   * every reachable state, for a log that starts mid-run).
+   */
+  initialFrom(enumerate: (emit: (s: Uint8Array) => void) => void, track = false): Cand[] {
     const out = new Map<string, Cand>();
     const n = this.nodeNames.length;
-    this.model.initStates((s) => {
+    enumerate((s) => {
       const sk = stateKey(s);
       const pos = this.interleaving ? new Int32Array(n) : null;
       const key = candKey(sk, Regs.EMPTY, null, pos);

@@ -19,6 +19,7 @@ import { logFilesOf } from '../../conformance/logdir.js';
 import { allMutations, alterField, dropEvent, duplicateEvent, swapAdjacent, type Mutant } from '../../conformance/mutate.js';
 import type { ObservableModel } from '../../conformance/observation.js';
 import { simulateTrace } from '../../conformance/simtrace.js';
+import { simulate } from '../../engine/simulate.js';
 import { FastEngine, type Ctx } from '../../conformance/trace/fast-engine.js';
 import { readTraceFileSync } from '../../conformance/trace/read.js';
 import { Engine, type Cand, type EngineOptions } from '../../conformance/trace/reference-engine.js';
@@ -77,7 +78,9 @@ function lockstep(model: ObservableModel, trace: Trace, o: Partial<EngineOptions
 }
 
 /** validate() with both engines: the same result, but for timing and the diagnosis' choices. */
-function sameValidation(model: ObservableModel, trace: Trace, o: ValidateOptions, label: string): string {
+function sameValidation(model: ObservableModel, trace: Trace, o0: ValidateOptions, label: string): string {
+  // the same caps for both (their defaults differ)
+  const o = { maxCandidates: 100_000, maxClosure: 1_000_000, ...o0 };
   const a = validate(model, trace, { ...o, engine: 'reference' });
   const b = validate(model, trace, { ...o, engine: 'fast' });
   expect(b.verdict, label).toBe(a.verdict);
@@ -270,6 +273,85 @@ describe('fast engine = reference engine, step by step', () => {
       for (const mu of allMutations(t)) lockstep(m, mu.trace, {}, mu.description);
     }), { numRuns: 30 });
   });
+});
+
+describe('a log that starts mid-run: every reachable state as the initial candidate set', () => {
+  /** Every reachable state of `model` (breadth-first). */
+  function reachable(model: ObservableModel): Uint8Array[] {
+    const seen = new Set<string>();
+    const out: Uint8Array[] = [];
+    const push = (s: Uint8Array) => {
+      const k = Buffer.from(s).toString('latin1');
+      if (!seen.has(k)) {
+        seen.add(k);
+        out.push(s.slice());
+      }
+    };
+    model.initStates(push);
+    for (let i = 0; i < out.length; i++) model.successors(out[i]!, (_, nx) => push(nx));
+    return out;
+  }
+
+  it('toy models: the same candidate sets as the reference engine from the same big initial set', () => {
+    const m = pingPong();
+    const all = reachable(m);
+    fc.assert(fc.property(fc.integer({ min: 2, max: 14 }), fc.integer(), fc.nat(), (steps, seed, cut) => {
+      const t = randomWalk(m, steps, seed, ['replica.psync', 'primary.psync_accepted', 'primary.client_killed', 'primary.rdb_pinned']);
+      const suffix = { ...t, events: t.events.slice(cut % Math.max(1, t.events.length)) };
+      const opts = { toleranceMs: 0, maxCandidates: 1e6, maxClosure: 1e6 };
+      const ref = new Engine(m, suffix, opts);
+      const fast = new FastEngine(m, suffix, opts);
+      let rc: readonly Cand[] = ref.initialFrom((emit) => all.forEach(emit));
+      let fcs: readonly Ctx[] = fast.initialFromStates((emit) => all.forEach(emit));
+      expect(keysOf(fast.toCands(fcs))).toEqual(keysOf(rc));
+      for (let i = 0; i < suffix.events.length; i++) {
+        const ro = ref.step(rc, i);
+        const fo = fast.step(fcs, i);
+        expect([fo.kind, fo.closure]).toEqual([ro.kind, ro.closure]);
+        if (ro.kind !== 'ok' || fo.kind !== 'ok') break;
+        expect(keysOf(fast.toCands(fo.next))).toEqual(keysOf(ro.next));
+        rc = ro.next;
+        fcs = fo.next;
+      }
+    }), { numRuns: 60 });
+  });
+
+  it('preset small: all 135 thousand-odd reachable states as candidates, then the second half of a simulated run', async () => {
+    const model = modelOf('small');
+    const all = reachable(model);
+    expect(all.length).toBeGreaterThan(100_000);
+    const t = simulated('small', 4, 300);
+    // cut where no obligation is pending: after an action's last observation (an event whose
+    // successor is the first observation of the next step)
+    const firsts = new Set<number>();
+    let k = 0;
+    simulate(model, { seed: 4, steps: 300, weight: (a) => (model.instances[a]!.def.fault === true ? 0.05 : 1), onStep: (a, prev, next) => { firsts.add(k); k += model.observe(prev, a, next).length; } });
+    const cut = [...firsts].find((i) => i >= t.events.length / 2)!;
+    const suffix = { ...t, events: t.events.slice(cut).map((e, i) => ({ ...e, seq: i + 1 })) };
+    const opts = { toleranceMs: 0, maxCandidates: 1e7, maxClosure: 1e7 };
+    const fast = new FastEngine(model, suffix, opts);
+    let fcs: readonly Ctx[] = fast.initialFromStates((emit) => all.forEach(emit));
+    expect(fast.count(fcs)).toBe(all.length);
+    const ref = new Engine(model, suffix, opts);
+    let rc: readonly Cand[] = ref.initialFrom((emit) => all.forEach(emit));
+    for (let i = 0; i < suffix.events.length; i++) {
+      const fo = fast.step(fcs, i);
+      expect(fo.kind, `event ${i}`).toBe('ok');
+      if (fo.kind !== 'ok') break;
+      if (i < 2) {
+        // the reference engine, too, for the first events (a second each with this many candidates)
+        await tick();
+        const ro = ref.step(rc, i);
+        expect(ro.kind).toBe('ok');
+        if (ro.kind === 'ok') {
+          expect(fo.closure).toBe(ro.closure);
+          expect(keysOf(fast.toCands(fo.next))).toEqual(keysOf(ro.next));
+          rc = ro.next;
+        }
+      }
+      fcs = fo.next;
+    }
+  }, 180_000);
 });
 
 describe('forgetting (the fast engine\'s memory budget) changes nothing', () => {
