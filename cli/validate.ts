@@ -9,24 +9,39 @@ import { traceFromValkeyLogs, type LogConversion } from '../conformance/fromlogs
 import { ValkeyLogError } from '../conformance/valkeylog/index.js';
 import { ConfigError, resolveConfig } from '../model/config.js';
 import { buildModel } from '../model/index.js';
+import { isProfileName, PROFILE_NAMES, type ProfileName } from '../model/profiles.js';
 import { formatSuiteReport, SuiteInputError, validateSuite } from '../conformance/suite/index.js';
 import { parseArgs, UsageError } from './args.js';
 
-export const VALIDATE_USAGE = `usage: replcheck validate [FILE...] [--json] [--tolerance MS] [--max-candidates N] [--trace-out FILE]
-       replcheck validate DIR [--json] [--tolerance MS] [--max-candidates N] [--group G]... [--diagnoses]
+export const VALIDATE_USAGE = `usage: replcheck validate [FILE...] [--profile V] [--json] [--tolerance MS] [--max-candidates N] [--trace-out FILE]
+       replcheck validate DIR [--profile V] [--json] [--tolerance MS] [--max-candidates N] [--group G]... [--diagnoses]
   FILE: one trace (JSON Lines; "-" or none = stdin), or Valkey log files (primary.log replica.log ...)
   DIR: a folder of Valkey server logs, e.g. the tests/tmp of Valkey's own test suite (server.*/stdout) or
        of scripts/valkey-suite.sh (.valkey/runs/VERSION): the servers are grouped into replication
        topologies by port and time, each group is judged, and the report is per group and per test;
        --group G judges only group G (G1, G2, ...), --diagnoses prints each failing group's whole diagnosis
+  --profile V: judge with the Valkey version profile V (8.0.1, 8.1.1, 9.1.2) instead of the one the logs'
+       start-up lines name (Valkey logs) or the trace header names (traces)
   exit: 0 conforms, 1 violates, 2 error (bad input), 3 gave up (candidate cap)`;
 
-/** Is this file a replcheck trace (first non-blank line is JSON) rather than a Valkey log? */
+/**
+ * Is this file a replcheck trace rather than a Valkey log? A trace's first non-blank line is a JSON
+ * header with "format" (or, headerless, an event with "seq"); a Valkey log in log-format json, or a
+ * docker json-file log, also starts with "{" but carries "pid"/"log" instead.
+ */
 function looksLikeTrace(path: string): boolean {
   let text: string;
-  try { text = readFileSync(path, 'utf8').slice(0, 4096); } catch { return true; /* let the trace reader report it */ }
-  const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  return first.trimStart().startsWith('{');
+  try { text = readFileSync(path, 'utf8').slice(0, 65536); } catch { return true; /* let the trace reader report it */ }
+  if (text.charCodeAt(0) === 0x1f) return false; // gzip: a compressed log (traces are not read compressed)
+  const first = (text.split('\n').find((l) => l.trim() !== '') ?? '').replace(/^\uFEFF/, '').trim();
+  if (!first.startsWith('{')) return false;
+  try {
+    const o = JSON.parse(first) as Record<string, unknown>;
+    if (o && typeof o === 'object' && ('format' in o || 'seq' in o)) return true;
+    return !('pid' in o || 'log' in o || 'message' in o);
+  } catch {
+    return true; // let the trace reader say which line is not JSON
+  }
 }
 
 export async function runValidate(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
@@ -37,9 +52,12 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
     'trace-out': { type: 'string' },
     group: { type: 'string', repeat: true },
     diagnoses: { type: 'bool' },
+    profile: { type: 'string' },
     help: { type: 'bool' },
   });
   if (p.flags.help) { out(VALIDATE_USAGE); return 0; }
+  const profile = p.flags.profile as string | undefined;
+  if (profile !== undefined && !isProfileName(profile)) throw new UsageError(`--profile ${profile}: unknown profile; known: ${PROFILE_NAMES.join(', ')}`);
   const files = p.positional.length ? p.positional : ['-'];
   const json = p.flags.json === true;
   if (files.length === 1 && isDirectory(files[0]!)) return runSuite(files[0]!, p.flags, json, out, err);
@@ -49,9 +67,10 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
   try {
     if (files.length === 1 && (files[0] === '-' || looksLikeTrace(files[0]!))) {
       trace = await readTrace(files[0]!);
+      if (profile !== undefined) trace = { ...trace, header: { ...trace.header, model: { ...trace.header.model, set: { ...(trace.header.model.set ?? {}), profile } } } };
     } else {
       if (files.includes('-')) throw new UsageError('Valkey logs are read from files, not stdin');
-      conversion = traceFromValkeyLogs(files);
+      conversion = traceFromValkeyLogs(files, profile !== undefined ? { profile: profile as ProfileName } : {});
       trace = conversion.trace;
       if (p.flags['trace-out']) {
         const { writeTrace } = await import('../conformance/trace/write.js');
@@ -102,6 +121,7 @@ function runSuite(dir: string, flags: Record<string, unknown>, json: boolean, ou
       ...(flags.tolerance !== undefined ? { toleranceMs: flags.tolerance as number } : {}),
       ...(flags['max-candidates'] !== undefined ? { maxCandidates: flags['max-candidates'] as number } : {}),
       ...(flags.group !== undefined ? { only: (flags.group as string[]).map(String) } : {}),
+      ...(flags.profile !== undefined ? { profile: flags.profile as ProfileName } : {}),
       onGroup: (g, done, total) => err(`${g.name} ${g.verdict} (${done}/${total}, ${((g.timing.readMs + g.timing.validateMs) / 1000).toFixed(1)} s)\n`),
     });
     out(json ? JSON.stringify(r, null, 2) : formatSuiteReport(r, { diagnoses: flags.diagnoses === true }));
@@ -117,12 +137,13 @@ function runSuite(dir: string, flags: Record<string, unknown>, json: boolean, ou
 
 function report(r: ValidationResult, conv: LogConversion | undefined, json: boolean, out: (s: string) => void): number {
   if (json) {
-    out(JSON.stringify({ ...r, ...(conv ? { logs: conv.summary, warnings: conv.warnings } : {}) }, null, 2));
+    out(JSON.stringify({ ...r, ...(conv ? { logs: conv.summary, profile: conv.profile, warnings: conv.warnings } : {}) }, null, 2));
     return exitCode(r.verdict);
   }
   const lines: string[] = [];
   if (conv) {
     lines.push(`logs: ${conv.summary.nodes.map((n) => `${n.name}=${n.file}${n.port ? ` (port ${n.port})` : ''}`).join(', ')}; log level ${conv.summary.level}; ${r.events} events`);
+    lines.push(`profile: ${conv.profile.name} (${conv.profile.reason})`);
     if (conv.summary.cutAt) lines.push(`judged up to: ${conv.summary.cutAt}`);
     for (const w of conv.warnings) lines.push(`warning: ${w.file}:${w.line}: ${w.message}`);
   }

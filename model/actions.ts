@@ -8,8 +8,8 @@
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
   CHILD, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BUF, R_CACHE,
-  R_CAPA, R_CS, R_DS, R_E, R_HIST, R_INF, R_IO, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
-  R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
+  R_CAPA, R_CS, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
+  R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 import type { FieldSpec, Observation } from '../conformance/observation.js';
 import type { Kind } from '../conformance/vocabulary.js';
@@ -114,6 +114,12 @@ export class Step {
   tailStart(): number { return this.d[G_HS]! + (this.d[G_NB]! - 1) * this.B; }
   addRef(start: number): void { this.d[G_RC + this.blockIndex(start)]!++; }
   decRef(start: number): void { if (!this.mut.unpinLeaksRef) this.d[G_RC + this.blockIndex(start)]!--; }
+  /** Number of rdb clients in server.replicas (slots in use). */
+  liveRdbClients(): number {
+    let n = 0;
+    for (let r = 0; r < this.c.replicas; r++) for (let s = 0; s < SLOTS; s++) if (this.getS(r, s, S_ORD) > 0) n++;
+    return n;
+  }
   /** Is offset o servable from the backlog (the PSYNC range test)? */
   inBacklog(o: number): boolean {
     const d = this.d;
@@ -152,10 +158,14 @@ export class Step {
   /** Main client is fed from the replication buffer (has or will take a reference). */
   fed(r: number): boolean {
     const mc = this.get(r, R_MC);
-    return mc === MC.WAIT_END || mc === MC.SEND_BULK || mc === MC.BG_RDB_LOAD || mc === MC.ONLINE;
+    return mc === MC.WAIT_END || mc === MC.SEND_BULK || mc === MC.ONLINE_WAIT_ACK || mc === MC.BG_RDB_LOAD || mc === MC.ONLINE;
   }
   /** Free the primary's main-channel client of replica r; the replica sees EOF later. */
-  freeMain(r: number, replicaClass: boolean): void {
+  /**
+   * `deferLog`: the replica closed the connection; the primary logs the loss when it reads the EOF
+   * (MainPeerClosed), after whatever else it handles first. The client's state is released at once.
+   */
+  freeMain(r: number, replicaClass: boolean, deferLog = false): void {
     // the primary was sending a saved RDB file itself: that transfer ends with the client
     if (this.get(r, R_MC) === MC.SEND_BULK && this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.NONE);
     const blk = this.get(r, R_MBLK);
@@ -166,7 +176,11 @@ export class Step {
     this.set(r, R_MASSOC, 0);
     this.set(r, R_MSOFT, 0);
     // R_MREF stays: writes already in the socket are still delivered in order (see normalize)
-    if (replicaClass) this.pe(r, 'primary.replica_lost', {}, [this.regMainCid(r)]);
+    if (replicaClass && deferLog) {
+      // one pending line per replica: an older one is logged first
+      if (this.get(r, R_LOSTLOG)) this.pe(r, 'primary.replica_lost', {}, [this.regMainCid(r)]);
+      this.set(r, R_LOSTLOG, 1);
+    } else if (replicaClass) this.pe(r, 'primary.replica_lost', {}, [this.regMainCid(r)]);
     this.trim();
   }
   /** Drop the rdb client's pin: refcount--, out of replicas_waiting_psync, unprotected. */
@@ -190,6 +204,10 @@ export class Step {
     this.setS(r, s, S_SOFT, 0);
     this.setS(r, s, S_CHILD, 0);
     this.setS(r, s, S_PEER, 0);
+    // it leaves server.replicas: the clients after it move up
+    const ord = this.getS(r, s, S_ORD);
+    this.setS(r, s, S_ORD, 0);
+    for (let q = 0; q < this.c.replicas; q++) for (let t = 0; t < SLOTS; t++) if (this.getS(q, t, S_ORD) > ord) this.setS(q, t, S_ORD, this.getS(q, t, S_ORD) - 1);
     if (this.get(r, R_SLOT) === s + 1) {
       // the socket is shut down: the child's writes fail and the replica sees EOF before the end;
       // an RDB the child already wrote completely is still read to its end
@@ -258,7 +276,7 @@ export class Step {
    */
   closeReplicaConnections(r: number): void {
     const mc = this.get(r, R_MC);
-    if (mc !== MC.NONE) this.freeMain(r, mc !== MC.NORMAL);
+    if (mc !== MC.NONE) this.freeMain(r, mc !== MC.NORMAL, true);
     this.peerClosesRdb(r);
     if (this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
   }
@@ -573,7 +591,11 @@ export const ACTIONS: readonly ActionDef[] = [
       } else if (rs === RS.MAIN_PSYNC_WAIT) {
         if (q === MQ.CONT) {
           const loaded = m.get(r, R_DS) === DS.LOADED;
-          m.emit(me, 'replica.continue', { background: { op: 'lit', value: !loaded } });
+          // the suffix says whether the main thread holds the rdb connection: until the load ends, but
+          // not while a bio thread downloads (it takes the connection at the first data, gives it back at the end)
+          const ds = m.get(r, R_DS);
+          const background = !loaded && !(m.c.bioDiskDownload && ds === DS.DOWNLOAD && m.get(r, R_PROG) >= 1);
+          m.emit(me, 'replica.continue', { background: { op: 'lit', value: background } });
           m.set(r, R_APP, m.get(r, R_E));
           if (loaded) {
             m.emit(me, 'replica.psync_after_load');
@@ -610,6 +632,7 @@ export const ACTIONS: readonly ActionDef[] = [
     effect: (m, r) => {
       const s = m.getS(r, 0, S_RC) === RC.NONE ? 0 : 1;
       m.setS(r, s, S_RC, RC.WAIT_START);
+      m.setS(r, s, S_ORD, m.liveRdbClients() + 1);
       m.set(r, R_SLOT, s + 1);
       m.set(r, R_IO, 0);
       m.pe(r, 'primary.sync_request');
@@ -725,12 +748,22 @@ export const ACTIONS: readonly ActionDef[] = [
       if (p < m.c.rdbChunks) { m.set(r, R_PROG, p); return; }
       // read to the end: the child's part is over once it has exited too
       if (m.get(r, R_CS) === CS.FLUSHED) m.set(r, R_CS, CS.NONE);
-      m.set(r, R_DS, DS.LOADING);
-      m.set(r, R_PROG, 0);
-      m.set(r, R_TOK, 0);
-      m.set(r, R_CACHE, 0);
-      m.set(r, R_PERS, m.get(r, R_E) + 1);
-      m.emit(m.rep(r), 'replica.load_start');
+      if (m.c.bioDiskDownload) {
+        // the bio thread is done; the main thread notices it later (DownloadNoticed)
+        m.set(r, R_DS, DS.DOWNLOADED);
+        m.set(r, R_PROG, 0);
+        return;
+      }
+      startLoad(m, r);
+    },
+  },
+  {
+    family: 'DownloadNoticed', params: 'r',
+    doc: 'bioDiskDownload: replicationCron notices that the bio thread has finished the download ("Replica main thread detected RDB download completion in Bio thread"): the file becomes dump.rdb, the cached primary is discarded and the blocking load starts; or that it failed: the sync is aborted.',
+    guard: (m, r) => { const ds = m.g(r, R_DS); return ds === DS.DOWNLOADED || ds === DS.DOWNLOAD_FAILED; },
+    effect: (m, r) => {
+      if (m.get(r, R_DS) === DS.DOWNLOADED) startLoad(m, r);
+      else m.abort(r, null);
     },
   },
   {
@@ -812,8 +845,7 @@ export const ACTIONS: readonly ActionDef[] = [
     doc: 'While the RDB downloads or loads (at a yield point), the replica reads one write from its main channel into its local buffer, or, when the buffer is over its limit, stops reading the main channel until the load ends.',
     guard: (m, r) => {
       if (m.g(r, R_RS) !== RS.TRANSFER || m.g(r, R_STOP) || m.g(r, R_INF) === 0) return false;
-      const ds = m.g(r, R_DS);
-      return ds === DS.DOWNLOAD || (ds === DS.LOADING && m.g(r, R_TOK) === 1);
+      return readsMainWhileSyncing(m.g(r, R_DS), m.g(r, R_TOK));
     },
     effect: (m, r) => {
       if (m.get(r, R_DS) === DS.LOADING) m.set(r, R_TOK, 0);
@@ -857,19 +889,16 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'RecvAck', params: 'r',
-    doc: 'The primary reads the replica\'s first REPLCONF ACK after a full sync: the main client goes ONLINE (classic: once the fork child has finished with it).',
-    guard: (m, r) => {
-      if (!m.g(r, R_ACK)) return false;
-      const mc = m.g(r, R_MC);
-      return mc !== MC.WAIT_END || m.g(r, R_CS) === CS.NONE;
-    },
+    doc: 'The primary reads the replica\'s first REPLCONF ACK after a full sync: a dual-channel main client goes ONLINE ("Synchronization with replica succeeded"); a classic one, already online since its child succeeded, starts its stream now (classic: the ACK is read once the fork child has finished with it).',
+    guard: (m, r) => m.g(r, R_ACK) === 1 && m.g(r, R_MC) !== MC.WAIT_END,
     effect: (m, r) => {
       m.set(r, R_ACK, 0);
       const mc = m.get(r, R_MC);
-      if (mc === MC.BG_RDB_LOAD || mc === MC.WAIT_END) {
+      if (mc === MC.BG_RDB_LOAD) {
         m.set(r, R_MC, MC.ONLINE);
         m.pe(r, 'primary.replica_online');
       } else {
+        if (mc === MC.ONLINE_WAIT_ACK) m.set(r, R_MC, MC.ONLINE);
         m.pe(r, 'primary.ack');
       }
     },
@@ -887,6 +916,15 @@ export const ACTIONS: readonly ActionDef[] = [
       let ok = m.d[G_CHILD] === CHILD.DISK;
       for (let r = 0; r < m.c.replicas; r++) if (m.get(r, R_CS) === CS.DELIVERED) ok = true;
       childEnds(m, ok);
+    },
+  },
+  {
+    family: 'MainPeerClosed', params: 'r',
+    doc: 'The primary reads the EOF of a main channel the replica has closed and logs "Connection with replica … lost" (the model released the client\'s state when the replica closed it).',
+    guard: (m, r) => m.g(r, R_LOSTLOG) === 1,
+    effect: (m, r) => {
+      m.set(r, R_LOSTLOG, 0);
+      m.pe(r, 'primary.replica_lost', {}, [m.regMainCid(r)]);
     },
   },
   {
@@ -918,7 +956,7 @@ export const ACTIONS: readonly ActionDef[] = [
       const rs = m.g(r, R_RS);
       const ds = m.g(r, R_DS);
       if (rs === RS.CONNECTED) return true;
-      if (rs === RS.TRANSFER) return !m.g(r, R_STOP) && (ds === DS.DOWNLOAD || (ds === DS.LOADING && m.g(r, R_TOK) === 1));
+      if (rs === RS.TRANSFER) return !m.g(r, R_STOP) && readsMainWhileSyncing(ds, m.g(r, R_TOK));
       if (rs === RS.CLASSIC) return ds === DS.DOWNLOAD;
       return rs === RS.PSYNC_WAIT || rs === RS.SETID_WAIT || rs === RS.MAIN_PSYNC_WAIT;
     },
@@ -936,14 +974,19 @@ export const ACTIONS: readonly ActionDef[] = [
       if (rs === RS.SETID_WAIT) { m.abort(r, -1); return; } // no reply to set-rdb-client-id: "psync result -1"
       if (rs === RS.MAIN_PSYNC_WAIT) { m.emit(m.rep(r), 'replica.handshake_failed'); m.abort(r, 5); return; } // "Primary did not reply to PSYNC" → PSYNC_TRY_LATER
       if (rs === RS.PSYNC_WAIT) { m.emit(m.rep(r), 'replica.handshake_failed'); m.abort(r, null); return; } // plain handshake error: back to CONNECT
-      if (rs === RS.CLASSIC) { m.emit(m.rep(r), 'replica.rdb_failed'); m.abort(r, null); return; } // "I/O error trying to sync"
+      if (rs === RS.CLASSIC) {
+        // "I/O error trying to sync"; with bioDiskDownload the bio thread reads the main channel and fails
+        m.emit(m.rep(r), 'replica.rdb_failed');
+        if (m.c.bioDiskDownload) downloadFails(m, r); else m.abort(r, null);
+        return;
+      }
       m.emit(m.rep(r), 'replica.main_closed'); // "Provisional primary closed connection"
       m.abort(r, null);
     },
   },
   {
     family: 'RdbEOF', params: 'r',
-    doc: 'The replica reads EOF or an error on its rdb channel before the download is complete: abort the dual-channel sync.',
+    doc: 'The replica reads EOF or an error on its rdb channel before the download is complete: abort the dual-channel sync (bioDiskDownload: during the download the bio thread fails, and the abort waits for DownloadNoticed).',
     guard: (m, r) => {
       if (!m.g(r, R_REOF)) return false;
       const ds = m.g(r, R_DS);
@@ -951,7 +994,8 @@ export const ACTIONS: readonly ActionDef[] = [
     },
     effect: (m, r) => {
       m.emit(m.rep(r), 'replica.rdb_failed');
-      m.abort(r, null);
+      if (m.c.bioDiskDownload && m.get(r, R_DS) === DS.DOWNLOAD) downloadFails(m, r);
+      else m.abort(r, null);
     },
   },
   {
@@ -1077,6 +1121,26 @@ export const ACTIONS: readonly ActionDef[] = [
 ];
 
 // ---- helpers shared by several actions ------------------------------------------------------------------
+/** bioDiskDownload: the bio thread's download has failed; the main thread aborts once it notices (DownloadNoticed). */
+function downloadFails(m: Step, r: number): void {
+  m.set(r, R_DS, DS.DOWNLOAD_FAILED);
+  m.set(r, R_PROG, 0);
+}
+
+/** The download is complete: the file is renamed to dump.rdb, the cached primary discarded, the blocking load starts. */
+function startLoad(m: Step, r: number): void {
+  m.set(r, R_DS, DS.LOADING);
+  m.set(r, R_PROG, 0);
+  m.set(r, R_TOK, 0);
+  m.set(r, R_CACHE, 0);
+  m.set(r, R_PERS, m.get(r, R_E) + 1);
+  m.emit(m.rep(r), 'replica.load_start');
+}
+
+/** The main channel is read as usual meanwhile: a download, a bio download waiting to be noticed, or a load at a yield point. */
+function readsMainWhileSyncing(ds: number, tok: number): boolean {
+  return ds === DS.DOWNLOAD || ds === DS.DOWNLOADED || ds === DS.DOWNLOAD_FAILED || (ds === DS.LOADING && tok === 1);
+}
 /** Is the setting of this toggle family free (freeConfig and listed in operatorKinds)? */
 function freeSetting(c: ModelConfig, family: string): boolean {
   return c.freeConfig && c.operatorKinds.includes(family);
@@ -1167,7 +1231,17 @@ function anyWaitStart(m: Step): boolean {
 }
 
 function forEachWaitStart(m: Step, f: (r: number, s: number) => void): void {
-  for (let r = 0; r < m.c.replicas; r++) for (let s = 0; s < SLOTS; s++) if (m.getS(r, s, S_RC) === RC.WAIT_START) f(r, s);
+  for (const [r, s] of slotsInOrder(m, (r, s) => m.getS(r, s, S_RC) === RC.WAIT_START)) f(r, s);
+}
+
+/**
+ * The rdb clients that satisfy `pick`, in their order in server.replicas (the order of their SYNC):
+ * the fork sends $ENDOFF, and the exiting child reports, client by client in that order.
+ */
+function slotsInOrder(m: Step, pick: (r: number, s: number) => boolean): [number, number][] {
+  const out: [number, number][] = [];
+  for (let r = 0; r < m.c.replicas; r++) for (let s = 0; s < SLOTS; s++) if (pick(r, s)) out.push([r, s]);
+  return out.sort((a, b) => m.getS(a[0], a[1], S_ORD) - m.getS(b[0], b[1], S_ORD));
 }
 
 /** $ENDOFF to the rdb client in slot s, pin the tail, protect; the replica starts its main handshake. */
@@ -1224,22 +1298,21 @@ function childEnds(m: Step, ok: boolean): void {
     m.d[G_CHILD] = CHILD.NONE;
     return;
   }
-  for (let r = 0; r < m.c.replicas; r++) {
-    if (dual) {
-      // every rdb client this child serves is still in server.replicas as WAIT_BGSAVE_END, also a
-      // postponed (lingering) one whose replica has gone: updateReplicasWaitingBgsave reaches them all
-      for (let s = 0; s < SLOTS; s++) {
-        if (!m.getS(r, s, S_CHILD)) continue;
-        m.setS(r, s, S_CHILD, 0);
-        if (ok) {
-          m.pe(r, 'primary.rdb_streamed');
-          m.closeRdb(r, s);
-        } else {
-          if (m.c.childErrorClearsProtection) { m.unpin(r, s); }
-          m.closeRdb(r, s);
-        }
+  if (dual) {
+    // every rdb client this child serves is still in server.replicas as WAIT_BGSAVE_END, also a
+    // postponed (lingering) one whose replica has gone: updateReplicasWaitingBgsave reaches them all
+    for (const [r, s] of slotsInOrder(m, (r, s) => m.getS(r, s, S_CHILD) === 1)) {
+      m.setS(r, s, S_CHILD, 0);
+      if (ok) {
+        m.pe(r, 'primary.rdb_streamed');
+        m.closeRdb(r, s);
+      } else {
+        if (m.c.childErrorClearsProtection) { m.unpin(r, s); }
+        m.closeRdb(r, s);
       }
     }
+  }
+  for (let r = 0; r < m.c.replicas; r++) {
     const cs = m.get(r, R_CS);
     if (cs === CS.NONE || cs === CS.FLUSHED || m.get(r, R_MC) === MC.SEND_BULK) continue; // not served by this child
     if (dual) {
@@ -1248,7 +1321,10 @@ function childEnds(m: Step, ok: boolean): void {
       m.freeMain(r, true);
       m.set(r, R_MEOF, 1);
     } else if (ok && m.get(r, R_MC) === MC.WAIT_END) {
+      // replicaPutOnline right away; the stream waits for the first ACK
       m.pe(r, 'primary.rdb_streamed');
+      m.pe(r, 'primary.replica_online');
+      m.set(r, R_MC, MC.ONLINE_WAIT_ACK);
     }
     // a replica still reading what the child wrote keeps reading after the child is gone
     m.set(r, R_CS, m.get(r, R_CS) === CS.DELIVERED && m.get(r, R_DS) === DS.DOWNLOAD ? CS.FLUSHED : CS.NONE);

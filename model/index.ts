@@ -47,6 +47,8 @@ export function instancesFor(c: ModelConfig): ActionInstance[] {
     if (def.family === 'RestartReplicaDetached' && !c.faultKinds.includes('CrashReplica')) continue;
     // the primary sends a saved file itself only after a disk-target fork: never with diskless sync fixed on
     if (def.family === 'SendBulkDone' && c.disklessSync && !(c.operatorKinds.includes('ToggleDisklessSync') && (c.configChanges > 0 || c.freeConfig))) continue;
+    // the main thread notices a bio thread's download only where there is one
+    if (def.family === 'DownloadNoticed' && !c.bioDiskDownload) continue;
     // a step that reads a free setting has one instance per outcome; its index is passed as `s`
     const variants = def.variants?.(c);
     const vs = variants ?? [''];
@@ -96,7 +98,7 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
       const mc = d[b + R_MC]!;
       // a closed main channel still delivers what is in flight; with nothing in flight its position is dead
       if (mc === MC.NONE && d[b + R_INF] === 0) d[b + R_MREF] = 0;
-      if (mc === MC.BG_RDB_LOAD || mc === MC.ONLINE || mc === MC.WAIT_END || d[b + R_INF]! > 0) base = Math.min(base, d[b + R_MREF]! - d[b + R_INF]!);
+      if (mc === MC.BG_RDB_LOAD || mc === MC.ONLINE || mc === MC.WAIT_END || mc === MC.ONLINE_WAIT_ACK || mc === MC.SEND_BULK || d[b + R_INF]! > 0) base = Math.min(base, d[b + R_MREF]! - d[b + R_INF]!);
       // buffer references are never below the head in a correct model; keeping them in the base
       // makes a broken model (a trimmed referenced block) visible instead of clamping it away
       if (d[b + R_MBLK]! >= 2) base = Math.min(base, d[b + R_MBLK]!);
@@ -282,6 +284,7 @@ export const GUARD_TEXT: Record<string, string> = {
   LoadStep: 'needs the replica loading its RDB',
   LoadDone: 'needs the replica\'s RDB load complete',
   StreamDone: 'needs the replica applying its local buffer after a dual-channel load',
+  DownloadNoticed: 'needs a bio-thread download that has finished or failed, not yet noticed by the main thread (bioDiskDownload)',
   BufferRead: 'needs the replica buffering (transfer, not stopped), data in flight, and during the load a yield point',
   ReadStream: 'needs a connected replica with data in flight',
   SendStream: 'needs a streaming main client (bg_rdb_load or online) with unsent writes and room in the kernel buffer',
@@ -289,6 +292,7 @@ export const GUARD_TEXT: Record<string, string> = {
   ChildExit: 'needs a fork child with no transfer in progress',
   GraceExpire: 'needs a lingering protected rdb client past its grace period',
   RdbPeerClosed: 'needs an rdb channel the replica has closed whose EOF the primary has not read yet',
+  MainPeerClosed: 'needs a replica-class main channel the replica has closed whose loss the primary has not logged yet',
   MainEOF: 'needs a main channel closed by the primary that the replica is reading, with nothing left in flight',
   RdbEOF: 'needs an rdb channel closed by the primary before the download completed',
   Timeout: 'needs the replica\'s repl-timeout clock at its limit',

@@ -105,7 +105,7 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
         const ds = cur[b + R_DS]!;
         if (cur[b + R_BUF]! > 0 && rs !== RS.TRANSFER) return `${name(r)}: local buffer of ${cur[b + R_BUF]} outside the transfer phase (state ${rs})`;
         if (rs === RS.CONNECTED && ds !== DS.NONE) return `${name(r)}: connected with rdb state ${ds}`;
-        if (rs === RS.TRANSFER && ds !== DS.DOWNLOAD && ds !== DS.LOADING && ds !== DS.STREAMING) return `${name(r)}: in transfer with rdb state ${ds}`;
+        if (rs === RS.TRANSFER && ds !== DS.DOWNLOAD && ds !== DS.LOADING && ds !== DS.STREAMING && ds !== DS.DOWNLOADED && ds !== DS.DOWNLOAD_FAILED) return `${name(r)}: in transfer with rdb state ${ds}`;
         if ((rs === RS.SETID_WAIT || rs === RS.MAIN_PSYNC_WAIT || rs === RS.TRANSFER) && ds !== DS.LOADED && cur[b + R_SLOT] === 0) return `${name(r)}: dual-channel attempt without an rdb client`;
         return null;
       }),

@@ -20,8 +20,8 @@ import { DS_NAMES, MC_NAMES, R_DS, R_MC, R_RS, R_SLOTS, RC_NAMES, RS_NAMES, S_RC
 
 // ---- names ------------------------------------------------------------------------------------
 export const RS_STATES = ['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'down', 'none'] as const;
-export const DS_STATES = ['none', 'sync_sent', 'download', 'loading', 'loaded', 'streaming'] as const;
-export const MC_STATES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online', 'send_bulk'] as const;
+export const DS_STATES = ['none', 'sync_sent', 'download', 'loading', 'loaded', 'streaming', 'downloaded', 'download_failed'] as const;
+export const MC_STATES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online', 'send_bulk', 'online_before_ack'] as const;
 export const RC_STATES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger'] as const;
 export type RsState = (typeof RS_STATES)[number];
 export type DsState = (typeof DS_STATES)[number];
@@ -110,6 +110,8 @@ export const REPLICA_MAIN = new Lifecycle<RsState>('replica main channel', RS_ST
   ...each(['rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer'] as const, 'RdbEOF', 'idle'),
   ...each(['psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync'] as const, 'Timeout', 'idle'),
   tr('rdb_handshake', 'RdbSetupFail', 'idle'),
+  // bioDiskDownload: a failed download is noticed by replicationCron
+  ...each(['setid_wait', 'main_psync_wait', 'transfer', 'classic_sync'] as const, 'DownloadNoticed', 'idle'),
   ...each(['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'none'] as const, 'CrashReplica', 'down'),
   tr('down', 'RestartReplica', 'idle'),
   tr('down', 'RestartReplicaNoRdb', 'idle'),
@@ -127,6 +129,17 @@ export const REPLICA_RDB = new Lifecycle<DsState>('replica rdb channel', DS_STAT
   tr('none', 'RecvReply', 'download'),
   ...each(['download', 'loading', 'loaded'] as const, 'RecvReply', 'none'),
   tr('download', 'RdbChunk', 'loading'),
+  // bioDiskDownload: the bio thread finishes or fails the download; replicationCron notices it
+  tr('download', 'RdbChunk', 'downloaded'),
+  tr('download', 'RdbEOF', 'download_failed'),
+  tr('download', 'MainEOF', 'download_failed'),
+  tr('downloaded', 'DownloadNoticed', 'loading'),
+  tr('download_failed', 'DownloadNoticed', 'none'),
+  ...each(['downloaded', 'download_failed'] as const, 'MainEOF', 'none'),
+  ...each(['downloaded', 'download_failed'] as const, 'RecvReply', 'none'),
+  ...each(['downloaded', 'download_failed'] as const, 'CrashReplica', 'none'),
+  ...each(['downloaded', 'download_failed'] as const, 'ReplicaofNoOne', 'none'),
+  ...each(['downloaded', 'download_failed'] as const, 'Timeout', 'none'),
   tr('loading', 'LoadDone', 'streaming'),
   tr('loading', 'LoadDone', 'none'),
   tr('loading', 'LoadDone', 'loaded'),
@@ -138,8 +151,8 @@ export const REPLICA_RDB = new Lifecycle<DsState>('replica rdb channel', DS_STAT
   ...each(['sync_sent', 'download', 'loaded', 'streaming'] as const, 'ReplicaofNoOne', 'none'),
 ]);
 
-const FED = ['wait_bgsave_end', 'send_bulk', 'bg_rdb_load', 'online'] as const;
-const ANY_MC = ['normal', 'wait_bgsave_start', 'wait_bgsave_end', 'send_bulk', 'bg_rdb_load', 'online'] as const;
+const FED = ['wait_bgsave_end', 'send_bulk', 'online_before_ack', 'bg_rdb_load', 'online'] as const;
+const ANY_MC = ['normal', 'wait_bgsave_start', 'wait_bgsave_end', 'send_bulk', 'online_before_ack', 'bg_rdb_load', 'online'] as const;
 
 /** Primary's main-channel client of a replica: client->repl_state of the main connection ('none' = no client). */
 export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client', MC_STATES, 'none', [
@@ -151,7 +164,9 @@ export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client'
   tr('normal', 'HandleMainPsync', 'bg_rdb_load'),
   tr('normal', 'HandleMainPsync', 'online'),
   tr('bg_rdb_load', 'RecvAck', 'online'),
-  tr('wait_bgsave_end', 'RecvAck', 'online'),
+  // classic socket sync: online when the child succeeds, the stream starts at the first ACK
+  tr('wait_bgsave_end', 'ChildExit', 'online_before_ack'),
+  tr('online_before_ack', 'RecvAck', 'online'),
   // disk target: the saved file is sent by the primary itself, then the replica is online
   tr('wait_bgsave_end', 'ChildExit', 'send_bulk'),
   tr('send_bulk', 'SendBulkDone', 'online'),
@@ -165,8 +180,9 @@ export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client'
   // freed: the replica closed its connections (abort, crash)
   tr('normal', 'RecvReply', 'none'),
   ...each(['normal', 'bg_rdb_load', 'online'] as const, 'RdbEOF', 'none'),
-  ...each(['normal', 'wait_bgsave_end', 'send_bulk', 'bg_rdb_load', 'online'] as const, 'Timeout', 'none'),
+  ...each(['normal', 'wait_bgsave_end', 'send_bulk', 'online_before_ack', 'bg_rdb_load', 'online'] as const, 'Timeout', 'none'),
   tr('normal', 'RdbSetupFail', 'none'),
+  ...each(['normal', 'bg_rdb_load', 'online'] as const, 'DownloadNoticed', 'none'),
   ...each(ANY_MC, 'CrashReplica', 'none'),
   ...each(ANY_MC, 'ReplicaofNoOne', 'none'),
 ]);
@@ -184,6 +200,9 @@ export const PRIMARY_RDB = new Lifecycle<RcState>('primary rdb client', RC_STATE
   tr('wait_bgsave_end', 'ChildExit', 'none'),
   tr('wait_bgsave_end', 'KillChild', 'linger'),
   tr('wait_bgsave_end', 'KillChild', 'none'),
+  // with #1297 a failed child also unprotects (and so frees) a lingering client it served
+  tr('linger', 'ChildExit', 'none'),
+  tr('linger', 'KillChild', 'none'),
   // closed by the replica (after its load, on abort, crash or REPLICAOF NO ONE): the primary acts
   // when it reads the EOF, later
   tr('wait_bgsave_start', 'RdbPeerClosed', 'none'),

@@ -14,6 +14,8 @@ export interface Switches {
   childErrorClearsProtection: boolean;
   /** #3051: the primary logs "Dual channel capability ignored: repl-diskless-sync disabled". */
   logsDualCapaIgnored: boolean;
+  /** #1784: a disk-based download runs in a bio thread; its end or failure is noticed by replicationCron. */
+  bioDiskDownload: boolean;
 }
 
 export interface SwitchDoc {
@@ -25,6 +27,10 @@ export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
   childErrorClearsProtection: {
     change: '#1297 (8.1.0)',
     doc: 'a failed fork child clears the protection of its rdb clients before closing them (8.0.1: they stay protected and linger for the grace period)',
+  },
+  bioDiskDownload: {
+    change: '#1784 (9.0)',
+    doc: 'the replica downloads a disk-based RDB in a bio thread: the main thread notices the end (or a failure) of the download at its next replicationCron, meanwhile it still reads the main channel; the "RDB load in background" suffix then only says whether the download has not started',
   },
   logsDualCapaIgnored: {
     change: '#3051 (9.1)',
@@ -42,17 +48,17 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   '8.0.1': {
     name: '8.0.1',
     description: 'Valkey 8.0.1 (Debian bookworm-backports)',
-    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false },
+    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false },
   },
   '8.1.1': {
     name: '8.1.1',
     description: 'Valkey 8.1.1 (Debian trixie)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false },
   },
   '9.1.2': {
     name: '9.1.2',
     description: 'Valkey 9.1.2 (Debian forky)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true },
   },
 };
 

@@ -10,16 +10,24 @@ import type { ModelConfig } from './config.js';
 export const RS = { IDLE: 0, PSYNC_WAIT: 1, RDB_HANDSHAKE: 2, SETID_WAIT: 3, MAIN_PSYNC_WAIT: 4, TRANSFER: 5, CLASSIC: 6, CONNECTED: 7, DOWN: 8, NONE: 9 } as const;
 export const RS_NAMES = ['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'down', 'none'];
 /** Replica RDB progress (server.repl_rdb_channel_state, plus the classic sync's load). */
-/** STREAMING: a dual-channel load has ended and the local buffer is being applied (a REPLICAOF may come in between). */
-export const DS = { NONE: 0, SYNC_SENT: 1, DOWNLOAD: 2, LOADING: 3, LOADED: 4, STREAMING: 5 } as const;
-export const DS_NAMES = ['none', 'sync_sent', 'download', 'loading', 'loaded', 'streaming'];
+/**
+ * STREAMING: a dual-channel load has ended and the local buffer is being applied (a REPLICAOF may come
+ * in between). DOWNLOADED / DOWNLOAD_FAILED (bioDiskDownload, 9.x): a bio thread has finished (or
+ * failed) the download; the main thread notices it at its next replicationCron.
+ */
+export const DS = { NONE: 0, SYNC_SENT: 1, DOWNLOAD: 2, LOADING: 3, LOADED: 4, STREAMING: 5, DOWNLOADED: 6, DOWNLOAD_FAILED: 7 } as const;
+export const DS_NAMES = ['none', 'sync_sent', 'download', 'loading', 'loaded', 'streaming', 'downloaded', 'download_failed'];
 /** Message slot of the main channel: one request or one reply in flight. */
 export const MQ = { NONE: 0, REQ: 1, DUAL: 2, CONT: 3, FULL: 4, OK: 5, ERR: 6 } as const;
 export const MQ_NAMES = ['none', 'request', '+DUALCHANNELSYNC', '+CONTINUE', '+FULLRESYNC', '+OK', '-ERR'];
 /** Primary's main-channel client (client->repl_state of the main connection). */
-/** SEND_BULK: a disk-target full sync after the fork child saved the file: the primary itself sends it. */
-export const MC = { NONE: 0, NORMAL: 1, WAIT_BGSAVE: 2, WAIT_END: 3, BG_RDB_LOAD: 4, ONLINE: 5, SEND_BULK: 6 } as const;
-export const MC_NAMES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online', 'send_bulk'];
+/**
+ * SEND_BULK: a disk-target full sync after the fork child saved the file: the primary itself sends it.
+ * ONLINE_WAIT_ACK: a classic socket sync whose child succeeded: online ("Synchronization with replica
+ * succeeded"), but the stream starts only at the replica's first ACK (repl_start_cmd_stream_on_ack).
+ */
+export const MC = { NONE: 0, NORMAL: 1, WAIT_BGSAVE: 2, WAIT_END: 3, BG_RDB_LOAD: 4, ONLINE: 5, SEND_BULK: 6, ONLINE_WAIT_ACK: 7 } as const;
+export const MC_NAMES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online', 'send_bulk', 'online_before_ack'];
 /** Primary's rdb-channel client slot. LINGER = freed by its peer or finished, kept while protected. */
 export const RC = { NONE: 0, WAIT_START: 1, WAIT_END: 2, LINGER: 3 } as const;
 export const RC_NAMES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger'];
@@ -75,7 +83,8 @@ export const R_MBLK = 23; // primary: start offset of the block the main client 
 export const R_HIST = 24; // history variable for --reach goals only (0 unless the model is built with history)
 export const R_RDUAL = 25; // replica: its dual-channel-replication-enabled (runtime value)
 export const R_CAPA = 26; // primary: the main-channel client announced capa dual-channel and the primary accepted it
-export const R_SLOTS = 27; // first rdb-client slot
+export const R_LOSTLOG = 27; // primary: "Connection with replica … lost" of a main channel the replica closed is still to be logged
+export const R_SLOTS = 28; // first rdb-client slot
 // per rdb-client slot (relative to the slot)
 export const S_RC = 0; // slot state
 export const S_PROT = 1; // protected_rdb_channel
@@ -85,7 +94,8 @@ export const S_GT = 4; // grace ticks elapsed while lingering
 export const S_SOFT = 5; // ticks over the soft limit
 export const S_CHILD = 6; // served by the running fork child (its $ENDOFF came from this child)
 export const S_PEER = 7; // the replica has closed this rdb channel; the primary has not read the EOF yet
-export const SLOT_SIZE = 8;
+export const S_ORD = 8; // position among the live rdb clients in server.replicas (1 = oldest), 0 = none
+export const SLOT_SIZE = 9;
 export const SLOTS = 2;
 export const REPLICA_SIZE = R_SLOTS + SLOTS * SLOT_SIZE;
 
@@ -134,7 +144,7 @@ export function makeLayout(c: ModelConfig): Layout {
     const p = `r${r + 1}.`;
     const add = (name: string, at: number, min: number, max: number, names?: readonly string[]) => fields.push({ name: p + name, at: b + at, min, max, ...(names ? { names } : {}) });
     add('replica.state', R_RS, 0, 9, RS_NAMES);
-    add('replica.rdb', R_DS, 0, 5, DS_NAMES);
+    add('replica.rdb', R_DS, 0, 7, DS_NAMES);
     add('replica.progress', R_PROG, 0, Math.max(c.rdbChunks, c.loadSteps));
     add('replica.endoff', R_E, 0, OMAX);
     add('replica.applied', R_APP, 0, OMAX);
@@ -152,7 +162,7 @@ export function makeLayout(c: ModelConfig): Layout {
     add('replica.rdbSlot', R_SLOT, 0, SLOTS);
     add('child.transfer', R_CS, 0, 4, CS_NAMES);
     add('main.ackInFlight', R_ACK, 0, 1);
-    add('mainClient.state', R_MC, 0, 6, MC_NAMES);
+    add('mainClient.state', R_MC, 0, 7, MC_NAMES);
     add('mainClient.next', R_MREF, 0, OMAX);
     add('mainClient.softTicks', R_MSOFT, 0, c.cobSoftTicks + 1);
     add('mainClient.assocSlot', R_MASSOC, 0, SLOTS);
@@ -160,6 +170,7 @@ export function makeLayout(c: ModelConfig): Layout {
     add('history.seed', R_HIST, 0, 3);
     add('replica.dualChannel', R_RDUAL, 0, 1);
     add('mainClient.dualCapa', R_CAPA, 0, 1);
+    add('mainClient.lostPending', R_LOSTLOG, 0, 1);
     for (let s = 0; s < SLOTS; s++) {
       const sb = R_SLOTS + s * SLOT_SIZE;
       const q = `rdbClient${s + 1}.`;
@@ -171,6 +182,7 @@ export function makeLayout(c: ModelConfig): Layout {
       add(q + 'softTicks', sb + S_SOFT, 0, c.cobSoftTicks + 1);
       add(q + 'servedByChild', sb + S_CHILD, 0, 1);
       add(q + 'closedByReplica', sb + S_PEER, 0, 1);
+      add(q + 'order', sb + S_ORD, 0, c.replicas * SLOTS);
     }
   }
   const used = g + c.replicas * REPLICA_SIZE;

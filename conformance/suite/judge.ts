@@ -3,6 +3,7 @@
 // report says where each of its events lies (test window) and how far it was judged.
 import { formatDiagnosis } from '../diagnose.js';
 import { traceFromLogs, type LogConversion } from '../fromlogs.js';
+import type { ProfileName } from '../../model/profiles.js';
 import { TraceInputError } from '../trace/types.js';
 import { validate, type ValidationResult } from '../validate.js';
 import { readValkeyLogTexts, ValkeyLogError, type LogEvent, type ValkeyLogs } from '../valkeylog/index.js';
@@ -20,6 +21,8 @@ export interface JudgeOptions {
   readonly toleranceMs?: number;
   /** validate()'s candidate cap (default: validate's). */
   readonly maxCandidates?: number;
+  /** Judge with this version profile instead of the one the logs' start-up lines name. */
+  readonly profile?: ProfileName;
 }
 
 /** Where each of the group's events lies and how it was judged, for the per-test report. */
@@ -84,7 +87,7 @@ export function judgeGroup(servers: readonly SuiteServer[], windows: TestWindows
   let conv: LogConversion;
   try {
     logs = readValkeyLogTexts(g.members.map((m) => ({ file: servers[m.server]!.path, content: sliceText(servers[m.server]!, m) })));
-    conv = traceFromLogs(logs);
+    conv = traceFromLogs(logs, opts.profile ? { profile: opts.profile } : {});
   } catch (e) {
     if (e instanceof ValkeyLogError) return fail(e.message);
     return fail(`internal error while reading the logs: ${(e as Error).stack ?? String(e)}`);

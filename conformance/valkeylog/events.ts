@@ -263,6 +263,10 @@ export function classify(input: ClassifyInput): { events: LogEvent[]; warnings: 
         kind = 'known-ignored'; // genuine partial resync, second line (the first gave replica.partial_resync)
         ruleId = 'R_PSYNC_CONTINUE_2';
         fields = {};
+      } else if (rule.id === 'R_RDB_RECEIVING' && l.prefix === 'Replica bio thread: ') {
+        // logged by the bio thread whenever it gets to it: the download started at "creating Bio thread"
+        kind = 'known-ignored';
+        ruleId = 'R_RDB_RECEIVING_BIO';
       } else if (rule.id === 'P_BGSAVE_FOR_SYNC') {
         diskChild = fields.target === 'disk' ? 'starting' : 'none';
       } else if (rule.id === 'P_DISK_CHILD_STARTED' || rule.id === 'P_DISK_CHILD_DONE') {

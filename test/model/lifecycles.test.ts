@@ -77,9 +77,9 @@ class FingerprintSet {
  * lifecycleViolations (slow, exact); otherwise judge one witness per distinct step. Yields to the
  * event loop now and then.
  */
-async function explore(preset: string, perTransition: boolean): Promise<Exploration> {
+async function explore(preset: string, perTransition: boolean, overrides: Record<string, unknown> = {}): Promise<Exploration> {
   const t0 = Date.now();
-  const model = buildModel(resolveConfig(preset));
+  const model = buildModel(resolveConfig(preset, [overrides]));
   const L = model.layout;
   const n = model.stateBytes;
   const W = n >>> 2;
@@ -207,10 +207,12 @@ describe('lifecycle tables against the model', () => {
   let small: Exploration;
   let dflt: Exploration;
   let operator: Exploration;
+  let small912: Exploration;
   beforeAll(async () => {
     small = await explore('small', true);
     dflt = await explore('default', false);
     operator = await explore('operator', false);
+    small912 = await explore('small', false, { profile: '9.1.2', operatorKinds: ['ToggleDisklessSync', 'ReplicaofNoOne'], freeConfig: true });
     // eslint-disable-next-line no-console
     console.log(`lifecycles: small ${small.states} states / ${small.transitions} transitions in ${small.ms} ms; default ${dflt.states} states / ${dflt.transitions} transitions in ${dflt.ms} ms; operator ${operator.states} states / ${operator.transitions} transitions in ${operator.ms} ms`);
   }, 600_000);
@@ -230,8 +232,13 @@ describe('lifecycle tables against the model', () => {
     expect(operator.violations.join('\n\n')).toBe('');
   });
 
+  it('every per-connection step of the small preset with profile 9.1.2 and disk-target syncs (bio-thread download) is a row of its table', () => {
+    expect(small912.states).toBeGreaterThan(100_000);
+    expect(small912.violations.join('\n\n')).toBe('');
+  });
+
   it('every row of every table is taken by the model (no dead rows)', () => {
-    const taken = new Set([...small.steps.keys(), ...dflt.steps.keys(), ...operator.steps.keys()]);
+    const taken = new Set([...small.steps.keys(), ...dflt.steps.keys(), ...operator.steps.keys(), ...small912.steps.keys()]);
     expect(rowKeys().filter((k) => !taken.has(k))).toEqual([]);
   });
 });
