@@ -1301,16 +1301,14 @@ function childEnds(m: Step, ok: boolean): void {
   if (dual) {
     // every rdb client this child serves is still in server.replicas as WAIT_BGSAVE_END, also a
     // postponed (lingering) one whose replica has gone: updateReplicasWaitingBgsave reaches them all
-    for (const [r, s] of slotsInOrder(m, (r, s) => m.getS(r, s, S_CHILD) === 1)) {
+    // each client is closed with freeClientAsync: all are reported first, then freed in that order
+    const served = slotsInOrder(m, (r, s) => m.getS(r, s, S_CHILD) === 1);
+    for (const [r, s] of served) {
       m.setS(r, s, S_CHILD, 0);
-      if (ok) {
-        m.pe(r, 'primary.rdb_streamed');
-        m.closeRdb(r, s);
-      } else {
-        if (m.c.childErrorClearsProtection) { m.unpin(r, s); }
-        m.closeRdb(r, s);
-      }
+      if (ok) m.pe(r, 'primary.rdb_streamed');
+      else if (m.c.childErrorClearsProtection) m.unpin(r, s);
     }
+    for (const [r, s] of served) m.closeRdb(r, s);
   }
   for (let r = 0; r < m.c.replicas; r++) {
     const cs = m.get(r, R_CS);
