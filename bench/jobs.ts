@@ -31,6 +31,8 @@ export interface JobResult {
   readonly maxRssMiB: number;
   /** False when the budget stopped the run. */
   readonly finished: boolean;
+  /** Seconds spent on the first tenth of the events consumed (the rest is the steady state). */
+  readonly firstTenthSeconds?: number;
   readonly note?: string;
 }
 
@@ -70,7 +72,9 @@ function loop<C>(n: number, initial: C, stepFn: (c: C, i: number) => { kind: str
   let sum = 0;
   let step_ = 0;
   let verdict = 'conforms';
+  let tenth: number | undefined;
   for (; step_ < n; step_++) {
+    if (step_ === Math.floor(n / 10) && n >= 1000) tenth = (performance.now() - t0) / 1000;
     if ((step_ & 15) === 0 && performance.now() - t0 > budget * 1000) break;
     const out = stepFn(cands, step_);
     if (out.kind !== 'ok') {
@@ -83,7 +87,7 @@ function loop<C>(n: number, initial: C, stepFn: (c: C, i: number) => { kind: str
   }
   const seconds = (performance.now() - t0) / 1000;
   const finished = step_ === n || verdict !== 'conforms';
-  return { verdict: finished ? verdict : 'so far conforms', events: n, consumed: step_, seconds, maxCandidates: max, meanCandidates: step_ > 0 ? sum / step_ : 0, finished };
+  return { verdict: finished ? verdict : 'so far conforms', events: n, consumed: step_, seconds, maxCandidates: max, meanCandidates: step_ > 0 ? sum / step_ : 0, finished, ...(tenth !== undefined ? { firstTenthSeconds: tenth } : {}) };
 }
 
 /** validate()'s default caps for that engine. */

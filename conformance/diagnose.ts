@@ -128,6 +128,12 @@ export interface DiagnoseInput {
   readonly history: readonly Cand[];
   readonly historyStep: number;
   readonly maxGroups: number;
+  /**
+   * When `candidates` and `history` are samples of larger sets (the fast engine's sets can hold
+   * millions): the exact number of candidate states at the failing event. The diagnosis then
+   * examines the sample's closure and reports this total (truncated).
+   */
+  readonly closureTotal?: number;
 }
 
 const MAX_EXAMINED = 10_000;
@@ -213,6 +219,7 @@ export function diagnose(engine: Engine, input: DiagnoseInput): Diagnosis {
     total++;
     if (closure.length < MAX_EXAMINED) closure.push(c);
   });
+  if (input.closureTotal !== undefined && input.closureTotal > total) total = input.closureTotal;
   const ev = trace.events[input.index]!;
   const evNode = engine.nodeIndex.get(ev.node)!;
 
@@ -387,7 +394,7 @@ export function formatDiagnosis(d: Diagnosis): string {
     out.push('last matched events:');
     for (const b of d.before) out.push(`  ${loc(b)} ${b.kind} on ${b.node} ${fmt(b.fields)}  <- ${b.explainedBy.join(' ; ')}`);
   }
-  out.push(`candidate states: ${d.candidates.total}${d.candidates.truncated ? ' (first 10000 examined)' : ''}, ${d.candidates.shown} group(s) shown`);
+  out.push(`candidate states: ${d.candidates.total}${d.candidates.truncated ? ' (a sample of at most 10000 examined)' : ''}, ${d.candidates.shown} group(s) shown`);
   const common = Object.entries(d.candidates.common).map(([k, v]) => `${k}=${v}`).join(' ');
   if (common) out.push(`  common: ${common}`);
   d.candidates.groups.forEach((g, i) => {

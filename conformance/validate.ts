@@ -213,12 +213,18 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
     if (out.kind === 'empty') {
       if (options.diagnose !== false) {
         const from = Math.max(0, step - context);
+        // the diagnosis re-runs the last events with the reference engine, which needs about a
+        // kilobyte and tens of microseconds per candidate: sets larger than DIAGNOSIS_SAMPLE are
+        // diagnosed from a sample (the reference engine's own cap was 100,000)
+        const history = ring[from % ring.length];
+        const large = run.count(cands) > DIAGNOSIS_SAMPLE || run.count(history) > DIAGNOSIS_SAMPLE;
         failure = diagnose(new Engine(model, trace, engineOpts), {
           step,
           index: at,
-          candidates: run.toCands(cands),
-          history: run.toCands(ring[from % ring.length]),
+          candidates: run.toCands(cands, large ? DIAGNOSIS_SAMPLE : Infinity),
+          history: run.toCands(history, large ? DIAGNOSIS_SAMPLE : Infinity),
           historyStep: from,
+          ...(large ? { closureTotal: out.closure } : {}),
           maxGroups: options.maxGroups ?? DEFAULTS.maxGroups,
         });
       } else {
@@ -262,8 +268,10 @@ interface Runner {
     | { readonly kind: 'empty' | 'closure-cap'; readonly closure: number }
     | { readonly kind: 'candidate-cap'; readonly count: number; readonly closure: number };
   firstUnconsumed(cands: unknown, step: number): number;
-  /** The candidates in the reference engine's form (for the diagnosis). */
-  toCands(cands: unknown): readonly Cand[];
+  /** The candidates (at most `limit`) in the reference engine's form (for the diagnosis). */
+  toCands(cands: unknown, limit: number): readonly Cand[];
+  /** Number of candidates. */
+  count(cands: unknown): number;
   /** True when the engine holds more memory than its budget … */
   overBudget?(): boolean;
   /** … then this re-creates the live candidate sets (in order) in a fresh, empty engine memory. */
@@ -280,7 +288,8 @@ function referenceRunner(e: Engine): Runner {
       return out.kind === 'ok' ? { ...out, count: out.next.length } : out;
     },
     firstUnconsumed: (cands, step) => e.firstUnconsumed(cands as readonly Cand[], step),
-    toCands: (cands) => cands as readonly Cand[],
+    toCands: (cands, limit) => (cands as readonly Cand[]).slice(0, limit),
+    count: (cands) => (cands as readonly Cand[]).length,
   };
 }
 
@@ -300,9 +309,13 @@ function fastRunner(e: FastEngine, budgetBytes: number): Runner {
     initial: () => e.initial(),
     step: (cands, step) => e.step(cands as readonly Ctx[], step),
     firstUnconsumed: (cands, step) => e.firstUnconsumed(cands as readonly Ctx[], step),
-    toCands: (cands) => e.toCands(cands as readonly Ctx[]),
+    toCands: (cands, limit) => e.toCands(cands as readonly Ctx[], limit),
+    count: (cands) => e.count(cands as readonly Ctx[]),
   };
 }
+
+/** Candidate sets larger than this are diagnosed from a sample of this many. */
+const DIAGNOSIS_SAMPLE = 20_000;
 
 function minimalDiagnosis(trace: Trace, index: number): Diagnosis {
   const e = trace.events[index]!;

@@ -19,14 +19,24 @@
 //
 // An event then costs, per context, a few map look-ups and one register check per group, however
 // many states the sets hold; only the first time a set meets a (node, kind) costs work in the size
-// of its closure. Each state's outgoing edges (action, successor id, interned filtered
-// observations) are computed once, when a closure first reaches it. The registers, obligations and
-// positions are exactly those of the reference engine, so each step produces the same candidate
-// set (toCands() converts back; test/conformance/validate-diff.test.ts compares every step).
+// of its closure. Each state's outgoing edges (action, interned filtered observations, successor
+// id — for a loud edge only once an event needs it) are computed once, when a closure first
+// reaches the state. The registers, obligations and positions are exactly those of the reference
+// engine, and the silent-closure count is computed as the reference counts it, so each step gives
+// the same outcome, closure count and candidate set (toCands() converts back;
+// test/conformance/validate-diff.test.ts compares every step).
 //
-// Nothing here is specific to a model: only the ObservableModel interface is used. The sets are
-// sorted id arrays, so an initial set may hold every reachable state of a model (a log that starts
-// mid-run): see FastEngine.initialFrom.
+// What costs: learning a new state (the model's successors and observations, ~10 µs with the
+// replication model), once per state; then per event a few look-ups per context. A long log whose
+// candidate sets recur (one replica: a few thousand distinct sets in a million events) runs at a
+// few hundred thousand events per second; sets that keep meeting new states (several replicas,
+// whose unobserved parts multiply) cost the states they meet. memoryBytes() / compact() bound the
+// memory: the driver (validate()) forgets everything but the live sets past a budget.
+//
+// Nothing here is specific to a model: only the ObservableModel interface is used (and its
+// optional successorsObserved(), one pass for transitions and observations). The sets are sorted
+// id arrays, so an initial set may hold every reachable state of a model (a log that starts
+// mid-run): see FastEngine.initialFromStates.
 import type { ObservableModel, Observation, FieldSpec } from '../observation.js';
 import type { Kind } from '../vocabulary.js';
 import type { Trace, FieldValue } from './types.js';
@@ -517,6 +527,7 @@ export class FastEngine {
       });
     }
     const node = this.nodeIndex.get(o.node)!;
+    if (this.cobList.length >= 0x100000) throw new Error('fast engine: more than 2^20 distinct observations');
     c = {
       id: this.cobList.length, obs: o, key, node, kind: o.kind, evKey: node * KIND_SLOTS + this.kindOf(o.kind), fields,
       clear: (o.clear ?? []).map((r) => this.reg(r)),
@@ -531,6 +542,7 @@ export class FastEngine {
     const key = items.map((c) => c.id).join(',');
     let r = this.rests.get(key);
     if (r === undefined) {
+      if (this.restList.length + 1 >= 0x100000) throw new Error('fast engine: more than 2^20 distinct observation lists');
       r = { id: this.restList.length + 1, items };
       this.rests.set(key, r);
       this.restList.push(r);
@@ -898,6 +910,7 @@ export class FastEngine {
         if (this.eTarget[e] === -1) this.resolveLoud(s, evKey);
         const mk = f.preClear === 0 ? m : M.union(m, f.preClear);
         const rid = f.rest === null ? 0 : f.rest.id;
+        // exact as long as masks < 2^13 and observation ids < 2^20 (checked where they are made)
         const key = (mk * 0x100000 + f.first!.id) * 0x100000 + rid;
         let gr = groups.get(key);
         if (gr === undefined) groups.set(key, (gr = { mask: mk, first: f.first!, rest: f.rest, action: this.eAction[e]!, targets: [] }));
@@ -1070,13 +1083,15 @@ export class FastEngine {
 
   // ---- conversion to the reference engine's candidates -------------------------------------------------
 
-  /** The reference engine's form of these candidates (contexts in order, states by id). */
-  toCands(cands: readonly Ctx[]): Cand[] {
+  /** The reference engine's form of these candidates (contexts in order, states by id; the first `limit`). */
+  toCands(cands: readonly Ctx[], limit = Infinity): Cand[] {
     const out: Cand[] = [];
     for (const c of cands) {
+      if (out.length >= limit) break;
       const regs = this.toRegs(c.regs);
       const pend: PendItem[] | null = c.pend.items.length === 0 ? null : c.pend.items.map((e) => ({ node: e.node, action: e.action, obs: e.c.obs, key: e.c.key }));
       for (const id of c.set.ids) {
+        if (out.length >= limit) break;
         const s = this.states.copy(id);
         const sk = stateKey(s);
         const pos = c.pos === null ? null : c.pos.pos.slice();

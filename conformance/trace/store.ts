@@ -278,6 +278,8 @@ export class MaskStore {
     let id = this.byKey.get(key);
     if (id === undefined) {
       id = this.members.length;
+      // the engine packs mask ids into 13 bits of numeric keys
+      if (id >= 0x2000) throw new Error('fast engine: more than 8192 distinct sets of cleared registers');
       this.members.push(sorted);
       this.byKey.set(key, id);
     }
