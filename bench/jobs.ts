@@ -1,7 +1,9 @@
 // One validation run of the benchmark, executed in a child process (bench/main.ts --job JSON):
 // a real log (at debug level, or reduced to notice level) or a log view of a simulated run. The
 // run stops after `budgetSeconds` of validation; its result says how far it got.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseTrace } from '../conformance/trace/read.js';
+import { formatTrace } from '../conformance/trace/write.js';
 import { traceFromLogs } from '../conformance/fromlogs.js';
 import { readValkeyLogTexts } from '../conformance/valkeylog/index.js';
 import { Engine, type Cand } from '../conformance/trace/reference-engine.js';
@@ -15,7 +17,9 @@ import { logViewModel, logViewTrace, type LogLevel } from './logview.js';
 
 export type Job =
   | { readonly kind: 'real'; readonly files: readonly string[]; readonly level: LogLevel; readonly engine: EngineName; readonly budgetSeconds: number }
-  | { readonly kind: 'length'; readonly replicas: number; readonly level: LogLevel; readonly events: number; readonly engine: EngineName; readonly budgetSeconds: number };
+  | { readonly kind: 'length'; readonly replicas: number; readonly level: LogLevel; readonly events: number; readonly engine: EngineName; readonly budgetSeconds: number; readonly file?: string }
+  /** Writes the log view of a length job to `file` (a trace file, as `replcheck validate` reads it). */
+  | { readonly kind: 'generate'; readonly replicas: number; readonly level: LogLevel; readonly events: number; readonly file: string };
 
 export type EngineName = 'fast' | 'reference';
 
@@ -54,11 +58,16 @@ export function runJob(job: Job): JobResult {
   let model: ObservableModel;
   let trace: Trace;
   let toleranceMs = 5;
+  if (job.kind === 'generate') {
+    writeFileSync(job.file, formatTrace(logViewTrace(logViewModel(job.replicas), job.replicas, job.level, job.events)));
+    return { verdict: 'written', events: job.events, consumed: 0, seconds: 0, maxCandidates: 0, meanCandidates: 0, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), finished: true };
+  }
   if (job.kind === 'real') ({ model, trace, toleranceMs } = realTrace(job.files, job.level));
   else {
-    const m = logViewModel(job.replicas);
-    model = m;
-    trace = logViewTrace(m, job.replicas, job.level, job.events);
+    model = logViewModel(job.replicas);
+    // read from the file a generator process wrote (so that the run's memory is what validating
+    // that file takes), or made here
+    trace = job.file !== undefined ? parseTrace(readFileSync(job.file, 'utf8'), { file: job.file }) : logViewTrace(model as ReturnType<typeof logViewModel>, job.replicas, job.level, job.events);
   }
   const r = job.engine === 'fast' ? fastRun(model, trace, toleranceMs, job.budgetSeconds) : referenceRun(model, trace, toleranceMs, job.budgetSeconds);
   return { ...r, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
@@ -75,7 +84,7 @@ function loop<C>(n: number, initial: C, stepFn: (c: C, i: number) => { kind: str
   let tenth: number | undefined;
   for (; step_ < n; step_++) {
     if (step_ === Math.floor(n / 10) && n >= 1000) tenth = (performance.now() - t0) / 1000;
-    if ((step_ & 15) === 0 && performance.now() - t0 > budget * 1000) break;
+    if (performance.now() - t0 > budget * 1000) break;
     const out = stepFn(cands, step_);
     if (out.kind !== 'ok') {
       verdict = out.kind === 'empty' ? 'violates' : 'gave-up';
@@ -107,7 +116,7 @@ function fastRun(model: ObservableModel, trace: Trace, toleranceMs: number, budg
   const r = loop<readonly Ctx[]>(trace.events.length, e.initial(), (c, i) => {
     const out = e.step(c, i);
     // as validate() does: forget what was learnt when it exceeds the memory budget
-    return out.kind === 'ok' && e.memoryBytes() > memory ? { ...out, next: e.compact([out.next])[0]! } : out;
+    return out.kind === 'ok' && e.overBudget(memory) ? { ...out, next: e.compact([out.next])[0]! } : out;
   }, budget);
   const st = e.stats();
   return { ...r, note: `${st.states} states (${st.expanded} expanded), ${st.edges} edges, ${st.sets} sets (${st.setInts} ids), ${Math.round(st.memoryBytes / 2 ** 20)} MiB, ${st.compactions} compactions` };

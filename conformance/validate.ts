@@ -295,7 +295,7 @@ function referenceRunner(e: Engine): Runner {
 
 function fastRunner(e: FastEngine, budgetBytes: number): Runner {
   return {
-    overBudget: () => e.memoryBytes() > budgetBytes,
+    overBudget: () => e.overBudget(budgetBytes),
     compact: (live) => {
       // ring slots not yet filled stay empty
       const idx = live.map((x, i) => (x === undefined ? -1 : i)).filter((i) => i >= 0);

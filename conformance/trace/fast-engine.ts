@@ -336,44 +336,103 @@ export class FastEngine {
     return this.st.bytes() + 5 * 4 * this.eStart.length + 3 * 4 * this.eTarget.length + 4 * this.ss.ints + 160 * this.ss.count + 4 * this.closureInts + 48 * this.ss.unionCount;
   }
 
+  /** Memory after the last compaction: the next one waits until twice that (no thrashing). */
+  private floorBytes = 0;
+
+  /** True when the learnt memory exceeds `budget` (and twice what the last compaction kept). */
+  overBudget(budget: number): boolean {
+    const m = this.memoryBytes();
+    return m > budget && m > 2 * this.floorBytes;
+  }
+
   /**
-   * Forgets every state, edge, set and memo, keeping only the candidate sets in `live` (which come
-   * back re-interned, in the same order): memory use drops to what those sets need, and whatever
-   * is needed again is recomputed. The registers, observations and obligations are kept. Candidate
-   * sets held elsewhere are no longer valid afterwards.
+   * Forgets every state, edge, set and memo except the candidate sets in `live` (which come back
+   * re-interned, in the same order) and what the next step needs of the first of them (the
+   * current candidates): the states of their silent closures, with their learnt edges. Memory use drops to that; whatever is needed again
+   * is recomputed. The registers, observations and obligations are kept. Candidate sets held
+   * elsewhere are no longer valid afterwards.
    */
   compact(live: readonly (readonly Ctx[])[]): Ctx[][] {
+    // the closures the next step needs (of the first list: the current candidates), while the
+    // edges that make them are still known
+    if (live.length > 0) for (const c of live[0]!) this.closureOf(c.set, this.opts.maxClosure);
     const old = this.st;
+    const oldStart = this.eStart;
+    const oldSilentEnd = this.eSilentEnd;
+    const oldEnd = this.eEnd;
+    const oldTarget = this.eTarget;
+    const oldFilt = this.eFilt;
+    const oldAction = this.eAction;
     const ns = new StateStore(this.model.stateBytes);
+    const map = new Int32Array(old.size).fill(-1);
+    const keep = (id: number) => {
+      if (map[id] === -1) map[id] = ns.intern(old.get(id));
+    };
+    // the live sets' members, then the rest of their closures (when known and complete)
+    const liveSets = new Set<SSet>();
+    for (const cs of live) for (const c of cs) liveSets.add(c.set);
+    for (const x of liveSets) for (const id of x.ids) keep(id);
+    for (const x of liveSets) {
+      const cl = (x.memo as SetMemo | null)?.closure;
+      if (cl !== undefined && cl.truncatedAt === null) for (let i = 0; i < cl.n; i++) keep(cl.states[i]!);
+    }
+    // the kept states' edges, silent successors remapped (a state whose silent successor was not
+    // kept is left unexpanded), loud successors remapped or forgotten (-1)
+    const n = ns.size;
+    const back = new Int32Array(n);
+    for (let id = 0; id < map.length; id++) if (map[id]! >= 0) back[map[id]!] = id;
+    this.eStart = new Int32Array(Math.max(n, 1 << 12)).fill(-1);
+    this.eSilentEnd = new Int32Array(this.eStart.length);
+    this.eEnd = new Int32Array(this.eStart.length);
+    this.stamp0 = new Int32Array(this.eStart.length);
+    this.stampAny = new Int32Array(this.eStart.length);
+    this.epoch = 0;
+    let edges = 0;
+    for (let k = 0; k < n; k++) if (oldStart[back[k]!]! >= 0) edges += oldEnd[back[k]!]! - oldStart[back[k]!]!;
+    this.eTarget = new Int32Array(Math.max(edges, 1 << 14));
+    this.eFilt = new Int32Array(this.eTarget.length);
+    this.eAction = new Int32Array(this.eTarget.length);
+    let e = 0;
+    let expanded = 0;
+    for (let k = 0; k < n; k++) {
+      const o = back[k]!;
+      const start = oldStart[o]!;
+      if (start < 0) continue;
+      let ok = true;
+      for (let x = start; x < oldSilentEnd[o]!; x++) if (map[oldTarget[x]!] === -1) ok = false;
+      if (!ok) continue;
+      this.eStart[k] = e;
+      this.eSilentEnd[k] = e + (oldSilentEnd[o]! - start);
+      for (let x = start; x < oldEnd[o]!; x++) {
+        const t = oldTarget[x]!;
+        this.eTarget[e] = t < 0 ? -1 : map[t]!;
+        this.eFilt[e] = oldFilt[x]!;
+        this.eAction[e] = oldAction[x]!;
+        e++;
+      }
+      this.eEnd[k] = e;
+      expanded++;
+    }
+    this.eCount = e;
+    this.expanded = expanded;
+    this.st = ns;
     const sets = new SetStore();
+    this.ss = sets;
+    this.closureInts = 0;
     const done = new Map<SSet, SSet>();
     const conv = (x: SSet): SSet => {
       let y = done.get(x);
       if (y === undefined) {
         const ids = new Int32Array(x.size);
-        for (let i = 0; i < ids.length; i++) ids[i] = ns.intern(old.get(x.ids[i]!));
+        for (let i = 0; i < ids.length; i++) ids[i] = map[x.ids[i]!]!;
         y = sets.internUnsorted(ids, ids.length);
         done.set(x, y);
       }
       return y;
     };
     const out = live.map((cs) => cs.map((c) => ({ ...c, set: conv(c.set) })));
-    this.st = ns;
-    this.ss = sets;
-    this.closureInts = 0;
-    this.eStart = new Int32Array(1 << 12).fill(-1);
-    this.eSilentEnd = new Int32Array(1 << 12);
-    this.eEnd = new Int32Array(1 << 12);
-    this.stamp0 = new Int32Array(1 << 12);
-    this.stampAny = new Int32Array(1 << 12);
-    this.epoch = 0;
-    this.eTarget = new Int32Array(1 << 14);
-    this.eFilt = new Int32Array(1 << 14);
-    this.eAction = new Int32Array(1 << 14);
-    this.eCount = 0;
-    this.expanded = 0;
-    this.ensureStateArrays(ns.size);
     this.compactions++;
+    this.floorBytes = this.memoryBytes();
     return out;
   }
 
@@ -698,7 +757,7 @@ export class FastEngine {
   private ensureStateArrays(n: number): void {
     if (n <= this.eStart.length) return;
     let cap = this.eStart.length;
-    while (cap < n) cap *= 2;
+    while (cap < n) cap = Math.ceil(cap * 1.5);
     const grow = (a: Int32Array, fill?: number) => {
       const b = new Int32Array(cap);
       if (fill !== undefined) b.fill(fill, a.length);
@@ -715,7 +774,7 @@ export class FastEngine {
   private ensureEdgeArrays(n: number): void {
     if (n <= this.eTarget.length) return;
     let cap = this.eTarget.length;
-    while (cap < n) cap *= 2;
+    while (cap < n) cap = Math.ceil(cap * 1.5);
     const grow = (a: Int32Array) => {
       const b = new Int32Array(cap);
       b.set(a);

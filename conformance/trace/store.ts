@@ -118,7 +118,8 @@ export class StateStore {
   }
 
   private growArena(): void {
-    const cap = this.hashes.length * 2;
+    // by half: the arena is most of the engine's memory, a doubling would leave half of it unused
+    const cap = Math.ceil(this.hashes.length * 1.5) + 16;
     const a = new Uint32Array(cap * this.words);
     a.set(this.arena);
     this.arena = a;
