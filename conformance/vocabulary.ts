@@ -28,7 +28,7 @@ export const KINDS = {
   'replica.continue': { node: 'replica', conn: 'main', fields: { background: f('bool', 'RDB still loading ("RDB load in background")') }, doc: '+CONTINUE for the main-channel PSYNC of a dual-channel sync' },
   'replica.fullresync': { node: 'replica', conn: 'main', fields: { offset: f('int', 'offset of the classic full sync snapshot') }, doc: '+FULLRESYNC: classic single-channel full sync' },
   'replica.partial_resync': { node: 'replica', conn: 'main', fields: {}, doc: '+CONTINUE for a plain PSYNC: genuine partial resync' },
-  'replica.rdb_receiving': { node: 'replica', fields: {}, doc: 'first RDB bytes arrived (rdb channel, or main channel for classic sync)' },
+  'replica.rdb_receiving': { node: 'replica', fields: { to: f('string', 'disk (a temp file, then dump.rdb) or parser (diskless load: loaded straight from the socket)', false) }, doc: 'first RDB bytes arrived (rdb channel, or main channel for classic sync)' },
   'replica.load_start': { node: 'replica', fields: {}, doc: 'RDB download complete, blocking load begins' },
   'replica.load_done': { node: 'replica', fields: {}, doc: 'RDB loaded' },
   'replica.local_buffer_limit': { node: 'replica', conn: 'main', fields: {}, doc: 'local buffer reached its limit; replica stops reading the main channel' },
@@ -44,7 +44,7 @@ export const KINDS = {
   'replica.replicaof': { node: 'replica', conn: 'main', fields: {}, doc: '"REPLICAOF <host>:<port> enabled": the node is told to replicate (it connects at once)' },
   'replica.primary_mode': { node: 'replica', fields: {}, doc: '"PRIMARY MODE enabled": REPLICAOF NO ONE, the node stops replicating' },
   'replica.stream_failed': { node: 'replica', fields: {}, doc: '"Failed to stream local replication buffer into memory": REPLICAOF NO ONE came while the local buffer was applied' },
-  'replica.config_set': { node: 'replica', fields: { dual: f('bool', 'new value of the replica\'s dual-channel-replication-enabled') }, doc: 'CONFIG SET dual-channel-replication-enabled on the replica (simulated traces, or a driver log)' },
+  'replica.config_set': { node: 'replica', fields: { dual: f('bool', 'new value of the replica\'s dual-channel-replication-enabled', false), disklessLoad: f('bool', 'new value of the replica\'s repl-diskless-load (true: load from the socket)', false) }, doc: 'CONFIG SET dual-channel-replication-enabled or repl-diskless-load on the replica (simulated traces, or a driver log)' },
   // ---- primary side -------------------------------------------------------------------------
   'primary.sync_request': { node: 'primary', fields: {}, doc: '"Replica … asks for synchronization" (PSYNC or SYNC, either channel)' },
   'primary.psync_refused': { node: 'primary', conn: 'main', fields: { reason: f('string', 'no-cache | replid | backlog'), offset: f('int', 'requested offset (reason backlog)', false) }, doc: 'partial resync not possible' },

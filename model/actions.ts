@@ -8,7 +8,7 @@
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
   CHILD, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BUF, R_CACHE,
-  R_CAPA, R_CS, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
+  R_CAPA, R_CS, R_DLCFG, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
   R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 import type { FieldSpec, Observation } from '../conformance/observation.js';
@@ -213,7 +213,8 @@ export class Step {
       // an RDB the child already wrote completely is still read to its end
       const cs = this.get(r, R_CS);
       const ds = this.get(r, R_DS);
-      if ((ds === DS.SYNC_SENT || ds === DS.DOWNLOAD) && cs !== CS.DELIVERED && cs !== CS.FLUSHED) {
+      const readsSocket = ds === DS.SYNC_SENT || ds === DS.DOWNLOAD || (ds === DS.LOADING && this.get(r, R_DLOAD) === 1);
+      if (readsSocket && cs !== CS.DELIVERED && cs !== CS.FLUSHED) {
         this.set(r, R_REOF, 1);
         if (cs === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
       }
@@ -276,6 +277,12 @@ export class Step {
    */
   closeReplicaConnections(r: number): void {
     const mc = this.get(r, R_MC);
+    // a main-channel PSYNC already written is still read and answered by the primary (HandleAbandonedPsync)
+    if (this.c.abandonedPsync && mc === MC.NORMAL && this.get(r, R_RS) === RS.MAIN_PSYNC_WAIT && this.get(r, R_MQ) === MQ.REQ && !this.get(r, R_ORPH)) {
+      this.set(r, R_ORPH, 1);
+      this.set(r, R_OE, this.get(r, R_E));
+      this.set(r, R_OASSOC, this.get(r, R_MASSOC));
+    }
     if (mc !== MC.NONE) this.freeMain(r, mc !== MC.NORMAL, true);
     this.peerClosesRdb(r);
     if (this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
@@ -306,6 +313,7 @@ export class Step {
     d[b + R_REOF] = 0;
     d[b + R_SLOT] = 0;
     d[b + R_ACK] = 0;
+    d[b + R_DLOAD] = 0;
     if (d[b + R_CS] === CS.FLUSHED) d[b + R_CS] = CS.NONE;
   }
   /** Read the oldest write in flight on the main channel into the replica's data or buffer. */
@@ -485,6 +493,16 @@ export const ACTIONS: readonly ActionDef[] = [
       spendToggle(m);
       m.d[G_PDISKLESS] = m.d[G_PDISKLESS] ? 0 : 1;
       m.emit('primary', 'primary.config_set', { disklessSync: { op: 'lit', value: m.d[G_PDISKLESS] === 1 } });
+    },
+  },
+  {
+    family: 'ToggleDisklessLoad', params: 'r',
+    doc: 'The operator flips a replica\'s repl-diskless-load (CONFIG SET; disabled vs swapdb/on-empty-db/flush-before-load): it decides whether its next RDB is loaded from the socket or through a file.',
+    guard: (m, r) => canToggle(m) && m.g(r, R_RS) !== RS.DOWN,
+    effect: (m, r) => {
+      spendToggle(m);
+      m.set(r, R_DLCFG, m.get(r, R_DLCFG) ? 0 : 1);
+      m.emit(m.rep(r), 'replica.config_set', { disklessLoad: { op: 'lit', value: m.get(r, R_DLCFG) === 1 } });
     },
   },
   {
@@ -734,17 +752,35 @@ export const ACTIONS: readonly ActionDef[] = [
   // ---- transfer and load -----------------------------------------------------------------------------
   {
     family: 'RdbChunk', params: 'r',
-    doc: 'The replica reads one RDB chunk (rdb channel, or the main channel for a classic sync); the last one only after the fork child has written everything. Then the download is complete: the file is renamed to dump.rdb (persisted), the cached primary is discarded and the blocking load starts.',
-    guard: (m, r) => {
+    doc: 'The replica reads one RDB chunk (rdb channel, or the main channel for a classic sync); the last one only after the fork child has written everything. Then the download is complete: the file is renamed to dump.rdb (persisted), the cached primary is discarded and the blocking load starts. With repl-diskless-load (decided at the first chunk) the load starts at once and reads the socket itself.',
+    variants: (c) => (freeSetting(c, 'ToggleDisklessLoad') ? ['disk', 'socket'] : undefined),
+    guard: (m, r, v) => {
       const cs = m.g(r, R_CS);
       if (m.g(r, R_DS) !== DS.DOWNLOAD || m.g(r, R_REOF) !== 0 || m.g(r, R_MQ) === MQ.FULL) return false;
-      // the last chunk is readable only once the child has written everything
-      return m.g(r, R_PROG) + 1 < m.c.rdbChunks ? cs === CS.STREAMING || cs === CS.DELIVERED || cs === CS.FLUSHED : cs === CS.DELIVERED || cs === CS.FLUSHED;
+      // with a free setting, the first chunk chooses the load mode; later chunks keep it
+      if (freeSetting(m.c, 'ToggleDisklessLoad') && m.g(r, R_PROG) > 0 && v !== m.g(r, R_DLOAD)) return false;
+      // the last chunk is readable only once the child has written everything; a load from the
+      // socket starts at the first data (LoadDone then waits for the child's last byte)
+      const socketStart = m.g(r, R_PROG) === 0 && (freeSetting(m.c, 'ToggleDisklessLoad') ? v === 1 : m.g(r, R_DLCFG) === 1);
+      return m.g(r, R_PROG) + 1 < m.c.rdbChunks || socketStart ? cs === CS.STREAMING || cs === CS.DELIVERED || cs === CS.FLUSHED : cs === CS.DELIVERED || cs === CS.FLUSHED;
     },
-    effect: (m, r) => {
+    effect: (m, r, v) => {
       const p = m.get(r, R_PROG) + 1;
       m.set(r, R_IO, 0);
-      if (p === 1) m.emit(m.rep(r), 'replica.rdb_receiving');
+      if (p === 1) {
+        const socket = freeSetting(m.c, 'ToggleDisklessLoad') ? v === 1 : m.get(r, R_DLCFG) === 1;
+        m.set(r, R_DLOAD, socket ? 1 : 0);
+        m.emit(m.rep(r), 'replica.rdb_receiving', { to: { op: 'lit', value: socket ? 'parser' : 'disk' } });
+        if (socket) {
+          // rdbLoadRio on the connection: the load is the rest of the transfer; no dump.rdb is written
+          m.set(r, R_DS, DS.LOADING);
+          m.set(r, R_PROG, 0);
+          m.set(r, R_TOK, 0);
+          m.set(r, R_CACHE, 0);
+          m.emit(m.rep(r), 'replica.load_start');
+          return;
+        }
+      }
       if (p < m.c.rdbChunks) { m.set(r, R_PROG, p); return; }
       // read to the end: the child's part is over once it has exited too
       if (m.get(r, R_CS) === CS.FLUSHED) m.set(r, R_CS, CS.NONE);
@@ -798,11 +834,17 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'LoadDone', params: 'r',
     doc: 'The load ends. Dual channel after +CONTINUE: the local buffer is applied next (StreamDone). Dual channel before +CONTINUE: RDB_LOADED, wait for the PSYNC reply; the rdb channel is closed (the primary frees or postpones its rdb client). Classic: link up, ACK.',
-    guard: (m, r) => m.g(r, R_DS) === DS.LOADING && m.g(r, R_PROG) >= m.c.loadSteps,
+    // a load from the socket ends only with the child's last byte
+    guard: (m, r) => m.g(r, R_DS) === DS.LOADING && m.g(r, R_PROG) >= m.c.loadSteps && (!m.g(r, R_DLOAD) || (m.g(r, R_REOF) === 0 && (m.g(r, R_CS) === CS.DELIVERED || m.g(r, R_CS) === CS.FLUSHED))),
     effect: (m, r) => {
       const rs = m.get(r, R_RS);
       const me = m.rep(r);
       m.emit(me, 'replica.load_done');
+      if (m.get(r, R_DLOAD)) {
+        // the socket has been read to its end: the child's part is over once it has exited too
+        m.set(r, R_DLOAD, 0);
+        if (m.get(r, R_CS) === CS.FLUSHED) m.set(r, R_CS, CS.NONE);
+      }
       if (rs === RS.CLASSIC) {
         m.emit(me, 'replica.sync_finished');
         m.set(r, R_RS, RS.CONNECTED);
@@ -919,6 +961,36 @@ export const ACTIONS: readonly ActionDef[] = [
     },
   },
   {
+    family: 'HandleAbandonedPsync', params: 'r',
+    doc: 'The primary reads a main-channel PSYNC <replid> <ENDOFF+1> the replica wrote before it abandoned the connection, and answers it into the dead socket: "lack of backlog" and +DUALCHANNELSYNC, or the match with its rdb client (unpinned, a lingering one freed) and +CONTINUE; the client, now a replica, is freed when the EOF is read.',
+    guard: (m, r) => m.g(r, R_ORPH) === 1,
+    effect: (m, r) => {
+      const o = m.get(r, R_OE) + 1;
+      const assoc = m.get(r, R_OASSOC);
+      m.set(r, R_ORPH, 0);
+      m.set(r, R_OE, 0);
+      m.set(r, R_OASSOC, 0);
+      m.pe(r, 'primary.sync_request');
+      // the offset names an ENDOFF the replica has since dropped: no register holds it any more
+      if (!m.inBacklog(o)) {
+        m.pe(r, 'primary.psync_refused', { reason: { op: 'lit', value: 'backlog' }, offset: anyInt });
+        m.pe(r, 'primary.dualchannel_offered');
+        return;
+      }
+      let lingering = -1;
+      if (assoc && m.getS(r, assoc - 1, S_RAX)) {
+        m.pe(r, 'primary.main_matched', { cid: { op: 'eq', reg: m.regCid(r, assoc - 1) } });
+        m.unpin(r, assoc - 1);
+        if (m.getS(r, assoc - 1, S_RC) === RC.LINGER) lingering = assoc - 1;
+      }
+      m.pe(r, 'primary.psync_accepted', { offset: anyInt });
+      if (lingering >= 0) m.freeRdb(r, lingering);
+      // a replica-class client now: its loss is logged when the primary reads the EOF
+      if (m.get(r, R_LOSTLOG)) m.pe(r, 'primary.replica_lost', {}, [m.regMainCid(r)]);
+      m.set(r, R_LOSTLOG, 1);
+    },
+  },
+  {
     family: 'MainPeerClosed', params: 'r',
     doc: 'The primary reads the EOF of a main channel the replica has closed and logs "Connection with replica … lost" (the model released the client\'s state when the replica closed it).',
     guard: (m, r) => m.g(r, R_LOSTLOG) === 1,
@@ -957,7 +1029,8 @@ export const ACTIONS: readonly ActionDef[] = [
       const ds = m.g(r, R_DS);
       if (rs === RS.CONNECTED) return true;
       if (rs === RS.TRANSFER) return !m.g(r, R_STOP) && readsMainWhileSyncing(ds, m.g(r, R_TOK));
-      if (rs === RS.CLASSIC) return ds === DS.DOWNLOAD;
+      // a classic load from the socket reads the main channel itself
+      if (rs === RS.CLASSIC) return ds === DS.DOWNLOAD || (ds === DS.LOADING && m.g(r, R_DLOAD) === 1);
       return rs === RS.PSYNC_WAIT || rs === RS.SETID_WAIT || rs === RS.MAIN_PSYNC_WAIT;
     },
     effect: (m, r) => {
@@ -977,25 +1050,46 @@ export const ACTIONS: readonly ActionDef[] = [
       if (rs === RS.CLASSIC) {
         // "I/O error trying to sync"; with bioDiskDownload the bio thread reads the main channel and fails
         m.emit(m.rep(r), 'replica.rdb_failed');
-        if (m.c.bioDiskDownload) downloadFails(m, r); else m.abort(r, null);
+        if (m.c.bioDiskDownload && m.get(r, R_DS) === DS.DOWNLOAD) downloadFails(m, r); else m.abort(r, null);
         return;
       }
       m.emit(m.rep(r), 'replica.main_closed'); // "Provisional primary closed connection"
+      const socketLoad = m.get(r, R_DS) === DS.LOADING && m.get(r, R_DLOAD) === 1;
       m.abort(r, null);
+      if (socketLoad) {
+        // noticed at a yield of a load from the socket: the abort reconnects at once, then the
+        // interrupted load fails ("Failed trying to load … from socket") and aborts that reconnection
+        m.emit(m.rep(r), 'replica.connect');
+        m.emit(m.rep(r), 'replica.rdb_failed');
+      }
     },
   },
   {
     family: 'RdbEOF', params: 'r',
-    doc: 'The replica reads EOF or an error on its rdb channel before the download is complete: abort the dual-channel sync (bioDiskDownload: during the download the bio thread fails, and the abort waits for DownloadNoticed).',
-    guard: (m, r) => {
+    doc: 'The replica reads EOF or an error on its rdb channel before the download is complete: abort the dual-channel sync (bioDiskDownload: during a disk download the bio thread fails, and the abort waits for DownloadNoticed; the bio thread is created even for an EOF before any data).',
+    // with a bio thread, an EOF before any data depends on the load mode (a free setting): variants
+    variants: (c) => (c.bioDiskDownload && freeSetting(c, 'ToggleDisklessLoad') ? ['disk', 'socket'] : undefined),
+    guard: (m, r, v) => {
       if (!m.g(r, R_REOF)) return false;
+      // the mode is the variant's only before the first data; afterwards one instance (variant 0) fires
+      if (m.c.bioDiskDownload && freeSetting(m.c, 'ToggleDisklessLoad') && !(m.g(r, R_DS) === DS.DOWNLOAD && m.g(r, R_PROG) === 0) && v !== 0) return false;
       const ds = m.g(r, R_DS);
-      return (ds === DS.SYNC_SENT || ds === DS.DOWNLOAD) && m.g(r, R_RS) !== RS.CLASSIC;
+      // a load from the socket reads the rdb channel until the load ends
+      return (ds === DS.SYNC_SENT || ds === DS.DOWNLOAD || (ds === DS.LOADING && m.g(r, R_DLOAD) === 1)) && m.g(r, R_RS) !== RS.CLASSIC;
     },
-    effect: (m, r) => {
+    effect: (m, r, v) => {
+      const ds = m.get(r, R_DS);
+      const first = ds === DS.DOWNLOAD && m.get(r, R_PROG) === 0;
+      const disk = first ? (freeSetting(m.c, 'ToggleDisklessLoad') ? v === 0 : m.get(r, R_DLCFG) === 0) : ds === DS.DOWNLOAD;
+      if (m.c.bioDiskDownload && disk && ds === DS.DOWNLOAD) {
+        // "Replica main thread creating Bio thread" at the first readable event, the EOF included
+        if (first) m.emit(m.rep(r), 'replica.rdb_receiving', { to: { op: 'lit', value: 'disk' } });
+        m.emit(m.rep(r), 'replica.rdb_failed');
+        downloadFails(m, r);
+        return;
+      }
       m.emit(m.rep(r), 'replica.rdb_failed');
-      if (m.c.bioDiskDownload && m.get(r, R_DS) === DS.DOWNLOAD) downloadFails(m, r);
-      else m.abort(r, null);
+      m.abort(r, null);
     },
   },
   {
@@ -1325,7 +1419,8 @@ function childEnds(m: Step, ok: boolean): void {
       m.set(r, R_MC, MC.ONLINE_WAIT_ACK);
     }
     // a replica still reading what the child wrote keeps reading after the child is gone
-    m.set(r, R_CS, m.get(r, R_CS) === CS.DELIVERED && m.get(r, R_DS) === DS.DOWNLOAD ? CS.FLUSHED : CS.NONE);
+    const reading = m.get(r, R_DS) === DS.DOWNLOAD || (m.get(r, R_DS) === DS.LOADING && m.get(r, R_DLOAD) === 1);
+    m.set(r, R_CS, m.get(r, R_CS) === CS.DELIVERED && reading ? CS.FLUSHED : CS.NONE);
   }
   m.d[G_CHILD] = CHILD.NONE;
 }

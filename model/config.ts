@@ -59,13 +59,21 @@ export interface ModelConfig extends Switches {
   disklessSync: boolean;
   /** Replica i: dual-channel-replication-enabled. Length = replicas. */
   replicaDual: boolean[];
+  /** The replicas' repl-diskless-load at start: true = load the RDB straight from the socket (swapdb, on-empty-db, flush-before-load). */
+  disklessLoad: boolean;
+  /**
+   * A main-channel PSYNC the replica wrote before abandoning the connection is still answered by the
+   * primary (HandleAbandonedPsync). Real, but it multiplies the states: on for judging logs, off in the
+   * checker's presets.
+   */
+  abandonedPsync: boolean;
 }
 
 export const FAULT_FAMILIES = ['KillMain', 'KillRdb', 'KillChild', 'ForkFail', 'RdbSetupFail', 'CrashReplica'] as const;
 /** Operator actions: CONFIG SET toggles (budgeted by configChanges; with freeConfig, free settings instead) and REPLICAOF NO ONE / REPLICAOF. */
-export const OPERATOR_FAMILIES = ['ToggleDualChannel', 'ToggleReplicaDual', 'ToggleDisklessSync', 'ReplicaofNoOne'] as const;
+export const OPERATOR_FAMILIES = ['ToggleDualChannel', 'ToggleReplicaDual', 'ToggleDisklessSync', 'ToggleDisklessLoad', 'ReplicaofNoOne'] as const;
 /** The CONFIG SET toggles among the operator actions. */
-export const TOGGLE_FAMILIES: readonly string[] = ['ToggleDualChannel', 'ToggleReplicaDual', 'ToggleDisklessSync'];
+export const TOGGLE_FAMILIES: readonly string[] = ['ToggleDualChannel', 'ToggleReplicaDual', 'ToggleDisklessSync', 'ToggleDisklessLoad'];
 
 const base: ModelConfig = {
   profile: DEFAULT_PROFILE,
@@ -93,6 +101,8 @@ const base: ModelConfig = {
   replicaStart: 'replica',
   disklessSync: true,
   replicaDual: [true],
+  disklessLoad: false,
+  abandonedPsync: false,
 };
 
 export const PRESETS: Record<string, { description: string; config: ModelConfig }> = {
@@ -142,6 +152,7 @@ export const PRESETS: Record<string, { description: string; config: ModelConfig 
       freeConfig: true,
       operatorKinds: [...OPERATOR_FAMILIES],
       replicaStart: 'either',
+      abandonedPsync: true,
     },
   },
   operator: {
@@ -207,6 +218,8 @@ export const CONFIG_SCHEMA = {
     operatorKinds: { type: 'array', uniqueItems: true, items: { enum: [...OPERATOR_FAMILIES] } },
     replicaStart: { enum: ['replica', 'either'] },
     disklessSync: { type: 'boolean' },
+    disklessLoad: { type: 'boolean' },
+    abandonedPsync: { type: 'boolean' },
     replicaDual: { type: 'array', items: { type: 'boolean' }, minItems: 1, maxItems: 3 },
     profile: { enum: [...PROFILE_NAMES] },
     ...Object.fromEntries(SWITCH_NAMES.map((k) => [k, { type: 'boolean' }])),

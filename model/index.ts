@@ -8,7 +8,7 @@ import { makeInvariants, makeStepInvariants } from './invariants.js';
 import { connectionOfKind, connectionsOf } from './lifecycles.js';
 import type { Kind } from '../conformance/vocabulary.js';
 import {
-  DS, G_CFG, G_FAULTS, G_HS, G_PDISKLESS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MREF, R_PERS, R_RDUAL, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
+  DS, G_CFG, G_FAULTS, G_HS, G_PDISKLESS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MREF, R_OE, R_PERS, R_RDUAL, R_DLCFG, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
   R_STOP, R_DS, R_HIST, R_MQ, R_MEOF, R_CACHE, SLOT_SIZE, SLOTS, describeState, makeLayout, type Layout,
 } from './state.js';
 
@@ -47,6 +47,7 @@ export function instancesFor(c: ModelConfig): ActionInstance[] {
     if (def.family === 'RestartReplicaDetached' && !c.faultKinds.includes('CrashReplica')) continue;
     // the primary sends a saved file itself only after a disk-target fork: never with diskless sync fixed on
     if (def.family === 'SendBulkDone' && c.disklessSync && !(c.operatorKinds.includes('ToggleDisklessSync') && (c.configChanges > 0 || c.freeConfig))) continue;
+    if (def.family === 'HandleAbandonedPsync' && !c.abandonedPsync) continue;
     // the main thread notices a bio thread's download only where there is one
     if (def.family === 'DownloadNoticed' && !c.bioDiskDownload) continue;
     // a step that reads a free setting has one instance per outcome; its index is passed as `s`
@@ -114,6 +115,7 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
     for (let r = 0; r < c.replicas; r++) {
       const b = L.replicaBase[r]!;
       d[b + R_E] = Math.max(0, d[b + R_E]! - shift);
+      d[b + R_OE] = Math.max(0, d[b + R_OE]! - shift);
       d[b + R_APP] = Math.max(0, d[b + R_APP]! - shift);
       if (d[b + R_PERS]! > 0) d[b + R_PERS] = Math.max(1, d[b + R_PERS]! - shift);
       if (d[b + R_MREF]! > 0) d[b + R_MREF] = Math.max(0, d[b + R_MREF]! - shift);
@@ -154,7 +156,10 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
   init[G_PDUAL] = c.primaryDual ? 1 : 0;
   init[G_CFG] = c.freeConfig ? 0 : c.configChanges;
   init[G_PDISKLESS] = c.disklessSync ? 1 : 0;
-  for (let r = 0; r < c.replicas; r++) init[L.replicaBase[r]! + R_RDUAL] = c.replicaDual[r] ? 1 : 0;
+  for (let r = 0; r < c.replicas; r++) {
+    init[L.replicaBase[r]! + R_RDUAL] = c.replicaDual[r] ? 1 : 0;
+    init[L.replicaBase[r]! + R_DLCFG] = c.disklessLoad ? 1 : 0;
+  }
   // replicaStart "either": each replica starts replicating (replicaof in its config) or not yet told REPLICAOF
   const inits: Uint8Array[] = [init];
   if (c.replicaStart === 'either') {
@@ -293,6 +298,7 @@ export const GUARD_TEXT: Record<string, string> = {
   GraceExpire: 'needs a lingering protected rdb client past its grace period',
   RdbPeerClosed: 'needs an rdb channel the replica has closed whose EOF the primary has not read yet',
   MainPeerClosed: 'needs a replica-class main channel the replica has closed whose loss the primary has not logged yet',
+  HandleAbandonedPsync: 'needs a main-channel PSYNC the replica wrote before abandoning the connection, not yet read by the primary',
   MainEOF: 'needs a main channel closed by the primary that the replica is reading, with nothing left in flight',
   RdbEOF: 'needs an rdb channel closed by the primary before the download completed',
   Timeout: 'needs the replica\'s repl-timeout clock at its limit',
@@ -309,6 +315,7 @@ export const GUARD_TEXT: Record<string, string> = {
   ReplicaofNoOne: 'needs a running replica that replicates (not already detached, not crashed)',
   Replicaof: 'needs a replica that does not replicate (REPLICAOF NO ONE, or not yet told REPLICAOF)',
   SendBulkDone: 'needs the primary sending a saved RDB file to this replica (disk-target sync)',
+  ToggleDisklessLoad: 'needs a configuration change left (or unbounded changes) and a running replica',
 };
 
 function guardText(family: string): string {

@@ -182,7 +182,7 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
  * which paths may do so).
  */
 export function makeStepInvariants(c: ModelConfig, L: Layout, families: readonly string[]): TransitionInvariant[] {
-  const allowed = new Set(['HandleMainPsync', 'Write', 'Tick', 'GraceExpire', ...(c.childErrorClearsProtection ? ['ChildExit', 'KillChild'] : [])]);
+  const allowed = new Set(['HandleMainPsync', 'HandleAbandonedPsync', 'Write', 'Tick', 'GraceExpire', ...(c.childErrorClearsProtection ? ['ChildExit', 'KillChild'] : [])]);
   const mayRelease = families.map((f) => allowed.has(f));
   const prot: number[] = [];
   for (let r = 0; r < c.replicas; r++) for (let k = 0; k < SLOTS; k++) prot.push(L.replicaBase[r]! + R_SLOTS + k * SLOT_SIZE + S_PROT);

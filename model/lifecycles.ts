@@ -9,7 +9,8 @@
 //
 // `connectionSteps` classifies a model transition (before, after, action) into per-connection
 // steps and checks each against its table; test/model/lifecycles.test.ts runs it over every
-// transition of the reachable graph of the `small`, `default` and `operator` presets, and also checks that
+// transition of the reachable graphs of the `small`, `default` and `operator` presets and of two
+// variants of `small` (test/model/lifecycles*.test.ts), and also checks that
 // every row is taken (no dead rows), so the tables cannot drift from the model.
 // spec/lifecycles.md holds the Mermaid diagrams generated from the tables (`mermaid`,
 // `lifecyclesMarkdown`); regenerate with `npm run build && node dist/model/lifecycles-diagrams.js`.
@@ -146,6 +147,7 @@ export const REPLICA_RDB = new Lifecycle<DsState>('replica rdb channel', DS_STAT
   tr('streaming', 'StreamDone', 'none'),
   ...each(['download', 'loading', 'loaded'] as const, 'MainEOF', 'none'),
   ...each(['sync_sent', 'download'] as const, 'RdbEOF', 'none'),
+  tr('loading', 'RdbEOF', 'none'), // a load from the socket reads the rdb channel
   ...each(['sync_sent', 'download', 'loading', 'loaded'] as const, 'Timeout', 'none'),
   ...each(['sync_sent', 'download', 'loading', 'loaded', 'streaming'] as const, 'CrashReplica', 'none'),
   ...each(['sync_sent', 'download', 'loaded', 'streaming'] as const, 'ReplicaofNoOne', 'none'),
@@ -211,6 +213,7 @@ export const PRIMARY_RDB = new Lifecycle<RcState>('primary rdb client', RC_STATE
   // a lingering client is freed: grace period over, its main channel's PSYNC matched it, output-buffer limits
   tr('linger', 'GraceExpire', 'none'),
   tr('linger', 'HandleMainPsync', 'none'),
+  tr('linger', 'HandleAbandonedPsync', 'none'),
   ...each(['wait_bgsave_end', 'linger'] as const, 'Write', 'none'),
   ...each(['wait_bgsave_end', 'linger'] as const, 'Tick', 'none'),
 ]);
@@ -364,8 +367,9 @@ export function lifecyclesMarkdown(): string {
     '(`model/state.ts`) and a transition table in `model/lifecycles.ts`. An edge is labelled with the',
     'action families (`model/actions.ts`) that take it; one action may move several connections at once',
     '(e.g. `ForkDual` moves the replica\'s main channel, its rdb channel and the rdb client). The tables',
-    'list exactly the steps the model takes in the `small`, `default` and `operator` presets: a test enumerates',
-    'the three reachable state graphs, checks every step against its table, and checks every row is taken.',
+    'list exactly the steps the model takes in the `small`, `default` and `operator` presets and in two variants',
+    'of `small` (profile 9.1.2 with disk-target syncs and diskless loads; abandoned main-channel PSYNCs answered):',
+    'tests enumerate those reachable state graphs, check every step against its table, and check every row is taken.',
     '',
   ];
   for (const lc of LIFECYCLES) {

@@ -84,7 +84,12 @@ export const R_HIST = 24; // history variable for --reach goals only (0 unless t
 export const R_RDUAL = 25; // replica: its dual-channel-replication-enabled (runtime value)
 export const R_CAPA = 26; // primary: the main-channel client announced capa dual-channel and the primary accepted it
 export const R_LOSTLOG = 27; // primary: "Connection with replica … lost" of a main channel the replica closed is still to be logged
-export const R_SLOTS = 28; // first rdb-client slot
+export const R_DLCFG = 28; // replica: its repl-diskless-load (runtime value): load from the socket
+export const R_DLOAD = 29; // replica: this attempt's RDB is loaded from the socket (diskless load), decided at its first data
+export const R_ORPH = 30; // primary: an abandoned main-channel PSYNC <replid> <ENDOFF+1> still sits unread on a closed connection
+export const R_OE = 31; // primary: that PSYNC's ENDOFF (0 = none / older than anything retained)
+export const R_OASSOC = 32; // primary: the rdb-client slot its connection was associated with (set-rdb-client-id), 0 none
+export const R_SLOTS = 33; // first rdb-client slot
 // per rdb-client slot (relative to the slot)
 export const S_RC = 0; // slot state
 export const S_PROT = 1; // protected_rdb_channel
@@ -171,6 +176,11 @@ export function makeLayout(c: ModelConfig): Layout {
     add('replica.dualChannel', R_RDUAL, 0, 1);
     add('mainClient.dualCapa', R_CAPA, 0, 1);
     add('mainClient.lostPending', R_LOSTLOG, 0, 1);
+    add('replica.disklessLoad', R_DLCFG, 0, 1);
+    add('replica.loadFromSocket', R_DLOAD, 0, 1);
+    add('abandonedPsync.pending', R_ORPH, 0, 1);
+    add('abandonedPsync.endoff', R_OE, 0, OMAX);
+    add('abandonedPsync.assocSlot', R_OASSOC, 0, SLOTS);
     for (let s = 0; s < SLOTS; s++) {
       const sb = R_SLOTS + s * SLOT_SIZE;
       const q = `rdbClient${s + 1}.`;

@@ -267,6 +267,7 @@ export function classify(input: ClassifyInput): { events: LogEvent[]; warnings: 
         // logged by the bio thread whenever it gets to it: the download started at "creating Bio thread"
         kind = 'known-ignored';
         ruleId = 'R_RDB_RECEIVING_BIO';
+        fields = {};
       } else if (rule.id === 'P_BGSAVE_FOR_SYNC') {
         diskChild = fields.target === 'disk' ? 'starting' : 'none';
       } else if (rule.id === 'P_DISK_CHILD_STARTED' || rule.id === 'P_DISK_CHILD_DONE') {

@@ -11,8 +11,8 @@ const spec = readFileSync(path.join(process.cwd(), 'spec', 'model.md'), 'utf8');
 describe('spec/model.md is in step with the model', () => {
   // default with every operator family has every family (toggles need configChanges > 0 and no
   // freeConfig; SendBulkDone needs a disk-target fork to be possible; faults are all enabled)
-  // (profile 9.1.2 for DownloadNoticed, which exists only with bioDiskDownload)
-  const m = buildModel(resolveConfig('default', [{ replicas: 2, operatorKinds: [...OPERATOR_FAMILIES], profile: '9.1.2' }]), {}, { history: true });
+  // (profile 9.1.2 for DownloadNoticed, which exists only with bioDiskDownload; abandonedPsync for HandleAbandonedPsync)
+  const m = buildModel(resolveConfig('default', [{ replicas: 2, operatorKinds: [...OPERATOR_FAMILIES], profile: '9.1.2', abandonedPsync: true }]), {}, { history: true });
 
   it('has a section for every action family, in the order of model/actions.ts', () => {
     const headings = [...spec.matchAll(/^#### (\w+) \(params:/gm)].map((x) => x[1]);

@@ -139,7 +139,8 @@ describe('messages from the 8.0.1 source and protocol doc §5 (not in the run ex
     ['# Timeout connecting to the PRIMARY...', 'r', 'replica.timeout', {}],
     ['# Received unexpected $ENDOFF response: -ERR foo', 'r', 'replica.rdb_failed', {}],
     ['# PRIMARY aborted replication with an error: ERR BGSAVE failed, replication can\'t continue', 'r', 'replica.rdb_failed', {}],
-    ['* PRIMARY <-> REPLICA sync: receiving 1234 bytes from primary to disk', 'r', 'replica.rdb_receiving', {}],
+    ['* PRIMARY <-> REPLICA sync: receiving 1234 bytes from primary to disk', 'r', 'replica.rdb_receiving', { to: 'disk' }],
+    ['* PRIMARY <-> REPLICA sync: receiving streamed RDB from primary with EOF to parser', 'r', 'replica.rdb_receiving', { to: 'parser' }],
     ['* Done loading RDB, keys loaded: 5, keys expired: 0, empty keys skipped: 1.', 'r', 'replica.load_done', {}],
     // 8.1.1 / 9.1.2 dialect (texts from their replication.c / rdb.c, seen in Valkey's own test runs)
     ['* Dual channel replication: Aborting dual channel sync. Main channel psync result -1 PSYNC_FULLRESYNC_DUAL_CHANNEL', 'r', 'replica.abort', { result: 6 }],
@@ -149,7 +150,7 @@ describe('messages from the 8.0.1 source and protocol doc §5 (not in the run ex
     ['. Dual channel replication: Psync established after rdb load', 'r', 'replica.psync_after_load', {}],
     ['* Dual channel replication: Replication buffer limit reached (16384 bytes), stopping buffering. Further accumulation will occur on primary side.', 'r', 'replica.local_buffer_limit', {}],
     ['* Done loading RDB, keys loaded: 10001, keys expired: 0, all fields expired hashes: 0.', 'r', 'replica.load_done', {}],
-    ['* Replica main thread creating Bio thread to save RDB to disk', 'r', 'replica.rdb_receiving', {}],
+    ['* Replica main thread creating Bio thread to save RDB to disk', 'r', 'replica.rdb_receiving', { to: 'disk' }],
     ['* Replica bio thread: PRIMARY <-> REPLICA sync: receiving streamed RDB from primary with EOF to disk', 'r', 'known-ignored', {}],
     ['* Unable to partial resync with replica 127.0.0.1:6380 for lack of backlog (Replica request was 8c1d3a7f:1234, and I can only reply with the range [2000, 3000]).', 'p', 'primary.psync_refused', { reason: 'backlog', offset: 1234 }],
     ['* Unable to partial resync with replica 127.0.0.1:6380 for lack of backlog (Replica request was: 8c1d3a7f:1234).', 'p', 'primary.psync_refused', { reason: 'backlog', offset: 1234 }],
