@@ -165,7 +165,8 @@ export type FastOutcome =
 /** The silent closure of a set: (state, cleared-register mask) pairs. */
 interface Closure {
   readonly states: Int32Array;
-  readonly masks: Int32Array;
+  /** null: no pair clears anything. */
+  readonly masks: Int32Array | null;
   readonly n: number;
   /** No pair clears anything: the closure is just `stateSet`. */
   readonly allZero: boolean;
@@ -923,8 +924,12 @@ export class FastEngine {
       }
     }
     const stateSet = this.sets.internUnsorted(states, n);
-    const c: Closure = { states: states.subarray(0, n), masks: masks.subarray(0, n), n, allZero, stateSet, truncatedAt };
-    this.closureInts += states.length * 2;
+    // without clears the closure is just its state set (no second copy, no masks); otherwise the
+    // pairs are kept at their exact size
+    const c: Closure = allZero
+      ? { states: stateSet.ids, masks: null, n: stateSet.size, allZero, stateSet, truncatedAt }
+      : { states: states.slice(0, n), masks: masks.slice(0, n), n, allZero, stateSet, truncatedAt };
+    if (!allZero) this.closureInts += n * 2;
     memo.closure = c;
     return c;
   }
@@ -938,7 +943,7 @@ export class FastEngine {
     if (p !== undefined) return p;
     const byK = new Map<number, number[]>();
     for (let i = 0; i < cl.n; i++) {
-      const k = this.masks.intersect(cl.masks[i]!, bound);
+      const k = this.masks.intersect(cl.masks![i]!, bound);
       let l = byK.get(k);
       if (l === undefined) byK.set(k, (l = []));
       l.push(cl.states[i]!);
@@ -961,7 +966,7 @@ export class FastEngine {
     const M = this.masks;
     for (let i = 0; i < cl.n; i++) {
       const s = cl.states[i]!;
-      const m = cl.masks[i]!;
+      const m = cl.masks === null ? 0 : cl.masks[i]!;
       const end = this.eEnd[s]!;
       for (let e = this.eSilentEnd[s]!; e < end; e++) {
         const f = filts[this.eFilt[e]!]!;

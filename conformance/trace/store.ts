@@ -102,7 +102,8 @@ export class StateStore {
     this.hashes[id] = h;
     table[2 * i] = h;
     table[2 * i + 1] = id + 1;
-    if (this.n * 4 > this.table.length) this.growTable();
+    // load at most 3/4 (the probes compare stored hashes first)
+    if (this.n * 8 > this.table.length * 3) this.growTable();
     return id;
   }
 

@@ -25,7 +25,8 @@ function read(level: 'debug' | 'notice') {
 
 describe('a genuine two-replica run', () => {
   for (const level of ['debug', 'notice'] as const) {
-    it(`conforms at ${level} level with the default caps`, () => {
+    it(`conforms at ${level} level with the default caps`, async () => {
+      await new Promise<void>((r) => setImmediate(r));
       const conv = read(level);
       expect(conv.trace.header.nodes.map((n) => n.name)).toEqual(['primary', 'replica1', 'replica2']);
       const h = conv.trace.header.model;
@@ -36,7 +37,8 @@ describe('a genuine two-replica run', () => {
     }, 120_000);
   }
 
-  it('with a line removed where tens of thousands of candidates survive: violates, diagnosed from a sample', () => {
+  it('with a line removed where tens of thousands of candidates survive: violates, diagnosed from a sample', async () => {
+    await new Promise<void>((r) => setImmediate(r));
     const conv = read('notice');
     const h = conv.trace.header.model;
     const model = buildModel(resolveConfig(h.preset, [h.set ?? {}]));

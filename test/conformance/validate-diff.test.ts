@@ -47,6 +47,24 @@ interface Lockstep {
 
 /** Both engines over the whole trace, comparing every step (`compact`: the fast engine forgets all it learnt after every step). */
 function lockstep(model: ObservableModel, trace: Trace, o: Partial<EngineOptions> = {}, label = '', compact = false): Lockstep {
+  const run = lockstepSteps(model, trace, o, label, compact);
+  for (;;) {
+    const r = run.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** The same, yielding to the event loop between events (long traces: vitest's worker must report). */
+async function lockstepAsync(model: ObservableModel, trace: Trace, o: Partial<EngineOptions> = {}, label = ''): Promise<Lockstep> {
+  const run = lockstepSteps(model, trace, o, label, false);
+  for (;;) {
+    const r = run.next();
+    if (r.done) return r.value;
+    await tick();
+  }
+}
+
+function* lockstepSteps(model: ObservableModel, trace: Trace, o: Partial<EngineOptions>, label: string, compact: boolean): Generator<void, Lockstep> {
   const opts: EngineOptions = { toleranceMs: o.toleranceMs ?? 0, maxCandidates: o.maxCandidates ?? 100_000, maxClosure: o.maxClosure ?? 1_000_000, ...(o.observes ? { observes: o.observes } : {}) };
   const ref = new Engine(model, trace, opts);
   const fast = new FastEngine(model, trace, opts);
@@ -57,6 +75,7 @@ function lockstep(model: ObservableModel, trace: Trace, o: Partial<EngineOptions
   let max = 0;
   let compared = 0;
   for (let step = 0; step < trace.events.length; step++) {
+    yield;
     const ro = ref.step(rc, step);
     const fo = fast.step(fcands, step);
     const where = `${label}: event index ${step}`;
@@ -186,12 +205,11 @@ describe('fast engine = reference engine, step by step', () => {
         await tick();
         const { model, trace: full, toleranceMs } = logTrace(dir, level);
         const trace = bench ? { ...full, events: full.events.slice(0, 35) } : full;
-        const r = lockstep(model, trace, { toleranceMs }, `${path.basename(dir)} ${level}`);
+        const r = await lockstepAsync(model, trace, { toleranceMs }, `${path.basename(dir)} ${level}`);
         expect(r.steps).toBeGreaterThan(0);
         if (level === 'debug' && !bench) {
           for (const mu of someMutations(trace, 3, trace.events.length)) {
-            await tick();
-            lockstep(model, mu.trace, { toleranceMs }, `${path.basename(dir)}: ${mu.description}`);
+            await lockstepAsync(model, mu.trace, { toleranceMs }, `${path.basename(dir)}: ${mu.description}`);
           }
         }
       }, 300_000);
@@ -231,11 +249,9 @@ describe('fast engine = reference engine, step by step', () => {
         const t = asLog(full, kinds, seed);
         const cut = { header: t.header, events: t.events.slice(0, 60) };
         const model = modelOf('valkey');
-        await tick();
-        lockstep(model, cut, { toleranceMs: 5 }, `valkey seed ${seed} as ${level} log`);
+        await lockstepAsync(model, cut, { toleranceMs: 5 }, `valkey seed ${seed} as ${level} log`);
         for (const mu of someMutations(cut, 4, seed)) {
-          await tick();
-          lockstep(model, mu.trace, { toleranceMs: 5 }, `valkey seed ${seed} as ${level} log: ${mu.description}`);
+          await lockstepAsync(model, mu.trace, { toleranceMs: 5 }, `valkey seed ${seed} as ${level} log: ${mu.description}`);
         }
       }
     }
