@@ -9,7 +9,7 @@ import { readValkeyLogTexts } from '../conformance/valkeylog/index.js';
 import { Engine, type Cand } from '../conformance/trace/reference-engine.js';
 import { FastEngine, type Ctx } from '../conformance/trace/fast-engine.js';
 import type { Trace } from '../conformance/trace/types.js';
-import type { ObservableModel } from '../conformance/observation.js';
+import type { ObservableModel } from '../model/observation.js';
 import { DEFAULTS } from '../conformance/validate.js';
 import { resolveConfig } from '../model/config.js';
 import { buildModel } from '../model/index.js';

@@ -9,7 +9,7 @@
 import { observableKinds } from '../conformance/valkeylog/index.js';
 import { simulateTrace } from '../conformance/simtrace.js';
 import type { Trace, TraceEvent } from '../conformance/trace/types.js';
-import type { Kind } from '../conformance/vocabulary.js';
+import type { Kind } from '../model/vocabulary.js';
 import { mulberry32 } from '../engine/simulate.js';
 import { resolveConfig } from '../model/config.js';
 import { buildModel, type ReplModel } from '../model/index.js';

@@ -4,8 +4,8 @@
 // emit the kind with the wrong node or fields (field, expected value from the register, actual
 // value), pending obligations, or — when nothing enabled emits the kind — which actions of the model
 // emit it and that their guards are false (with the model's optional explain() hook).
-import type { ObservableModel } from './observation.js';
-import type { Kind } from './vocabulary.js';
+import type { ObservableModel } from '../model/observation.js';
+import type { Kind } from '../model/vocabulary.js';
 import type { Trace, FieldValue } from './trace/types.js';
 import {
   Engine, applyObs, clearRegs, obsText, pendHead, provenance, stateKey,

@@ -3,7 +3,7 @@
 // records become trace events, in which order, and which model configuration judges them.
 import { readValkeyLogs, type LogEvent, type ValkeyLogs } from './valkeylog/index.js';
 import { TRACE_FORMAT, TRACE_VERSION, type FieldValue, type Trace, type TraceEvent } from './trace/types.js';
-import { KIND_NAMES, KINDS, fieldsOf, type Kind } from './vocabulary.js';
+import { KIND_NAMES, KINDS, fieldsOf, type Kind } from '../model/vocabulary.js';
 import { DEFAULT_PROFILE, profileForVersion, type ProfileName } from '../model/profiles.js';
 
 export interface LogConversion {

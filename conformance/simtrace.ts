@@ -3,9 +3,9 @@
 // real server would make them: offsets count bytes of the stream (here one per write), client ids
 // come from one counter, and every value a register ties to an earlier one is taken from it.
 import { simulate } from '../engine/simulate.js';
-import type { FieldSpec, ObservableModel } from './observation.js';
+import type { FieldSpec, ObservableModel } from '../model/observation.js';
 import { TRACE_FORMAT, TRACE_VERSION, type FieldValue, type Trace, type TraceEvent } from './trace/types.js';
-import { KINDS, fieldsOf, type Kind } from './vocabulary.js';
+import { KINDS, fieldsOf, type Kind } from '../model/vocabulary.js';
 
 /** A value a real server could log where the model leaves a string field open. */
 const ANY_STRING: Record<string, string> = { reason: 'replid', cmd: 'psync', class: 'replica' };

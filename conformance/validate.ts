@@ -8,8 +8,8 @@
 // other event of that node. Fields are checked through per-run registers (FieldSpec). The trace may
 // stop anywhere (prefix-closed; pending obligations at the end are fine). Events of different nodes
 // whose `ts` differ by at most `toleranceMs` may be consumed in either order.
-import type { ObservableModel } from './observation.js';
-import type { Kind } from './vocabulary.js';
+import type { ObservableModel } from '../model/observation.js';
+import type { Kind } from '../model/vocabulary.js';
 import type { Trace, TraceIssue } from './trace/types.js';
 import { TraceInputError } from './trace/types.js';
 import { Engine, type Cand } from './trace/reference-engine.js';

@@ -1,12 +1,12 @@
 // Assembles the protocol model for one configuration: initial state, action instances,
 // successor function with normalisation, invariants, goals, observations.
 import type { Goal } from '../engine/model.js';
-import type { Observation, ObservableModel } from '../conformance/observation.js';
+import type { Observation, ObservableModel } from './observation.js';
 import { ACTIONS, Step, type ActionDef, type Mutations } from './actions.js';
 import { TOGGLE_FAMILIES, type ModelConfig } from './config.js';
 import { makeInvariants, makeStepInvariants } from './invariants.js';
 import { connectionOfKind, connectionsOf } from './lifecycles.js';
-import type { Kind } from '../conformance/vocabulary.js';
+import type { Kind } from './vocabulary.js';
 import {
   DS, G_CFG, G_FAULTS, G_HS, G_PDISKLESS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MREF, R_OE, R_PERS, R_RDUAL, R_DLCFG, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
   R_STOP, R_DS, R_HIST, R_MQ, R_MEOF, R_CACHE, SLOT_SIZE, SLOTS, describeState, makeLayout, type Layout,

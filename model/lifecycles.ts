@@ -15,7 +15,7 @@
 // spec/lifecycles.md holds the Mermaid diagrams generated from the tables (`mermaid`,
 // `lifecyclesMarkdown`); regenerate with `npm run build && node dist/model/lifecycles-diagrams.js`.
 import { StateMachine, t, type Callback, type ITransition } from 'typescript-fsm';
-import type { Kind } from '../conformance/vocabulary.js';
+import type { Kind } from './vocabulary.js';
 import { ACTIONS } from './actions.js';
 import { DS_NAMES, MC_NAMES, R_DS, R_MC, R_RS, R_SLOTS, RC_NAMES, RS_NAMES, S_RC, SLOT_SIZE, SLOTS, type Layout } from './state.js';
 

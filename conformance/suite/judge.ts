@@ -7,7 +7,7 @@ import type { ProfileName } from '../../model/profiles.js';
 import { TraceInputError } from '../trace/types.js';
 import { validate, type ValidationResult } from '../validate.js';
 import { readValkeyLogTexts, ValkeyLogError, type LogEvent, type ValkeyLogs } from '../valkeylog/index.js';
-import { KIND_NAMES } from '../vocabulary.js';
+import { KIND_NAMES } from '../../model/vocabulary.js';
 import { ConfigError, resolveConfig } from '../../model/config.js';
 import { buildModel } from '../../model/index.js';
 import { groupOverflows, type WindowRef } from './overflows.js';

@@ -37,8 +37,8 @@
 // optional successorsObserved(), one pass for transitions and observations). The sets are sorted
 // id arrays, so an initial set may hold every reachable state of a model (a log that starts
 // mid-run): see FastEngine.initialFromStates.
-import type { ObservableModel, Observation, FieldSpec } from '../observation.js';
-import type { Kind } from '../vocabulary.js';
+import type { ObservableModel, Observation, FieldSpec } from '../../model/observation.js';
+import type { Kind } from '../../model/vocabulary.js';
 import type { Trace, FieldValue } from './types.js';
 import { Regs, candKey, obsKey, stateKey, type Cand, type EngineOptions, type PendItem } from './reference-engine.js';
 import { MaskStore, SetStore, StateStore, type SSet } from './store.js';

@@ -4,7 +4,7 @@
 // else, whatever the input.
 import { createReadStream, readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { KINDS, type Kind } from '../vocabulary.js';
+import { KINDS, type Kind } from '../../model/vocabulary.js';
 import { traceSchemas, kindDefName, TRACE_SCHEMA_ID } from './schema.js';
 import {
   TraceInputError, pointerToken,
@@ -169,7 +169,7 @@ export class TraceParser {
       return;
     }
     if (typeof kind !== 'string' || !Object.prototype.hasOwnProperty.call(KINDS, kind)) {
-      this.issue(n, '/kind', `unknown kind ${describeValue(kind)} (not in conformance/vocabulary.ts)`);
+      this.issue(n, '/kind', `unknown kind ${describeValue(kind)} (not in model/vocabulary.ts)`);
       return;
     }
     const validate = getValidators().kinds.get(kind)!;

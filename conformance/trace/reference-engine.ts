@@ -5,8 +5,8 @@
 // fired action, per node FIFO) and, when interleaving is on, how many events of each node it has
 // consumed. One step consumes one trace event: take the closure of every candidate under silent
 // actions, then keep each (closure member × way to explain an eligible event) result.
-import type { ObservableModel, Observation, FieldSpec } from '../observation.js';
-import type { Kind } from '../vocabulary.js';
+import type { ObservableModel, Observation, FieldSpec } from '../../model/observation.js';
+import type { Kind } from '../../model/vocabulary.js';
 import type { Trace, TraceEvent, FieldValue } from './types.js';
 
 export type Val = FieldValue;

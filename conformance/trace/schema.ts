@@ -2,7 +2,7 @@
 // schema, the reader and the models cannot drift apart. spec/trace.schema.json is the output of
 // `traceSchemaDocument()` (regenerate with `node dist/conformance/trace/write-schema.js`); a test
 // checks the committed file equals the generated one.
-import { KINDS, KIND_NAMES, fieldsOf, type Kind, type KindDef, type FieldType } from '../vocabulary.js';
+import { KINDS, KIND_NAMES, fieldsOf, type Kind, type KindDef, type FieldType } from '../../model/vocabulary.js';
 import { TRACE_FORMAT, TRACE_VERSION } from './types.js';
 
 export type JsonSchema = { [k: string]: unknown };
@@ -133,7 +133,7 @@ function sharedDefs(): Record<string, JsonSchema> {
   };
 }
 
-/** The schemas of the trace format, generated from conformance/vocabulary.ts. */
+/** The schemas of the trace format, generated from model/vocabulary.ts. */
 export function traceSchemas(): TraceSchemas {
   const header = headerSchema();
   const kinds = {} as Record<Kind, JsonSchema>;
@@ -154,7 +154,7 @@ export function traceSchemas(): TraceSchemas {
     title: 'replcheck trace line',
     description:
       'A replcheck trace is JSON Lines: line 1 matches #/$defs/header, every later line matches ' +
-      '#/$defs/event. GENERATED from conformance/vocabulary.ts by conformance/trace/schema.ts; do not edit.',
+      '#/$defs/event. GENERATED from model/vocabulary.ts by conformance/trace/schema.ts; do not edit.',
     oneOf: [{ $ref: '#/$defs/header' }, { $ref: '#/$defs/event' }],
     $defs: defs,
   };

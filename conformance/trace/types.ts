@@ -1,5 +1,5 @@
 // In-memory form of a replcheck trace (spec/trace.md): one header, then events in file order.
-import type { Kind } from '../vocabulary.js';
+import type { Kind } from '../../model/vocabulary.js';
 
 export const TRACE_FORMAT = 'replcheck-trace';
 export const TRACE_VERSION = 1;

@@ -8,7 +8,7 @@
 // Regexes apply to the message with any 8.1+ "Dual channel replication: " / "<Dual Channel> "
 // prefix removed. `level` is the level the source logs the message at, i.e. the loglevel a server
 // needs for the message to appear.
-import type { Kind } from '../vocabulary.js';
+import type { Kind } from '../../model/vocabulary.js';
 import type { Level } from './lines.js';
 
 export type Side = 'primary' | 'replica' | 'any';

@@ -3,7 +3,7 @@
 // node (by its listening port, by a client id learnt from $ENDOFF/pin/postpone lines, by being the
 // only replica, or by the close that follows a COB overflow). Lines that look replication-related
 // but match no rule become warnings.
-import { KINDS, KIND_NAMES, type Kind, type KindDef } from '../vocabulary.js';
+import { KINDS, KIND_NAMES, type Kind, type KindDef } from '../../model/vocabulary.js';
 import { LEVELS, levelRank, harnessMarkerOfMessage, type Level, type LineWarning } from './lines.js';
 import { COB_RE, REPLICATION_LOOKING_RE, RULES, type Classification, type FieldValue, type Rule } from './catalogue.js';
 import type { FileLogLine, LogFile, NodeInfo } from './files.js';

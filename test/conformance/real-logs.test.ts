@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { logFilesOf, validateLogs } from '../../conformance/logdir.js';
-import type { Observation } from '../../conformance/observation.js';
+import type { Observation } from '../../model/observation.js';
 import { Engine, pendHead, type Cand } from '../../conformance/trace/reference-engine.js';
 import type { ValidationResult } from '../../conformance/validate.js';
 import { resolveConfig } from '../../model/config.js';

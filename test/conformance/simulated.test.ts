@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../engine/simulate.js';
 import { allMutations, reattributeConn, reattributeNode, type Mutant } from '../../conformance/mutate.js';
-import type { FieldSpec, Observation } from '../../conformance/observation.js';
+import type { FieldSpec, Observation } from '../../model/observation.js';
 import { simulateTrace } from '../../conformance/simtrace.js';
 import { formatDiagnosis } from '../../conformance/diagnose.js';
 import { readTrace } from '../../conformance/trace/read.js';

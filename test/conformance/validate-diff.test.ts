@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { traceFromLogs } from '../../conformance/fromlogs.js';
 import { logFilesOf } from '../../conformance/logdir.js';
 import { allMutations, alterField, dropEvent, duplicateEvent, swapAdjacent, type Mutant } from '../../conformance/mutate.js';
-import type { ObservableModel } from '../../conformance/observation.js';
+import type { ObservableModel } from '../../model/observation.js';
 import { simulateTrace } from '../../conformance/simtrace.js';
 import { simulate } from '../../engine/simulate.js';
 import { FastEngine, type Ctx } from '../../conformance/trace/fast-engine.js';
@@ -26,7 +26,7 @@ import { Engine, type Cand, type EngineOptions } from '../../conformance/trace/r
 import type { Trace } from '../../conformance/trace/types.js';
 import { validate, type ValidateOptions } from '../../conformance/validate.js';
 import { readValkeyLogTexts } from '../../conformance/valkeylog/index.js';
-import type { Kind } from '../../conformance/vocabulary.js';
+import type { Kind } from '../../model/vocabulary.js';
 import { resolveConfig } from '../../model/config.js';
 import { buildModel, type ReplModel } from '../../model/index.js';
 import { counter, pingPong, randomWalk } from './trace/toys.js';

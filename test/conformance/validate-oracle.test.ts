@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { validate } from '../../conformance/validate.js';
 import { allMutations, dropEvent, swapAdjacent, alterField, duplicateEvent, reattributeConn } from '../../conformance/mutate.js';
 import { pingPong, randomWalk, oracle, makeTrace } from './trace/toys.js';
-import type { Kind } from '../../conformance/vocabulary.js';
+import type { Kind } from '../../model/vocabulary.js';
 
 const VIEWS: (Kind[] | undefined)[] = [
   undefined,

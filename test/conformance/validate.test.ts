@@ -4,7 +4,7 @@ import { validate } from '../../conformance/validate.js';
 import { formatDiagnosis } from '../../conformance/diagnose.js';
 import { TraceInputError, type Trace } from '../../conformance/trace/types.js';
 import { pingPong, counter, fanout, randomWalk, makeTrace } from './trace/toys.js';
-import type { Kind } from '../../conformance/vocabulary.js';
+import type { Kind } from '../../model/vocabulary.js';
 
 const LOG_KINDS: Kind[] = [
   'replica.connect', 'replica.psync', 'primary.psync_accepted', 'primary.rdb_pinned', 'primary.psync_refused',

@@ -6,8 +6,8 @@
 // every transition of the reachable state graph.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Observation } from '../../conformance/observation.js';
-import { fieldsOf, KIND_NAMES, KINDS, type Kind } from '../../conformance/vocabulary.js';
+import type { Observation } from '../../model/observation.js';
+import { fieldsOf, KIND_NAMES, KINDS, type Kind } from '../../model/vocabulary.js';
 import { check } from '../../engine/bfs.js';
 import type { Model } from '../../engine/model.js';
 import { simulate } from '../../engine/simulate.js';

@@ -3,7 +3,7 @@
 // the path does). Goals that read the history variable are checked on the model built with it.
 // The two seed goals also get their story checked step by step through the path's observations.
 import { describe, expect, it } from 'vitest';
-import type { Observation } from '../../conformance/observation.js';
+import type { Observation } from '../../model/observation.js';
 import { check } from '../../engine/bfs.js';
 import type { ReplModel } from '../../model/index.js';
 import { RC, RS, R_RS, R_SLOT, R_SLOTS, S_PROT, S_RC, SLOT_SIZE, SLOTS } from '../../model/state.js';

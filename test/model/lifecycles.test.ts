@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'typescript-fsm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KIND_NAMES, KINDS, type Kind } from '../../conformance/vocabulary.js';
+import { KIND_NAMES, KINDS, type Kind } from '../../model/vocabulary.js';
 import { resolveConfig } from '../../model/config.js';
 import { buildModel } from '../../model/index.js';
 import {

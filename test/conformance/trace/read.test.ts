@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseTrace, readTrace, readTraceFileSync } from '../../../conformance/trace/read.js';
 import { formatTrace, writeTrace } from '../../../conformance/trace/write.js';
 import { TraceInputError } from '../../../conformance/trace/types.js';
-import { KIND_NAMES } from '../../../conformance/vocabulary.js';
+import { KIND_NAMES } from '../../../model/vocabulary.js';
 import { pingPong, randomWalk } from './toys.js';
 
 const H = JSON.stringify({

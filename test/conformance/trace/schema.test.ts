@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { traceSchemas, traceSchemaText } from '../../../conformance/trace/schema.js';
-import { KIND_NAMES, KINDS, fieldsOf } from '../../../conformance/vocabulary.js';
+import { KIND_NAMES, KINDS, fieldsOf } from '../../../model/vocabulary.js';
 
 const committed = fileURLToPath(new URL('../../../spec/trace.schema.json', import.meta.url));
 

@@ -1,7 +1,7 @@
 // Toy ObservableModels for the conformance tests, plus a random-walk trace generator and a
 // brute-force oracle that is independent of the validator's candidate search.
-import type { ObservableModel, Observation, FieldSpec } from '../../../conformance/observation.js';
-import { KINDS, type Kind } from '../../../conformance/vocabulary.js';
+import type { ObservableModel, Observation, FieldSpec } from '../../../model/observation.js';
+import { KINDS, type Kind } from '../../../model/vocabulary.js';
 import type { Trace, TraceEvent, TraceHeader, FieldValue } from '../../../conformance/trace/types.js';
 
 interface ToyAction {

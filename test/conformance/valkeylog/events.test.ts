@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readValkeyLogTexts, levelOfKind, observableKinds, type LogEvent } from '../../../conformance/valkeylog/index.js';
-import { KIND_NAMES } from '../../../conformance/vocabulary.js';
+import { KIND_NAMES } from '../../../model/vocabulary.js';
 import { banner, runLogs } from './helpers.js';
 
 const kinds = (evs: LogEvent[], node?: string): string[] =>
