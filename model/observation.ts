@@ -48,3 +48,17 @@ export interface ObservableModel extends Model {
    */
   successorsObserved?(s: Uint8Array, emit: (action: number, next: Uint8Array, obs: readonly Observation[]) => void): void;
 }
+
+/**
+ * Registers an observer who misses `o` no longer knows: its clears, and every register it sets
+ * (the new value was never seen, so keeping the old binding would judge later events against a
+ * stale number; forgetting it lets the next seen event bind it afresh).
+ */
+export function forgottenIfUnseen(o: Observation): readonly string[] {
+  let out: string[] | null = null;
+  for (const k in o.fields) {
+    const f = o.fields[k]!;
+    if (f.op === 'set') (out ??= [...(o.clear ?? [])]).push(f.reg);
+  }
+  return out ?? o.clear ?? [];
+}

@@ -38,6 +38,7 @@
 // id arrays, so an initial set may hold every reachable state of a model (a log that starts
 // mid-run): see FastEngine.initialFromStates.
 import type { ObservableModel, Observation, FieldSpec } from '../../model/observation.js';
+import { forgottenIfUnseen } from '../../model/observation.js';
 import type { Kind } from '../../model/vocabulary.js';
 import type { Trace, FieldValue } from './types.js';
 import { Regs, candKey, obsKey, stateKey, type Cand, type EngineOptions, type PendItem } from './reference-engine.js';
@@ -701,10 +702,12 @@ export class FastEngine {
     let pre: string[] = [];
     for (const o of list) {
       if (this.sees(o)) observed.push(o);
-      else if (o.clear && o.clear.length > 0) {
+      else {
+        const gone = forgottenIfUnseen(o);
+        if (gone.length === 0) continue;
         const last = observed.length - 1;
-        if (last < 0) pre = [...pre, ...o.clear];
-        else observed[last] = { ...observed[last]!, clear: [...(observed[last]!.clear ?? []), ...o.clear] };
+        if (last < 0) pre = [...pre, ...gone];
+        else observed[last] = { ...observed[last]!, clear: [...(observed[last]!.clear ?? []), ...gone] };
       }
     }
     const preClear = this.masks.intern(pre.map((r) => this.reg(r)));

@@ -6,6 +6,7 @@
 // consumed. One step consumes one trace event: take the closure of every candidate under silent
 // actions, then keep each (closure member × way to explain an eligible event) result.
 import type { ObservableModel, Observation, FieldSpec } from '../../model/observation.js';
+import { forgottenIfUnseen } from '../../model/observation.js';
 import type { Kind } from '../../model/vocabulary.js';
 import type { Trace, TraceEvent, FieldValue } from './types.js';
 
@@ -352,11 +353,13 @@ export class Engine {
     for (const o of list) {
       if (this.sees(o)) {
         observed.push(o);
-      } else if (o.clear && o.clear.length > 0) {
-        // an unseen observation's clears happen after the preceding seen one
+      } else {
+        // what an unseen observation forgets happens after the preceding seen one
+        const gone = forgottenIfUnseen(o);
+        if (gone.length === 0) continue;
         const last = observed.length - 1;
-        if (last < 0) preClear = [...(preClear ?? []), ...o.clear];
-        else observed[last] = { ...observed[last]!, clear: [...(observed[last]!.clear ?? []), ...o.clear] };
+        if (last < 0) preClear = [...(preClear ?? []), ...gone];
+        else observed[last] = { ...observed[last]!, clear: [...(observed[last]!.clear ?? []), ...gone] };
       }
     }
     const r = { observed, preClear };
