@@ -13,7 +13,7 @@ import { isProfileName, PROFILE_NAMES, type ProfileName } from '../model/profile
 import { formatSuiteReport, SuiteInputError, validateSuite } from '../conformance/suite/index.js';
 import { parseArgs, UsageError } from './args.js';
 
-export const VALIDATE_USAGE = `usage: replcheck validate [FILE...] [--profile V] [--json] [--tolerance MS] [--max-candidates N] [--trace-out FILE]
+export const VALIDATE_USAGE = `usage: replcheck validate [FILE...] [--profile V] [--json] [--tolerance MS] [--max-candidates N] [--trace-out FILE] [--mid-run]
        replcheck validate DIR [--profile V] [--json] [--tolerance MS] [--max-candidates N] [--group G]... [--diagnoses]
   FILE: one trace (JSON Lines; "-" or none = stdin), or Valkey log files (primary.log replica.log ...)
   DIR: a folder of Valkey server logs, e.g. the tests/tmp of Valkey's own test suite (server.*/stdout) or
@@ -22,7 +22,11 @@ export const VALIDATE_USAGE = `usage: replcheck validate [FILE...] [--profile V]
        --group G judges only group G (G1, G2, ...), --diagnoses prints each failing group's whole diagnosis
   --profile V: judge with the Valkey version profile V (8.0.1, 8.1.1, 9.1.2) instead of the one the logs'
        start-up lines name (Valkey logs) or the trace header names (traces)
-  exit: 0 conforms, 1 violates, 2 error (bad input), 3 gave up (candidate cap)`;
+  --mid-run: the trace or logs start mid-run: judge them from every model state within the deepest
+       breadth-first layer of at most 100,000 states (automatic for a Valkey log that does not begin
+       with the server's start-up banner); no run from there explaining an event is "gave up", not
+       "violates": a deeper state might have
+  exit: 0 conforms, 1 violates, 2 error (bad input), 3 gave up (candidate cap, or a mid-run start explains nothing)`;
 
 /**
  * Is this file a replcheck trace rather than a Valkey log? A trace's first non-blank line is a JSON
@@ -53,6 +57,7 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
     group: { type: 'string', repeat: true },
     diagnoses: { type: 'bool' },
     profile: { type: 'string' },
+    'mid-run': { type: 'bool' },
     help: { type: 'bool' },
   });
   if (p.flags.help) { out(VALIDATE_USAGE); return 0; }
@@ -99,6 +104,7 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
     result = validate(model, trace, {
       ...(p.flags.tolerance !== undefined ? { toleranceMs: p.flags.tolerance as number } : conversion ? { toleranceMs: conversion.toleranceMs } : {}),
       ...(p.flags['max-candidates'] !== undefined ? { maxCandidates: p.flags['max-candidates'] as number } : {}),
+      ...(p.flags['mid-run'] === true || conversion?.summary.midRun ? { midRun: true } : {}),
     });
   } catch (e) {
     if (e instanceof TraceInputError) result = resultFromInputError(e);
@@ -145,8 +151,10 @@ function report(r: ValidationResult, conv: LogConversion | undefined, json: bool
     lines.push(`logs: ${conv.summary.nodes.map((n) => `${n.name}=${n.file}${n.port ? ` (port ${n.port})` : ''}`).join(', ')}; log level ${conv.summary.level}; ${r.events} events`);
     lines.push(`profile: ${conv.profile.name} (${conv.profile.reason})`);
     if (conv.summary.cutAt) lines.push(`judged up to: ${conv.summary.cutAt}`);
+    if (conv.summary.midRun) lines.push(`started mid-run: ${conv.summary.midRun}`);
     for (const w of conv.warnings) lines.push(`warning: ${w.file}:${w.line}: ${w.message}`);
   }
+  if (r.midRun) lines.push(`started mid-run: judged from the ${r.midRun.candidates.toLocaleString('en-US')} start candidates (states that can show a first event, or just after an action the start cut) among ${r.midRun.states.toLocaleString('en-US')} model states (every state within ${r.midRun.depth} steps of the start${r.midRun.complete ? ': all reachable states' : ''})`);
   lines.push(`verdict: ${r.verdict}`);
   lines.push(`events: ${r.events}, explained: ${r.matched}; candidates: max ${r.stats.maxCandidates}, mean ${r.stats.candidates.mean.toFixed(1)}; ${Math.round(r.stats.eventsPerSecond).toLocaleString('en-US')} events/s`);
   if (r.errors) for (const e of r.errors) lines.push(`error: ${e.file}:${e.line}${e.pointer ? ` at ${e.pointer}` : ''}: ${e.message}`);

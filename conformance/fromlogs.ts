@@ -11,7 +11,7 @@ export interface LogConversion {
   readonly warnings: { file: string; line: number; message: string }[];
   /** Milliseconds within which events of different servers may be reordered. */
   readonly toleranceMs: number;
-  readonly summary: { nodes: { name: string; file: string; port?: number }[]; level: string; events: number; cutAt?: string };
+  readonly summary: { nodes: { name: string; file: string; port?: number }[]; level: string; events: number; cutAt?: string; midRun?: string };
   /** One line per output-buffer overflow: whose connection it was. */
   readonly attributions: string[];
   /** The version profile that judges the logs, and why that one. */
@@ -144,11 +144,17 @@ export function traceFromLogs(logs: ValkeyLogs, opts: LogConversionOptions = {})
     file: logs.nodes.map((n) => n.file).join(' '),
   };
   attributions.push(...attributeOverflows(events));
+  // A server log that does not begin with Valkey's start-up banner began after the server did (a
+  // rotated log, an excerpt): the run is judged from whatever state the model may be in then.
+  const late = logs.nodes.filter((n) => n.incarnations.length > 0 && !n.incarnations[0]!.banner);
+  const midRun = late.length > 0
+    ? `${late.map((n) => `${n.file} (line ${n.incarnations[0]!.startLine})`).join(', ')} ${late.length > 1 ? 'begin' : 'begins'} without Valkey's start-up banner: judged as starting mid-run`
+    : undefined;
   return {
     trace,
     warnings,
     toleranceMs: TOLERANCE_MS,
-    summary: { nodes: logs.nodes.map((n) => ({ name: n.name, file: n.file, ...(n.port ? { port: n.port } : {}) })), level: logs.minLevel, events: events.length, ...(cutAt ? { cutAt } : {}) },
+    summary: { nodes: logs.nodes.map((n) => ({ name: n.name, file: n.file, ...(n.port ? { port: n.port } : {}) })), level: logs.minLevel, events: events.length, ...(cutAt ? { cutAt } : {}), ...(midRun ? { midRun } : {}) },
     attributions,
     profile,
   };

@@ -44,6 +44,27 @@ export interface ValidateOptions {
    * Only time changes: the verdict and every candidate set are the same.
    */
   readonly memoryBudgetMB?: number;
+  /**
+   * The trace starts mid-run (a rotated log, an excerpt): judge it from the model states within
+   * the deepest breadth-first layer that fits in `maxStates` (default 100,000) that can show a
+   * first event, and those just after an action whose first events fell before the trace's first
+   * one; each taken as closed under silent steps. Fast engine only. When
+   * no such start explains an event the verdict is "gave-up" (limit "midRunStart"), not
+   * "violates": a deeper state, or several actions cut at once, might have.
+   */
+  readonly midRun?: boolean | { readonly maxStates?: number };
+}
+
+/** Where the judgement started, for a trace that starts mid-run. */
+export interface MidRunStart {
+  /** Model states tried as the state at the trace's first event (before the silent closure). */
+  readonly states: number;
+  /** Every state within this many steps of the model's start. */
+  readonly depth: number;
+  /** Every reachable state was tried. */
+  readonly complete: boolean;
+  /** Start candidates: those of the states that can show a first event, and those just after an action the start cut. */
+  readonly candidates: number;
 }
 
 export type Verdict = 'conforms' | 'violates' | 'gave-up' | 'error';
@@ -62,7 +83,7 @@ export interface CandidateSummary {
 }
 
 export interface GaveUp extends EventRef {
-  readonly limit: 'maxCandidates' | 'maxClosure';
+  readonly limit: 'maxCandidates' | 'maxClosure' | 'midRunStart';
   readonly value: number;
   readonly reason: string;
 }
@@ -94,6 +115,8 @@ export interface ValidationResult {
   readonly gaveUp?: GaveUp;
   /** When "error" (see resultFromInputError). */
   readonly errors?: readonly TraceIssue[];
+  /** When judged as starting mid-run (options.midRun). */
+  readonly midRun?: MidRunStart;
 }
 
 /**
@@ -106,6 +129,7 @@ export interface ValidationResult {
 export const DEFAULTS = {
   toleranceMs: 0, maxCandidates: 2_000_000, maxClosure: 4_000_000, context: 5, maxGroups: 5, memoryBudgetMB: 1024,
   reference: { maxCandidates: 100_000, maxClosure: 1_000_000 },
+  midRunStates: 100_000,
 } as const;
 
 /** Exit code convention for the CLI: 0 conforms, 1 violates, 2 error, 3 gave-up. */
@@ -168,7 +192,21 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
   const engineOpts = { toleranceMs, maxCandidates, maxClosure, ...(options.observes ? { observes: options.observes } : {}) };
   const n = trace.events.length;
   const context = options.context ?? DEFAULTS.context;
-  const run = options.engine === 'reference' ? referenceRunner(new Engine(model, trace, engineOpts)) : fastRunner(new FastEngine(model, trace, engineOpts), (options.memoryBudgetMB ?? DEFAULTS.memoryBudgetMB) * 2 ** 20);
+  if (options.midRun && options.engine === 'reference') throw new Error('validate: a mid-run start needs the fast engine');
+  let midRun: MidRunStart | undefined;
+  let run: Runner;
+  if (options.engine === 'reference') run = referenceRunner(new Engine(model, trace, engineOpts));
+  else {
+    const fast = new FastEngine(model, trace, engineOpts);
+    run = fastRunner(fast, (options.memoryBudgetMB ?? DEFAULTS.memoryBudgetMB) * 2 ** 20);
+    if (options.midRun) {
+      const maxStates = typeof options.midRun === 'object' ? options.midRun.maxStates ?? DEFAULTS.midRunStates : DEFAULTS.midRunStates;
+      const reach = fast.reachableIds(maxStates);
+      const start = fast.initialMidRun(reach.ids);
+      midRun = { states: reach.ids.length, depth: reach.depth, complete: reach.complete, candidates: fast.count(start) };
+      run = { ...run, initial: () => start };
+    }
+  }
   let ring: unknown[] = new Array(context + 1);
 
   const histogram: Record<string, number> = {};
@@ -238,6 +276,14 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
     }
     break;
   }
+  if (failure && midRun) {
+    const ref = failure.event;
+    gaveUp = {
+      ...ref, limit: 'midRunStart', value: midRun.states,
+      reason: `started mid-run: no run from the ${midRun.states} model states tried as the state at the first event (every state within ${midRun.depth} steps of the start${midRun.complete ? ', which is every reachable state' : ''}, each also just after one action cut by the log's start) explains event seq ${ref.seq}${ref.src ? ` [${ref.src}]` : ''}; ${midRun.complete ? 'several actions cut at once' : 'a deeper state, or several actions cut at once,'} might: undetermined, not a violation (${failure.message})`,
+    };
+    failure = undefined;
+  }
   const elapsedMs = performance.now() - t0;
   const verdict: Verdict = failure ? 'violates' : gaveUp ? 'gave-up' : 'conforms';
   const matched = failure || gaveUp ? step : n;
@@ -255,6 +301,7 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
     },
     ...(failure ? { failure } : {}),
     ...(gaveUp ? { gaveUp } : {}),
+    ...(midRun ? { midRun } : {}),
   };
 }
 

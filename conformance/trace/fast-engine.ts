@@ -1030,6 +1030,84 @@ export class FastEngine {
     return this.initialFrom(ids.subarray(0, n));
   }
 
+  /**
+   * The states within `depth` steps of the model's initial states, breadth-first, whole layers
+   * only: the deepest layer that fits in `maxStates` (at least the initial states). `complete`:
+   * the last layer had no new successor, so this is every reachable state.
+   */
+  reachableIds(maxStates: number): { ids: Int32Array; depth: number; complete: boolean } {
+    const st = this.states;
+    const ids: number[] = [];
+    const seen = new Set<number>();
+    const add = (id: number) => { if (!seen.has(id)) { seen.add(id); ids.push(id); } };
+    this.model.initStates((s) => add(st.intern(s)));
+    let layerStart = 0;
+    let depth = 0;
+    for (;;) {
+      const layerEnd = ids.length;
+      if (layerStart === layerEnd) return { ids: Int32Array.from(ids), depth: depth - 1, complete: true };
+      for (let i = layerStart; i < layerEnd; i++) {
+        this.model.successors(st.copy(ids[i]!), (_a, nx) => add(st.intern(nx)));
+        if (ids.length > maxStates) {
+          this.ensureStateArrays(st.size);
+          return { ids: Int32Array.from(ids.slice(0, layerEnd)), depth, complete: false };
+        }
+      }
+      layerStart = layerEnd;
+      depth++;
+    }
+  }
+
+  /**
+   * Candidates for a log that starts mid-run, from the states `ids` (standing for every reachable
+   * state): those with a transition that shows one of the nodes' first events, nothing pending;
+   * and those just after one action whose first seen events fell before the log's first line (the
+   * rest of that action's events pending). Each start set is taken as closed under silent steps
+   * (the reachable set is, and its silent closure from a sample is most of the model): the first
+   * event is matched straight from it.
+   */
+  initialMidRun(ids: Int32Array): Ctx[] {
+    this.ensureStateArrays(this.st.size);
+    const firstKeys = new Set<number>();
+    for (const evs of this.nodeEvents) if (evs.length > 0) firstKeys.add(this.eventKey[evs[0]!]!);
+    const base: number[] = [];
+    const byPend = new Map<PendList, number[]>();
+    const filts = this.filtList;
+    for (const s of ids) {
+      this.edges(s);
+      let shows = false;
+      for (let e = this.eSilentEnd[s]!; e < this.eEnd[s]!; e++) {
+        const f = filts[this.eFilt[e]!]!;
+        if (firstKeys.has(f.first!.evKey)) shows = true;
+        if (f.rest === null) continue;
+        if (this.eTarget[e] === -1) this.resolveLoud(s, f.first!.evKey);
+        const t = this.eTarget[e]!;
+        const a = this.eAction[e]!;
+        const items = f.rest.items;
+        for (let j = 0; j < items.length; j++) {
+          if (!firstKeys.has(items[j]!.evKey)) continue;
+          const p = this.pendOf(items.slice(j).map((c) => ({ node: c.node, action: a, c })));
+          let list = byPend.get(p);
+          if (list === undefined) byPend.set(p, (list = []));
+          list.push(t);
+        }
+      }
+      if (shows) base.push(s);
+    }
+    const out: Ctx[] = [];
+    const closed = (list: number[]): SSet => {
+      const set = this.sets.internUnsorted(Int32Array.from(list), list.length);
+      for (const x of set.ids) this.edges(x);
+      this.ensureStateArrays(this.st.size);
+      memoOf(set).closure = { states: set.ids, masks: null, n: set.size, allZero: true, stateSet: set, truncatedAt: null };
+      return set;
+    };
+    const pos = () => (this.interleaving ? new PosRef(new Int32Array(this.nodeNames.length)) : null);
+    if (base.length > 0) out.push({ regs: this.emptyRegs, pend: this.emptyPend, pos: pos(), set: closed(base) });
+    for (const [pend, list] of byPend) out.push({ regs: this.emptyRegs, pend, pos: pos(), set: closed(list) });
+    return out;
+  }
+
   /** The same from state ids (`states.intern`; any order, duplicates allowed). */
   initialFrom(ids: Int32Array): Ctx[] {
     const pos = this.interleaving ? new PosRef(new Int32Array(this.nodeNames.length)) : null;
