@@ -204,7 +204,16 @@ export function validate(model: ObservableModel, trace: Trace, options: Validate
       const reach = fast.reachableIds(maxStates);
       const start = fast.initialMidRun(reach.ids);
       midRun = { states: reach.ids.length, depth: reach.depth, complete: reach.complete, candidates: fast.count(start) };
-      run = { ...run, initial: () => start };
+      const step = run.step;
+      run = {
+        ...run,
+        initial: () => start,
+        step: (cands, i) => {
+          const out = step(cands, i);
+          if (i === 0) fast.forgetStartClosures();
+          return out;
+        },
+      };
     }
   }
   let ring: unknown[] = new Array(context + 1);

@@ -1100,12 +1100,24 @@ export class FastEngine {
       for (const x of set.ids) this.edges(x);
       this.ensureStateArrays(this.st.size);
       memoOf(set).closure = { states: set.ids, masks: null, n: set.size, allZero: true, stateSet: set, truncatedAt: null };
+      this.declaredClosed.push(set);
       return set;
     };
     const pos = () => (this.interleaving ? new PosRef(new Int32Array(this.nodeNames.length)) : null);
     if (base.length > 0) out.push({ regs: this.emptyRegs, pend: this.emptyPend, pos: pos(), set: closed(base) });
     for (const [pend, list] of byPend) out.push({ regs: this.emptyRegs, pend, pos: pos(), set: closed(list) });
     return out;
+  }
+
+  private declaredClosed: SSet[] = [];
+
+  /**
+   * After the first event: the start sets of initialMidRun are closed only at the start (a set
+   * still pending a cut action's events, or met again later, gets its real silent closure).
+   */
+  forgetStartClosures(): void {
+    for (const set of this.declaredClosed) (set as { memo: unknown }).memo = null;
+    this.declaredClosed = [];
   }
 
   /** The same from state ids (`states.intern`; any order, duplicates allowed). */
