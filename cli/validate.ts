@@ -22,10 +22,11 @@ export const VALIDATE_USAGE = `usage: replcheck validate [FILE...] [--profile V]
        --group G judges only group G (G1, G2, ...), --diagnoses prints each failing group's whole diagnosis
   --profile V: judge with the Valkey version profile V (8.0.1, 8.1.1, 9.1.2) instead of the one the logs'
        start-up lines name (Valkey logs) or the trace header names (traces)
-  --mid-run: the trace or logs start mid-run: judge them from every model state within the deepest
-       breadth-first layer of at most 100,000 states (automatic for a Valkey log that does not begin
-       with the server's start-up banner); no run from there explaining an event is "gave up", not
-       "violates": a deeper state might have
+  --mid-run: the trace or logs start mid-run: judge them from the model states within the deepest
+       breadth-first layer of at most 100,000 states that can show a first event, or just after an
+       action the start cut (automatic for a Valkey log that does not begin with the server's start-up
+       banner); no run from there explaining an event is "gave up", not "violates": a deeper state
+       might have
   exit: 0 conforms, 1 violates, 2 error (bad input), 3 gave up (candidate cap, or a mid-run start explains nothing)`;
 
 /**
