@@ -1088,7 +1088,9 @@ export const ACTIONS: readonly ActionDef[] = [
         downloadFails(m, r);
         return;
       }
-      m.emit(m.rep(r), 'replica.rdb_failed');
+      // waiting for $ENDOFF (the REPLCONF was answered when the SYNC was taken) the failed read logs
+      // only "Failed to read response from the server" before the abort (replication.c, 8.0.1–9.1)
+      if (ds !== DS.SYNC_SENT) m.emit(m.rep(r), 'replica.rdb_failed');
       m.abort(r, null);
     },
   },
