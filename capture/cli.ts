@@ -1,4 +1,6 @@
 import path from "node:path";
+import { chaosProgram } from "./chaos-program.js";
+import { runChaos } from "./chaos.js";
 import { runScenario, type CaptureResult } from "./run.js";
 import { SCENARIOS } from "./scenarios.js";
 
@@ -8,7 +10,7 @@ import { SCENARIOS } from "./scenarios.js";
  * and check it. Kept out of the capture harness on purpose. Return an exit code
  * (0 = ok). While unset, `capture` only runs the scenario.
  */
-export type ConvertAndValidate = (outDir: string, result: CaptureResult) => Promise<number>;
+export type ConvertAndValidate = (outDir: string, result?: CaptureResult) => Promise<number>;
 let convertAndValidate: ConvertAndValidate | undefined;
 export function setConvertAndValidate(fn: ConvertAndValidate | undefined): void {
   convertAndValidate = fn;
@@ -17,6 +19,9 @@ export function setConvertAndValidate(fn: ConvertAndValidate | undefined): void 
 const USAGE = `usage: replcheck capture --scenario NAME --out DIR [--valkey-server BIN] [--keep-tmp] [--quiet]
        replcheck capture --list
        replcheck capture --all --out DIR [--fast]     (one sub-folder per scenario)
+       replcheck capture --chaos --seed N --out DIR [--duration S] [--max-replicas N] [--program-only]
+         a seeded random program (setup, writes, kills, pauses, CONFIG SET, REPLICAOF) on real servers;
+         the same seed gives the same program (program.json); --program-only prints it without running
 BIN: valkey-server or a wrapper running it (default: $VALKEY_SERVER, else valkey-server on PATH); its
 \`--version\` picks the version table row (capture/versions.ts: 8.0, 8.1, 9.1)`;
 
@@ -30,6 +35,16 @@ export async function captureMain(argv: string[]): Promise<number> {
   let list = false;
   let all = false;
   let fastOnly = false;
+  let chaos = false;
+  let programOnly = false;
+  let seed: number | undefined;
+  let durationS: number | undefined;
+  let maxReplicas: number | undefined;
+  const num = (a: string, v: string | undefined, min: number, max: number): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < min || n > max) throw new Error(`${a} expects an integer in [${min}, ${max}], got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
+    return n;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--scenario") scenario = argv[++i];
@@ -40,6 +55,20 @@ export async function captureMain(argv: string[]): Promise<number> {
     else if (a === "--list") list = true;
     else if (a === "--all") all = true;
     else if (a === "--fast") fastOnly = true;
+    else if (a === "--chaos") chaos = true;
+    else if (a === "--program-only") programOnly = true;
+    else if (a === "--seed" || a === "--duration" || a === "--max-replicas") {
+      let n: number;
+      try {
+        n = num(a, argv[++i], a === "--seed" ? 0 : 1, a === "--seed" ? 2 ** 31 - 1 : a === "--duration" ? 600 : 3);
+      } catch (e) {
+        console.error(`${(e as Error).message}\n${USAGE}`);
+        return 2;
+      }
+      if (a === "--seed") seed = n;
+      else if (a === "--duration") durationS = n;
+      else maxReplicas = n;
+    }
     else if (a === "-h" || a === "--help") {
       console.log(USAGE);
       return 0;
@@ -51,6 +80,21 @@ export async function captureMain(argv: string[]): Promise<number> {
   if (list) {
     for (const s of SCENARIOS) console.log(`${s.name.padEnd(28)} ${s.fast ? "fast" : "slow"}  ${s.description}`);
     return 0;
+  }
+  if (chaos) {
+    if (seed === undefined || (!out && !programOnly)) {
+      console.error(`--chaos needs --seed N and --out DIR\n${USAGE}`);
+      return 2;
+    }
+    const program = chaosProgram(seed, { ...(durationS !== undefined ? { durationMs: durationS * 1000 } : {}), ...(maxReplicas !== undefined ? { maxReplicas } : {}) });
+    if (programOnly) {
+      console.log(JSON.stringify(program, null, 2));
+      return 0;
+    }
+    const r = await runChaos(program, out!, { ...(bin !== undefined ? { valkeyServer: bin } : {}), keepTmp, ...(quiet ? {} : { progress: (m: string) => console.error(m) }) });
+    console.log(`chaos seed ${seed}: ${r.genuine ? "genuine run" : "NOT a genuine run (not judged)"}, ${r.inSync ? "every replica in sync" : "not every replica in sync"} in ${(r.durationMs / 1000).toFixed(1)} s -> ${out}` + (r.notes.length ? `\n  ${r.notes.join("\n  ")}` : ""));
+    if (!r.genuine) return 1;
+    return convertAndValidate ? convertAndValidate(out!) : 0;
   }
   const names = all ? SCENARIOS.filter((s) => !fastOnly || s.fast).map((s) => s.name) : scenario ? [scenario] : [];
   if (names.length === 0 || !out) {

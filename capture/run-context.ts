@@ -510,7 +510,7 @@ export class RunContext {
       }
     }
     for (const pid of this.rdbChildPids) {
-      if (!(pidCmdline(pid) ?? "valkey-rdb-to-replicas").includes("valkey-rdb-to-replicas")) continue; // pid reused by someone else
+      if (!(pidCmdline(pid) ?? "valkey-rdb").includes("valkey-rdb")) continue; // pid reused by someone else
       // The primary kills its child on SHUTDOWN; SIGKILL one that survived by PID.
       for (let i = 0; i < 100 && pidAlive(pid); i++) await sleep(20);
       if (pidAlive(pid)) {

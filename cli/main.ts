@@ -15,7 +15,9 @@ ${SIMULATE_USAGE}
 
 ${VALIDATE_USAGE}
 
-usage: replcheck capture --scenario NAME --out DIR | --list`;
+usage: replcheck capture --scenario NAME --out DIR | --list | --chaos --seed N --out DIR
+
+usage: replcheck chaos --runs N [--version V] ...   (a chaos campaign; replcheck chaos --help)`;
 
 const out = (s: string) => { process.stdout.write(s.endsWith('\n') ? s : s + '\n'); };
 const err = (s: string) => { process.stderr.write(s); };
@@ -26,12 +28,16 @@ async function main(argv: string[]): Promise<number> {
     case 'check': return runCheck(rest, out, err);
     case 'simulate': return runSimulate(rest, out, err);
     case 'validate': return runValidate(rest, out, err);
+    case 'chaos': {
+      const { runChaosCampaign } = await import('./chaos.js');
+      return runChaosCampaign(rest, out, err);
+    }
     case 'capture': {
       const { runCapture } = await import('./capture.js');
       return runCapture(rest, out, err);
     }
     case undefined: case 'help': case '--help': case '-h': out(USAGE); return cmd === undefined ? 2 : 0;
-    default: throw new UsageError(`unknown command "${cmd}"; commands: check, simulate, validate, capture`);
+    default: throw new UsageError(`unknown command "${cmd}"; commands: check, simulate, validate, capture, chaos`);
   }
 }
 
