@@ -662,12 +662,7 @@ export const ACTIONS: readonly ActionDef[] = [
     family: 'ForkDual', params: 'none',
     doc: 'No fork child runs and rdb clients wait: fork for them (dual-channel replicas only). Each gets $ENDOFF <offset> <cid>, pins the backlog tail (or a NULL reference if no block exists), becomes protected and enters replicas_waiting_psync; the replica then sends REPLCONF set-rdb-client-id on its main channel.',
     guard: (m) => m.src[G_CHILD] === 0 && anyWaitStart(m),
-    effect: (m) => {
-      m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' } });
-      forEachWaitStart(m, (r, s) => sendEndoff(m, r, s));
-      m.d[G_CHILD] = CHILD.DUAL;
-      m.emit('primary', 'primary.child_started');
-    },
+    effect: (m) => forkDual(m),
   },
   {
     family: 'ForkClassic', params: 'none',
@@ -948,16 +943,17 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'ChildExit', params: 'none',
     doc: 'The fork child exits once no transfer is in progress: a socket child succeeds if it delivered to at least one replica, a disk child by saving the file. rdb clients of a successful child are finished (freed, or postponed while protected); on error they are closed with "SYNC failed" (protection kept in 8.0.1). Classic clients of a failed child are freed; those of a successful disk child are sent the file by the primary.',
-    guard: (m) => {
-      if (m.src[G_CHILD] === 0) return false;
-      for (let r = 0; r < m.c.replicas; r++) if (m.g(r, R_CS) === CS.STREAMING && m.g(r, R_MC) !== MC.SEND_BULK) return false;
-      return true;
-    },
+    guard: (m) => childExitEnabled(m),
     effect: (m) => {
-      // a disk child succeeds by saving the file; a socket child if it delivered to some replica
-      let ok = m.d[G_CHILD] === CHILD.DISK;
-      for (let r = 0; r < m.c.replicas; r++) if (m.get(r, R_CS) === CS.DELIVERED) ok = true;
-      childEnds(m, ok);
+      childEnds(m, childSucceeds(m), false);
+    },
+  },
+  {
+    family: 'ChildExitFork', params: 'none',
+    doc: 'A dual-channel fork child exits while other rdb clients wait for a fork: checkChildrenDone reports the finished clients (freeClientAsync), then replicationStartPendingFork forks for the waiting ones at once (no repl-diskless-sync-delay left), and only then are the finished clients freed, in beforeSleep. So the new fork\'s lines come before the old clients\' "rdb channel disconnected".',
+    guard: (m) => m.src[G_CHILD] === CHILD.DUAL && childExitEnabled(m) && anyWaitStart(m) && anyServed(m),
+    effect: (m) => {
+      childEnds(m, childSucceeds(m), true);
     },
   },
   {
@@ -1054,6 +1050,9 @@ export const ACTIONS: readonly ActionDef[] = [
         return;
       }
       m.emit(m.rep(r), 'replica.main_closed'); // "Provisional primary closed connection"
+      // bioDiskDownload: the abort drains the bio thread (cancelReplicationHandshake), which first
+      // reads the EOF the primary left on the rdb channel: "I/O error trying to sync with PRIMARY"
+      if (m.c.bioDiskDownload && m.get(r, R_DS) === DS.DOWNLOAD && m.get(r, R_REOF)) m.emit(m.rep(r), 'replica.rdb_failed');
       const socketLoad = m.get(r, R_DS) === DS.LOADING && m.get(r, R_DLOAD) === 1;
       m.abort(r, null);
       if (socketLoad) {
@@ -1135,7 +1134,7 @@ export const ACTIONS: readonly ActionDef[] = [
       spendFault(m);
       // the transfers just stop; a replica sees EOF only when its rdb client is really freed
       // (a protected one lingers with its socket open: the replica may time out instead)
-      childEnds(m, false);
+      childEnds(m, false, false);
     },
   },
   {
@@ -1381,8 +1380,40 @@ function attachMain(m: Step, r: number, o: number): void {
   m.addRef(start);
 }
 
-/** The fork child has exited (ok or not): updateReplicasWaitingBgsave. */
-function childEnds(m: Step, ok: boolean): void {
+/** A fork child runs and no transfer of it is still in progress (ChildExit, ChildExitFork). */
+function childExitEnabled(m: Step): boolean {
+  if (m.src[G_CHILD] === 0) return false;
+  for (let r = 0; r < m.c.replicas; r++) if (m.g(r, R_CS) === CS.STREAMING && m.g(r, R_MC) !== MC.SEND_BULK) return false;
+  return true;
+}
+
+/** A disk child succeeds by saving the file; a socket child if it delivered to some replica. */
+function childSucceeds(m: Step): boolean {
+  let ok = m.d[G_CHILD] === CHILD.DISK;
+  for (let r = 0; r < m.c.replicas; r++) if (m.get(r, R_CS) === CS.DELIVERED) ok = true;
+  return ok;
+}
+
+/** Some rdb client is served by the running child. */
+function anyServed(m: Step): boolean {
+  for (let r = 0; r < m.c.replicas; r++) for (let s = 0; s < SLOTS; s++) if (m.gs(r, s, S_CHILD) === 1) return true;
+  return false;
+}
+
+/** startBgsaveForReplication for the rdb clients waiting for a fork ($ENDOFF to each, in order). */
+function forkDual(m: Step): void {
+  m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' } });
+  forEachWaitStart(m, (r, s) => sendEndoff(m, r, s));
+  m.d[G_CHILD] = CHILD.DUAL;
+  m.emit('primary', 'primary.child_started');
+}
+
+/**
+ * The fork child has exited (ok or not): updateReplicasWaitingBgsave. `forkFirst` (ChildExitFork):
+ * the next fork starts before the finished rdb clients are freed (their R_CS no longer matters to
+ * the free: the replicas it served keep the same end-of-file outcome either way).
+ */
+function childEnds(m: Step, ok: boolean, forkFirst: boolean): void {
   const dual = m.d[G_CHILD] === CHILD.DUAL;
   m.emit('primary', 'primary.child_done', { ok: { op: 'lit', value: ok } });
   if (m.d[G_CHILD] === CHILD.DISK) {
@@ -1394,17 +1425,18 @@ function childEnds(m: Step, ok: boolean): void {
     m.d[G_CHILD] = CHILD.NONE;
     return;
   }
+  let served: [number, number][] = [];
   if (dual) {
     // every rdb client this child serves is still in server.replicas as WAIT_BGSAVE_END, also a
     // postponed (lingering) one whose replica has gone: updateReplicasWaitingBgsave reaches them all
     // each client is closed with freeClientAsync: all are reported first, then freed in that order
-    const served = slotsInOrder(m, (r, s) => m.getS(r, s, S_CHILD) === 1);
+    served = slotsInOrder(m, (r, s) => m.getS(r, s, S_CHILD) === 1);
     for (const [r, s] of served) {
       m.setS(r, s, S_CHILD, 0);
       if (ok) m.pe(r, 'primary.rdb_streamed');
       else if (m.c.childErrorClearsProtection) m.unpin(r, s);
     }
-    for (const [r, s] of served) m.closeRdb(r, s);
+    if (!forkFirst) for (const [r, s] of served) m.closeRdb(r, s);
   }
   for (let r = 0; r < m.c.replicas; r++) {
     const cs = m.get(r, R_CS);
@@ -1425,4 +1457,8 @@ function childEnds(m: Step, ok: boolean): void {
     m.set(r, R_CS, m.get(r, R_CS) === CS.DELIVERED && reading ? CS.FLUSHED : CS.NONE);
   }
   m.d[G_CHILD] = CHILD.NONE;
+  if (forkFirst) {
+    forkDual(m);
+    for (const [r, s] of served) m.closeRdb(r, s);
+  }
 }

@@ -177,12 +177,12 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
  * Step invariants. I10: a protected rdb client loses its protection only for the reasons Valkey
  * has — its main channel's PSYNC (HandleMainPsync), an output-buffer overrun (Write, Tick), the end
  * of its grace period (GraceExpire), and, with #1297 (childErrorClearsProtection), a failed fork
- * child (ChildExit, KillChild). Any other step that unprotects it would unpin the backlog behind
+ * child (ChildExit, ChildExitFork, KillChild). Any other step that unprotects it would unpin the backlog behind
  * the replica's back (§11.4 I9 of the protocol notes; the bugs #1297 and #2983 are about exactly
  * which paths may do so).
  */
 export function makeStepInvariants(c: ModelConfig, L: Layout, families: readonly string[]): TransitionInvariant[] {
-  const allowed = new Set(['HandleMainPsync', 'HandleAbandonedPsync', 'Write', 'Tick', 'GraceExpire', ...(c.childErrorClearsProtection ? ['ChildExit', 'KillChild'] : [])]);
+  const allowed = new Set(['HandleMainPsync', 'HandleAbandonedPsync', 'Write', 'Tick', 'GraceExpire', ...(c.childErrorClearsProtection ? ['ChildExit', 'ChildExitFork', 'KillChild'] : [])]);
   const mayRelease = families.map((f) => allowed.has(f));
   const prot: number[] = [];
   for (let r = 0; r < c.replicas; r++) for (let k = 0; k < SLOTS; k++) prot.push(L.replicaBase[r]! + R_SLOTS + k * SLOT_SIZE + S_PROT);

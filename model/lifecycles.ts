@@ -99,6 +99,7 @@ export const REPLICA_MAIN = new Lifecycle<RsState>('replica main channel', RS_ST
   tr('psync_wait', 'RecvReply', 'connected'),
   tr('psync_wait', 'RecvReply', 'classic_sync'),
   tr('rdb_handshake', 'ForkDual', 'setid_wait'),
+  tr('rdb_handshake', 'ChildExitFork', 'setid_wait'),
   tr('rdb_handshake', 'ForkFail', 'setid_wait'),
   tr('setid_wait', 'RecvReply', 'main_psync_wait'),
   tr('setid_wait', 'RecvReply', 'idle'),
@@ -126,6 +127,7 @@ export const REPLICA_MAIN = new Lifecycle<RsState>('replica main channel', RS_ST
 export const REPLICA_RDB = new Lifecycle<DsState>('replica rdb channel', DS_STATES, 'none', [
   tr('none', 'RdbConnect', 'sync_sent'),
   tr('sync_sent', 'ForkDual', 'download'),
+  tr('sync_sent', 'ChildExitFork', 'download'),
   tr('sync_sent', 'ForkFail', 'download'),
   tr('none', 'RecvReply', 'download'),
   ...each(['download', 'loading', 'loaded'] as const, 'RecvReply', 'none'),
@@ -193,6 +195,7 @@ export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client'
 export const PRIMARY_RDB = new Lifecycle<RcState>('primary rdb client', RC_STATES, 'none', [
   tr('none', 'HandleSync', 'wait_bgsave_start'),
   tr('wait_bgsave_start', 'ForkDual', 'wait_bgsave_end'),
+  tr('wait_bgsave_start', 'ChildExitFork', 'wait_bgsave_end'),
   tr('wait_bgsave_start', 'ForkFail', 'linger'),
   // closed by the primary: a protected client lingers, an unprotected one is freed
   tr('wait_bgsave_start', 'KillRdb', 'none'),
@@ -200,10 +203,13 @@ export const PRIMARY_RDB = new Lifecycle<RcState>('primary rdb client', RC_STATE
   tr('wait_bgsave_end', 'KillRdb', 'none'),
   tr('wait_bgsave_end', 'ChildExit', 'linger'),
   tr('wait_bgsave_end', 'ChildExit', 'none'),
+  tr('wait_bgsave_end', 'ChildExitFork', 'linger'),
+  tr('wait_bgsave_end', 'ChildExitFork', 'none'),
   tr('wait_bgsave_end', 'KillChild', 'linger'),
   tr('wait_bgsave_end', 'KillChild', 'none'),
   // with #1297 a failed child also unprotects (and so frees) a lingering client it served
   tr('linger', 'ChildExit', 'none'),
+  tr('linger', 'ChildExitFork', 'none'),
   tr('linger', 'KillChild', 'none'),
   // closed by the replica (after its load, on abort, crash or REPLICAOF NO ONE): the primary acts
   // when it reads the EOF, later
