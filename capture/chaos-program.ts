@@ -155,3 +155,44 @@ export function describeStep(s: ChaosStep): string {
       return `a ${s.kind} client that never reads`;
   }
 }
+
+/**
+ * A program.json read back (a recorded run, or one edited by hand to a smaller program). Checks the
+ * shape a run relies on and says which field is wrong.
+ */
+export function parseChaosProgram(text: string): ChaosProgram {
+  let p: unknown;
+  try {
+    p = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`not JSON: ${(e as Error).message}`);
+  }
+  const fail = (what: string): never => {
+    throw new Error(`not a chaos program: ${what}`);
+  };
+  if (typeof p !== "object" || p === null) fail("expected an object");
+  const o = p as Record<string, unknown>;
+  if (!Number.isInteger(o.seed)) fail("seed: expected an integer");
+  if (!Number.isInteger(o.durationMs) || (o.durationMs as number) < 0) fail("durationMs: expected a non-negative integer");
+  const s = o.setup as Record<string, unknown> | undefined;
+  if (typeof s !== "object" || s === null) fail("setup: expected an object");
+  const n = s!.replicas;
+  if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > 3) fail("setup.replicas: expected 1, 2 or 3");
+  for (const k of ["replicaDual", "replicaStartMs"]) if (!Array.isArray(s![k]) || (s![k] as unknown[]).length !== n) fail(`setup.${k}: expected an array of ${n}`);
+  for (const k of ["primaryDual", "disklessSync"]) if (typeof s![k] !== "boolean") fail(`setup.${k}: expected true or false`);
+  for (const k of ["disklessSyncDelay", "disklessSyncMaxReplicas", "replTimeout", "keys", "valueSize", "rdbKeySaveDelay", "keyLoadDelay"]) {
+    if (!Number.isInteger(s![k]) || (s![k] as number) < 0) fail(`setup.${k}: expected a non-negative integer`);
+  }
+  for (const k of ["backlogSize", "cobReplica"]) if (typeof s![k] !== "string") fail(`setup.${k}: expected a string`);
+  if (s!.replicaLocalLimit !== null && typeof s!.replicaLocalLimit !== "string") fail("setup.replicaLocalLimit: expected a string or null");
+  if (!["debug", "verbose", "notice"].includes(s!.loglevel as string)) fail("setup.loglevel: expected debug, verbose or notice");
+  if (!Array.isArray(o.steps)) fail("steps: expected an array");
+  const ops = ["writes", "client-kill", "kill9", "pause", "kill-child", "config", "replicaof-no-one", "overflow-client"];
+  (o.steps as unknown[]).forEach((st, i) => {
+    const x = st as Record<string, unknown>;
+    if (typeof x !== "object" || x === null || !ops.includes(x.op as string)) fail(`steps[${i}].op: expected one of ${ops.join(", ")}`);
+    if (!Number.isInteger(x.at) || (x.at as number) < 0) fail(`steps[${i}].at: expected a non-negative integer`);
+    if ("replica" in x && (!Number.isInteger(x.replica) || (x.replica as number) < 0 || (x.replica as number) >= (n as number))) fail(`steps[${i}].replica: expected 0..${(n as number) - 1}`);
+  });
+  return p as ChaosProgram;
+}

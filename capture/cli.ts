@@ -1,5 +1,6 @@
 import path from "node:path";
-import { chaosProgram } from "./chaos-program.js";
+import fs from "node:fs";
+import { chaosProgram, parseChaosProgram, type ChaosProgram } from "./chaos-program.js";
 import { runChaos } from "./chaos.js";
 import { runScenario, type CaptureResult } from "./run.js";
 import { SCENARIOS } from "./scenarios.js";
@@ -19,9 +20,10 @@ export function setConvertAndValidate(fn: ConvertAndValidate | undefined): void 
 const USAGE = `usage: replcheck capture --scenario NAME --out DIR [--valkey-server BIN] [--keep-tmp] [--quiet]
        replcheck capture --list
        replcheck capture --all --out DIR [--fast]     (one sub-folder per scenario)
-       replcheck capture --chaos --seed N --out DIR [--duration S] [--max-replicas N] [--program-only]
+       replcheck capture --chaos (--seed N | --program FILE) --out DIR [--duration S] [--max-replicas N] [--program-only]
          a seeded random program (setup, writes, kills, pauses, CONFIG SET, REPLICAOF) on real servers;
-         the same seed gives the same program (program.json); --program-only prints it without running
+         the same seed gives the same program (program.json); --program-only prints it without running;
+         --program FILE runs a recorded (or edited) program.json again
 BIN: valkey-server or a wrapper running it (default: $VALKEY_SERVER, else valkey-server on PATH); its
 \`--version\` picks the version table row (capture/versions.ts: 8.0, 8.1, 9.1)`;
 
@@ -40,6 +42,7 @@ export async function captureMain(argv: string[]): Promise<number> {
   let seed: number | undefined;
   let durationS: number | undefined;
   let maxReplicas: number | undefined;
+  let programFile: string | undefined;
   const num = (a: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min || n > max) throw new Error(`${a} expects an integer in [${min}, ${max}], got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
@@ -57,6 +60,7 @@ export async function captureMain(argv: string[]): Promise<number> {
     else if (a === "--fast") fastOnly = true;
     else if (a === "--chaos") chaos = true;
     else if (a === "--program-only") programOnly = true;
+    else if (a === "--program") programFile = argv[++i];
     else if (a === "--seed" || a === "--duration" || a === "--max-replicas") {
       let n: number;
       try {
@@ -82,17 +86,25 @@ export async function captureMain(argv: string[]): Promise<number> {
     return 0;
   }
   if (chaos) {
-    if (seed === undefined || (!out && !programOnly)) {
-      console.error(`--chaos needs --seed N and --out DIR\n${USAGE}`);
+    if ((seed === undefined) === (programFile === undefined) || (!out && !programOnly)) {
+      console.error(`--chaos needs one of --seed N or --program FILE, and --out DIR\n${USAGE}`);
       return 2;
     }
-    const program = chaosProgram(seed, { ...(durationS !== undefined ? { durationMs: durationS * 1000 } : {}), ...(maxReplicas !== undefined ? { maxReplicas } : {}) });
+    let program: ChaosProgram;
+    if (programFile !== undefined) {
+      try {
+        program = parseChaosProgram(fs.readFileSync(programFile, "utf8"));
+      } catch (e) {
+        console.error(`${programFile}: ${(e as Error).message}`);
+        return 2;
+      }
+    } else program = chaosProgram(seed!, { ...(durationS !== undefined ? { durationMs: durationS * 1000 } : {}), ...(maxReplicas !== undefined ? { maxReplicas } : {}) });
     if (programOnly) {
       console.log(JSON.stringify(program, null, 2));
       return 0;
     }
     const r = await runChaos(program, out!, { ...(bin !== undefined ? { valkeyServer: bin } : {}), keepTmp, ...(quiet ? {} : { progress: (m: string) => console.error(m) }) });
-    console.log(`chaos seed ${seed}: ${r.genuine ? "genuine run" : "NOT a genuine run (not judged)"}, ${r.inSync ? "every replica in sync" : "not every replica in sync"} in ${(r.durationMs / 1000).toFixed(1)} s -> ${out}` + (r.notes.length ? `\n  ${r.notes.join("\n  ")}` : ""));
+    console.log(`chaos seed ${program.seed}: ${r.genuine ? "genuine run" : "NOT a genuine run (not judged)"}, ${r.inSync ? "every replica in sync" : "not every replica in sync"} in ${(r.durationMs / 1000).toFixed(1)} s -> ${out}` + (r.notes.length ? `\n  ${r.notes.join("\n  ")}` : ""));
     if (!r.genuine) return 1;
     return convertAndValidate ? convertAndValidate(out!) : 0;
   }
