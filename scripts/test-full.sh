@@ -8,7 +8,8 @@
 # 9.1.2 binaries and the upstream test suite fetched by .ci/fetch-valkey.sh, tcl from this
 # system's Debian sources when missing) and every replication group of that run judged against
 # the model (scripts/test-valkey-suites.sh). REPLCHECK_SUITES="8.1.1 9.1.2" runs more versions,
-# REPLCHECK_SUITES=none none. The exit status is non-zero when the tests, the harness run or
+# REPLCHECK_SUITES=none none. Then the fixed chaos seeds on 8.0.1, 8.1.1 and 9.1.2
+# (scripts/test-chaos.sh; REPLCHECK_CHAOS_VERSIONS=none skips them). The exit status is non-zero when the tests, the harness run or
 # the judgement fail; each is run and reported regardless of the others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,5 +28,8 @@ SUITES="${REPLCHECK_SUITES:-9.1.2}"
 if [ "$SUITES" != none ]; then
   # shellcheck disable=SC2086 # a list of versions
   bash scripts/test-valkey-suites.sh $SUITES || status=1
+fi
+if [ "${REPLCHECK_CHAOS_VERSIONS:-}" != none ]; then
+  bash scripts/test-chaos.sh || status=1
 fi
 exit $status
