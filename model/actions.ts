@@ -11,7 +11,7 @@ import {
   R_CAPA, R_CS, R_DLCFG, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
   R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
-import type { FieldSpec, Observation } from './observation.js';
+import { pendingRegister, type FieldSpec, type Observation } from './observation.js';
 import type { Kind } from './vocabulary.js';
 
 /** Deliberate bugs, for tests that show the checker catches each invariant's violation. */
@@ -1173,7 +1173,8 @@ export const ACTIONS: readonly ActionDef[] = [
     guard: (m, r) => canFault(m) && m.g(r, R_RS) !== RS.DOWN,
     effect: (m, r) => {
       spendFault(m);
-      m.emit(m.rep(r), 'replica.crash');
+      // the dead process logs nothing more: what it still owed of an earlier step is dropped
+      m.emit(m.rep(r), 'replica.crash', {}, [pendingRegister(m.rep(r))]);
       m.closeReplicaConnections(r);
       m.resetReplica(r, RS.DOWN);
       m.set(r, R_CACHE, 0);

@@ -50,6 +50,17 @@ export interface ObservableModel extends Model {
 }
 
 /**
+ * A pseudo-register per node: an observation that clears it (the node's process was killed) also
+ * drops whatever the node still owed of earlier actions' events. A killed process never logs the
+ * rest of a multi-line step (a replica killed between "Connecting to PRIMARY" and its PSYNC line).
+ * It is never bound; only its clearing matters.
+ */
+export const PENDING_PREFIX = '!pending:';
+export function pendingRegister(node: string): string {
+  return PENDING_PREFIX + node;
+}
+
+/**
  * Registers an observer who misses `o` no longer knows: its clears, and every register it sets
  * (the new value was never seen, so keeping the old binding would judge later events against a
  * stale number; forgetting it lets the next seen event bind it afresh).

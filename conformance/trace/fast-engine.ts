@@ -38,7 +38,7 @@
 // id arrays, so an initial set may hold every reachable state of a model (a log that starts
 // mid-run): see FastEngine.initialFromStates.
 import type { ObservableModel, Observation, FieldSpec } from '../../model/observation.js';
-import { forgottenIfUnseen } from '../../model/observation.js';
+import { forgottenIfUnseen, PENDING_PREFIX } from '../../model/observation.js';
 import type { Kind } from '../../model/vocabulary.js';
 import type { Trace, FieldValue } from './types.js';
 import { Regs, candKey, obsKey, stateKey, type Cand, type EngineOptions, type PendItem } from './reference-engine.js';
@@ -450,8 +450,41 @@ export class FastEngine {
       r = this.regNames.length;
       this.regNames.push(name);
       this.regIndex.set(name, r);
+      if (name.startsWith(PENDING_PREFIX)) {
+        this.pendingRegs.set(r, this.nodeIndex.get(name.slice(PENDING_PREFIX.length)) ?? -1);
+        this.pendingMask = this.masks.intern([...this.pendingRegs.keys()]);
+      }
     }
     return r;
+  }
+
+  /** Pending pseudo-registers (model/observation.ts pendingRegister) → their node's index. */
+  private readonly pendingRegs = new Map<number, number>();
+  /** The mask of every pending pseudo-register seen so far. */
+  private pendingMask = 0;
+  private readonly dropped = new Map<string, PendList>();
+
+  /** `p` without the obligations of the nodes killed along a path with clear mask `m`. */
+  private dropPend(p: PendList, m: number): PendList {
+    if (m === 0 || p.items.length === 0 || this.pendingMask === 0 || this.masks.intersect(m, this.pendingMask) === 0) return p;
+    const key = p.id + ':' + m;
+    let q = this.dropped.get(key);
+    if (q === undefined) {
+      const killed = this.masks.members[this.masks.intersect(m, this.pendingMask)]!.map((r) => this.pendingRegs.get(r)!);
+      const items = p.items.filter((it) => !killed.includes(it.node));
+      q = items.length === p.items.length ? p : this.pendOf(items);
+      this.dropped.set(key, q);
+    }
+    return q;
+  }
+
+  /** The node is killed along a path with clear mask `m` (its obligations are gone there). */
+  private kills(m: number, node: number): boolean {
+    if (m === 0 || this.pendingMask === 0) return false;
+    const k = this.masks.intersect(m, this.pendingMask);
+    if (k === 0) return false;
+    for (const r of this.masks.members[k]!) if (this.pendingRegs.get(r) === node) return true;
+    return false;
   }
 
   /** The interned register file with these values (by index; undefined = unbound). */
@@ -1183,14 +1216,15 @@ export class FastEngine {
       const cl = this.closureOf(c.set, limit);
       if (cl.truncatedAt !== null) return { kind: 'closure-cap', closure: limit + 1 };
       closures.push(cl);
-      parts.push(this.partsOf(c.set, cl, c.regs.bound));
+      // with obligations pending, a path that kills a node is told apart (its obligations drop)
+      parts.push(this.partsOf(c.set, cl, c.pend.items.length > 0 && this.pendingMask !== 0 ? this.masks.union(c.regs.bound, this.pendingMask) : c.regs.bound));
     }
     let total = 0;
     if (cands.length === 1 && parts[0]!.length === 1) total = parts[0]![0]!.set.size;
     else {
       const acc = new CtxAcc(this.sets);
       cands.forEach((c, i) => {
-        for (const p of parts[i]!) acc.add(this.clearRegs(c.regs, p.k), c.pend, c.pos, p.set);
+        for (const p of parts[i]!) acc.add(this.clearRegs(c.regs, p.k), this.dropPend(c.pend, p.k), c.pos, p.set);
       });
       total = acc.count();
     }
@@ -1212,13 +1246,26 @@ export class FastEngine {
         if (head >= 0) {
           // the node owes an obligation: only it can explain the event
           const item = c.pend.items[head]!;
-          if (item.c.kind !== events[j]!.kind) continue;
-          const pend = this.pendRemove(c.pend, head);
           const ps = parts[ci]!;
-          for (let pi = 0; pi < ps.length; pi++) {
-            const p = ps[pi]!;
-            const r = this.apply(item.c, fields, p.k === 0 ? c.regs : this.clearRegs(c.regs, p.k));
-            if (r !== null) next.add(r, pend, pos, p.set);
+          if (item.c.kind === events[j]!.kind) {
+            const pend = this.pendRemove(c.pend, head);
+            for (let pi = 0; pi < ps.length; pi++) {
+              const p = ps[pi]!;
+              if (this.kills(p.k, node)) continue; // the node was killed there: it owes nothing
+              const r = this.apply(item.c, fields, p.k === 0 ? c.regs : this.clearRegs(c.regs, p.k));
+              if (r !== null) next.add(r, this.dropPend(pend, p.k), pos, p.set);
+            }
+          }
+          // from states where the node was killed, its obligations are gone: a new step explains it
+          if (this.pendingMask === 0 || !ps.some((p) => this.kills(p.k, node))) continue;
+          const killedGroups = this.stepOf(c.set, closures[ci]!, this.eventKey[j]!);
+          for (let gi = 0; gi < killedGroups.length; gi++) {
+            const g = killedGroups[gi]!;
+            if (!this.kills(g.mask, node)) continue;
+            const r = this.apply(g.first, fields, this.clearRegs(c.regs, g.mask));
+            if (r === null) continue;
+            const base = this.dropPend(c.pend, g.mask);
+            next.add(r, g.rest === null ? base : this.pendAppend(base, g.rest, g.action), pos, g.set);
           }
           continue;
         }
@@ -1227,7 +1274,8 @@ export class FastEngine {
           const g = groups[gi]!;
           const r = this.apply(g.first, fields, g.mask === 0 ? c.regs : this.clearRegs(c.regs, g.mask));
           if (r === null) continue;
-          next.add(r, g.rest === null ? c.pend : this.pendAppend(c.pend, g.rest, g.action), pos, g.set);
+          const base = this.dropPend(c.pend, g.mask);
+          next.add(r, g.rest === null ? base : this.pendAppend(base, g.rest, g.action), pos, g.set);
         }
       }
     }

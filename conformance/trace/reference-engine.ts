@@ -6,7 +6,7 @@
 // consumed. One step consumes one trace event: take the closure of every candidate under silent
 // actions, then keep each (closure member × way to explain an eligible event) result.
 import type { ObservableModel, Observation, FieldSpec } from '../../model/observation.js';
-import { forgottenIfUnseen } from '../../model/observation.js';
+import { forgottenIfUnseen, PENDING_PREFIX } from '../../model/observation.js';
 import type { Kind } from '../../model/vocabulary.js';
 import type { Trace, TraceEvent, FieldValue } from './types.js';
 
@@ -493,15 +493,16 @@ export class Engine {
         const f = this.observeFiltered(c.sk, c.s, a, nx, row);
         if (f.observed.length === 0) {
           const regs = f.preClear ? clearRegs(c.regs, f.preClear) : c.regs;
+          const pend0 = f.preClear ? pendDrop(c.pend, f.preClear, this.nodeIndex) : c.pend;
           const sk = stateKey(nx);
-          const key = candKey(sk, regs, c.pend, c.pos);
+          const key = candKey(sk, regs, pend0, c.pos);
           if (visited.has(key)) return;
           visited.add(key);
           if (visited.size > maxClosure) {
             capHit = true;
             return;
           }
-          queue.push({ s: nx.slice(), sk, regs, pend: c.pend, pos: c.pos, key, ...(track ? { via: { parent: c, actions: [a], event: -1 } } : {}) });
+          queue.push({ s: nx.slice(), sk, regs, pend: pend0, pos: c.pos, key, ...(track ? { via: { parent: c, actions: [a], event: -1 } } : {}) });
           return;
         }
         const first = f.observed[0]!;
@@ -513,7 +514,8 @@ export class Engine {
           const regs0 = f.preClear ? clearRegs(c.regs, f.preClear) : c.regs;
           const r = applyObs(first, ev.fields, regs0);
           if (r === null) continue;
-          const pend = f.observed.length > 1 ? pendAppend(c.pend, f.observed, this.nodeIndex, a) : c.pend;
+          const pend0 = f.preClear ? pendDrop(c.pend, f.preClear, this.nodeIndex) : c.pend;
+          const pend = f.observed.length > 1 ? pendAppend(pend0, f.observed, this.nodeIndex, a) : pend0;
           const sk = stateKey(nx);
           const pos = this.advance(c.pos, this.eventNode[j]!);
           const key = candKey(sk, r, pend, pos);
@@ -541,6 +543,16 @@ export function pendHead(p: Pend | null, node: number): number {
   if (p === null) return -1;
   for (let i = 0; i < p.length; i++) if (p[i]!.node === node) return i;
   return -1;
+}
+
+/** `p` without the obligations of nodes whose pending pseudo-register `clear` names (killed). */
+export function pendDrop(p: Pend | null, clear: readonly string[], nodeIndex: Map<string, number>): Pend | null {
+  if (p === null) return null;
+  let killed: number[] | null = null;
+  for (const r of clear) if (r.startsWith(PENDING_PREFIX)) (killed ??= []).push(nodeIndex.get(r.slice(PENDING_PREFIX.length)) ?? -1);
+  if (killed === null) return p;
+  const out = p.filter((it) => !killed.includes(it.node));
+  return out.length === p.length ? p : out.length === 0 ? null : out;
 }
 
 function pendRemove(p: Pend, i: number): Pend | null {
