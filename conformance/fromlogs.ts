@@ -2,6 +2,7 @@
 // The reader (conformance/valkeylog) knows Valkey's messages; this file decides which of its
 // records become trace events, in which order, and which model configuration judges them.
 import { readValkeyLogs, type LogEvent, type ValkeyLogs } from './valkeylog/index.js';
+import { TORN_LINE } from './valkeylog/lines.js';
 import { TRACE_FORMAT, TRACE_VERSION, type FieldValue, type Trace, type TraceEvent } from './trace/types.js';
 import { KIND_NAMES, KINDS, fieldsOf, type Kind } from '../model/vocabulary.js';
 import { DEFAULT_PROFILE, profileForVersion, type ProfileName } from '../model/profiles.js';
@@ -87,6 +88,17 @@ export function traceFromLogs(logs: ValkeyLogs, opts: LogConversionOptions = {})
   if (openEnd !== undefined && openEnd.ts < cutTs) {
     cutTs = openEnd.ts;
     cutAt = `${openEnd.file} ends without a shutdown${cutFiles.has(openEnd.file) ? ' (its last line is cut off)' : ''}: the logs are judged up to its last moment`;
+  }
+  // A log line torn by the test harness's marker: bytes before it were overwritten, so lines may be
+  // lost from the last complete line before it on; the run is judged up to that moment.
+  for (const w of logs.warnings) {
+    if (!w.message.startsWith(TORN_LINE)) continue;
+    let t = -Infinity;
+    for (const e of logs.events) if (e.file === w.file && e.line < w.line && e.tsMs > t) t = e.tsMs;
+    if (t !== -Infinity && t < cutTs) {
+      cutTs = t;
+      cutAt = `${w.file}:${w.line}: a log line torn by the test harness (part of the log was overwritten, lines may be lost); the logs are judged up to the last complete line before it`;
+    }
   }
   const picked: LogEvent[] = [];
   for (const e of logs.events) {

@@ -118,6 +118,9 @@ export interface HarnessLine {
 
 export type ParsedLine = LogLine | OtherLine | HarnessLine;
 
+/** Start of the warning for a log line torn by a harness marker written over it (fromlogs.ts cuts there). */
+export const TORN_LINE = 'torn log line: the test harness\'s marker on the line before overwrote part of the log (lines before it may be lost)';
+
 export interface LineWarning {
   readonly file: string;
   readonly line: number;
@@ -331,6 +334,16 @@ export function parseLogText(content: string, file: string): ParsedText {
       file, line: foreign[0]!.line,
       message: `${foreign.length} line(s) not written by Valkey skipped (${[...(foreignIdents.size ? [`other programs: ${[...foreignIdents].join(', ')}`] : []), ...(foreign.length > 0 && entries.some((e) => e.collector) ? ['the collector\'s own lines such as "-- Boot … --"'] : [])].join('; ')}); first: ${JSON.stringify(foreign[0]!.raw.slice(0, 200))}`,
     });
+  }
+  // Valkey's test harness writes its "### Starting test" markers into the file the server logs
+  // to, through a descriptor of its own: a marker written while the server's offset is elsewhere
+  // overwrites bytes of the log, and the line after it is the torn tail of a log line. What the
+  // marker overwrote (whole lines, possibly) is lost.
+  for (let i = 1; i < lines.length; i++) {
+    const p = lines[i]!;
+    if (lines[i - 1]!.type !== 'harness' || p.unterminated) continue;
+    if (p.type !== 'continuation' && p.type !== 'malformed') continue;
+    warnings.push({ file, line: p.line, message: `${TORN_LINE}: ${JSON.stringify(p.raw.slice(0, 200))}` });
   }
   for (const p of lines) {
     if (p.unterminated) {

@@ -7,7 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readValkeyLogs, readValkeyLogTexts } from '../../../conformance/valkeylog/index.js';
 import { parseLogFile, parseLogFiles } from '../../../conformance/valkeylog/files.js';
-import { parseLine, type LogLine } from '../../../conformance/valkeylog/lines.js';
+import { parseLine, TORN_LINE, type LogLine } from '../../../conformance/valkeylog/lines.js';
+import { traceFromLogs } from '../../../conformance/fromlogs.js';
+import { validate } from '../../../conformance/validate.js';
+import { resolveConfig } from '../../../model/config.js';
+import { buildModel } from '../../../model/index.js';
 import { banner } from './helpers.js';
 
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -103,5 +107,26 @@ describe('harness marker lines', () => {
     expect(fs.map((f) => f.markers.map((m) => [m.line, m.kind]))).toEqual([[[1, 'server'], [17, 'test']], [[5, 'server'], [17, 'test']]]);
     expect(fs[0]!.logLines.find((l: LogLine) => l.pid === 300)).toMatchObject({ child: true });
     expect(fs[1]!.logLines.some((l) => l.pid === 300)).toBe(false);
+  });
+});
+
+describe('a log line torn by a harness marker written over it (real, Valkey 9.1.2 test suite)', () => {
+  const torn = (f: string): string => path.join(FIX, 'valkey-9.1.2', 'torn', f);
+  it('is reported at the torn line, and the run is judged up to the last complete line before it', () => {
+    const logs = readValkeyLogs([torn('primary.stdout'), torn('replica.stdout')]);
+    const w = logs.warnings.filter((x) => x.message.startsWith(TORN_LINE));
+    expect(w.map((x) => `${path.basename(x.file)}:${x.line}`)).toEqual(['replica.stdout:42']);
+    const conv = traceFromLogs(logs);
+    expect(conv.summary.cutAt).toMatch(/replica\.stdout:42: a log line torn by the test harness/);
+    // nothing from the moment of the last complete line before it on is judged
+    const before = tsAt(torn('replica.stdout'), 40);
+    expect(conv.trace.events.every((e) => e.ts < before)).toBe(true);
+    const h = conv.trace.header.model;
+    const r = validate(buildModel(resolveConfig(h.preset, [h.set ?? {}])), conv.trace, { toleranceMs: conv.toleranceMs });
+    expect(r.verdict).toBe('conforms');
+  });
+  it('a marker followed by a complete line is no tear', () => {
+    const logs = readValkeyLogs(['server.1460.3.stdout', 'server.1460.69.stdout', 'server.1460.81.stdout'].map((f) => harness('9.1.2', f)));
+    expect(logs.warnings.filter((x) => x.message.startsWith(TORN_LINE))).toEqual([]);
   });
 });
