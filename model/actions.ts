@@ -673,24 +673,7 @@ export const ACTIONS: readonly ActionDef[] = [
       for (let r = 0; r < m.c.replicas; r++) if (m.g(r, R_MC) === MC.WAIT_BGSAVE) return true;
       return false;
     },
-    effect: (m, _r, v) => {
-      const disk = freeSetting(m.c, 'ToggleDisklessSync') ? v === 1 : m.d[G_PDISKLESS] === 0;
-      m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'normal' }, target: { op: 'lit', value: disk ? 'disk' : 'socket' } });
-      const off = m.d[G_OFF]!;
-      for (let r = 0; r < m.c.replicas; r++) {
-        if (m.get(r, R_MC) !== MC.WAIT_BGSAVE) continue;
-        m.set(r, R_MC, MC.WAIT_END);
-        m.set(r, R_MREF, off + 1);
-        if (m.d[G_NB]! > 0) { m.set(r, R_MBLK, m.tailStart()); m.addRef(m.tailStart()); }
-        m.set(r, R_E, off);
-        m.set(r, R_MQ, MQ.FULL);
-        // a disk child writes nothing to the replica: the primary sends the file after the save
-        m.set(r, R_CS, disk ? CS.NONE : CS.STREAMING);
-        m.pe(r, 'primary.fullresync');
-      }
-      m.d[G_CHILD] = disk ? CHILD.DISK : CHILD.SOCKET;
-      m.emit('primary', 'primary.child_started');
-    },
+    effect: (m, _r, v) => forkClassic(m, freeSetting(m.c, 'ToggleDisklessSync') ? v === 1 : m.d[G_PDISKLESS] === 0),
   },
   {
     family: 'HandleSetId', params: 'r',
@@ -945,15 +928,18 @@ export const ACTIONS: readonly ActionDef[] = [
     doc: 'The fork child exits once no transfer is in progress: a socket child succeeds if it delivered to at least one replica, a disk child by saving the file. rdb clients of a successful child are finished (freed, or postponed while protected); on error they are closed with "SYNC failed" (protection kept in 8.0.1). Classic clients of a failed child are freed; those of a successful disk child are sent the file by the primary.',
     guard: (m) => childExitEnabled(m),
     effect: (m) => {
-      childEnds(m, childSucceeds(m), false);
+      childEnds(m, childSucceeds(m), null);
     },
   },
   {
     family: 'ChildExitFork', params: 'none',
+    // which fork starts: for the waiting rdb clients, or for classic replicas (socket or disk)
+    variants: (c) => (freeSetting(c, 'ToggleDisklessSync') ? ['dual', 'socket', 'disk'] : ['dual', 'classic']),
     doc: 'A dual-channel fork child exits while other rdb clients wait for a fork: checkChildrenDone reports the finished clients (freeClientAsync), then replicationStartPendingFork forks for the waiting ones at once (no repl-diskless-sync-delay left), and only then are the finished clients freed, in beforeSleep. So the new fork\'s lines come before the old clients\' "rdb channel disconnected".',
-    guard: (m) => m.src[G_CHILD] === CHILD.DUAL && childExitEnabled(m) && anyWaitStart(m) && anyServed(m),
-    effect: (m) => {
-      childEnds(m, childSucceeds(m), true);
+    guard: (m, _r, v) => m.src[G_CHILD] === CHILD.DUAL && childExitEnabled(m) && anyServed(m) && (v === 0 ? anyWaitStart(m) : anyClassicWait(m)),
+    effect: (m, _r, v) => {
+      const disk = freeSetting(m.c, 'ToggleDisklessSync') ? v === 2 : m.d[G_PDISKLESS] === 0;
+      childEnds(m, childSucceeds(m), v === 0 ? () => forkDual(m) : () => forkClassic(m, disk));
     },
   },
   {
@@ -1019,8 +1005,12 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'MainEOF', params: 'r',
     doc: 'The replica reads EOF on a main channel the primary closed, when it is reading it: connected → "Connection with primary lost" (cached primary kept); buffering → abort; waiting for a reply → abort. A replica that stopped reading, or is in the rdb handshake, does not notice.',
-    guard: (m, r) => {
+    // a classic sync's EOF before any RDB data: with a bio thread, whether it is created (disk
+    // load) depends on the load mode, a free setting: variants, as in RdbEOF
+    variants: (c) => (c.bioDiskDownload && freeSetting(c, 'ToggleDisklessLoad') ? ['disk', 'socket'] : undefined),
+    guard: (m, r, v) => {
       if (!m.g(r, R_MEOF) || m.g(r, R_INF) > 0 || m.g(r, R_MQ) >= MQ.DUAL) return false;
+      if (v !== 0 && !(m.g(r, R_RS) === RS.CLASSIC && m.g(r, R_DS) === DS.DOWNLOAD && m.g(r, R_PROG) === 0)) return false;
       const rs = m.g(r, R_RS);
       const ds = m.g(r, R_DS);
       if (rs === RS.CONNECTED) return true;
@@ -1029,7 +1019,7 @@ export const ACTIONS: readonly ActionDef[] = [
       if (rs === RS.CLASSIC) return ds === DS.DOWNLOAD || (ds === DS.LOADING && m.g(r, R_DLOAD) === 1);
       return rs === RS.PSYNC_WAIT || rs === RS.SETID_WAIT || rs === RS.MAIN_PSYNC_WAIT;
     },
-    effect: (m, r) => {
+    effect: (m, r, v) => {
       const rs = m.get(r, R_RS);
       if (rs === RS.CONNECTED) {
         // history: the replica notices the drop only now, after its load (F8)
@@ -1044,7 +1034,11 @@ export const ACTIONS: readonly ActionDef[] = [
       if (rs === RS.MAIN_PSYNC_WAIT) { m.emit(m.rep(r), 'replica.handshake_failed'); m.abort(r, 5); return; } // "Primary did not reply to PSYNC" → PSYNC_TRY_LATER
       if (rs === RS.PSYNC_WAIT) { m.emit(m.rep(r), 'replica.handshake_failed'); m.abort(r, null); return; } // plain handshake error: back to CONNECT
       if (rs === RS.CLASSIC) {
-        // "I/O error trying to sync"; with bioDiskDownload the bio thread reads the main channel and fails
+        // "I/O error trying to sync"; with bioDiskDownload the bio thread reads the main channel and fails,
+        // created at the first readable event, the EOF too ("Replica main thread creating Bio thread")
+        const first = m.get(r, R_DS) === DS.DOWNLOAD && m.get(r, R_PROG) === 0;
+        const diskLoad = freeSetting(m.c, 'ToggleDisklessLoad') ? v === 0 : m.get(r, R_DLCFG) === 0;
+        if (m.c.bioDiskDownload && first && diskLoad) m.emit(m.rep(r), 'replica.rdb_receiving', { to: { op: 'lit', value: 'disk' } });
         m.emit(m.rep(r), 'replica.rdb_failed');
         if (m.c.bioDiskDownload && m.get(r, R_DS) === DS.DOWNLOAD) downloadFails(m, r); else m.abort(r, null);
         return;
@@ -1134,7 +1128,7 @@ export const ACTIONS: readonly ActionDef[] = [
       spendFault(m);
       // the transfers just stop; a replica sees EOF only when its rdb client is really freed
       // (a protected one lingers with its socket open: the replica may time out instead)
-      childEnds(m, false, false);
+      childEnds(m, false, null);
     },
   },
   {
@@ -1401,6 +1395,31 @@ function anyServed(m: Step): boolean {
   return false;
 }
 
+/** A classic main client waits for a fork (WAIT_BGSAVE_START). */
+function anyClassicWait(m: Step): boolean {
+  for (let r = 0; r < m.c.replicas; r++) if (m.g(r, R_MC) === MC.WAIT_BGSAVE) return true;
+  return false;
+}
+
+/** startBgsaveForReplication for the classic replicas waiting: +FULLRESYNC, fed from the fork offset. */
+function forkClassic(m: Step, disk: boolean): void {
+  m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'normal' }, target: { op: 'lit', value: disk ? 'disk' : 'socket' } });
+  const off = m.d[G_OFF]!;
+  for (let r = 0; r < m.c.replicas; r++) {
+    if (m.get(r, R_MC) !== MC.WAIT_BGSAVE) continue;
+    m.set(r, R_MC, MC.WAIT_END);
+    m.set(r, R_MREF, off + 1);
+    if (m.d[G_NB]! > 0) { m.set(r, R_MBLK, m.tailStart()); m.addRef(m.tailStart()); }
+    m.set(r, R_E, off);
+    m.set(r, R_MQ, MQ.FULL);
+    // a disk child writes nothing to the replica: the primary sends the file after the save
+    m.set(r, R_CS, disk ? CS.NONE : CS.STREAMING);
+    m.pe(r, 'primary.fullresync');
+  }
+  m.d[G_CHILD] = disk ? CHILD.DISK : CHILD.SOCKET;
+  m.emit('primary', 'primary.child_started');
+}
+
 /** startBgsaveForReplication for the rdb clients waiting for a fork ($ENDOFF to each, in order). */
 function forkDual(m: Step): void {
   m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' } });
@@ -1414,7 +1433,7 @@ function forkDual(m: Step): void {
  * the next fork starts before the finished rdb clients are freed (their R_CS no longer matters to
  * the free: the replicas it served keep the same end-of-file outcome either way).
  */
-function childEnds(m: Step, ok: boolean, forkFirst: boolean): void {
+function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
   const dual = m.d[G_CHILD] === CHILD.DUAL;
   m.emit('primary', 'primary.child_done', { ok: { op: 'lit', value: ok } });
   if (m.d[G_CHILD] === CHILD.DISK) {
@@ -1459,7 +1478,7 @@ function childEnds(m: Step, ok: boolean, forkFirst: boolean): void {
   }
   m.d[G_CHILD] = CHILD.NONE;
   if (forkFirst) {
-    forkDual(m);
+    forkFirst();
     for (const [r, s] of served) m.closeRdb(r, s);
   }
 }

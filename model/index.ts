@@ -295,7 +295,7 @@ export const GUARD_TEXT: Record<string, string> = {
   SendStream: 'needs a streaming main client (bg_rdb_load or online) with unsent writes and room in the kernel buffer',
   RecvAck: 'needs a REPLCONF ACK in flight (classic: after the fork child finished)',
   ChildExit: 'needs a fork child with no transfer in progress',
-  ChildExitFork: 'needs a dual-channel fork child with no transfer in progress, an rdb client it served, and another waiting for a fork',
+  ChildExitFork: 'needs a dual-channel fork child with no transfer in progress, an rdb client it served, and an rdb client (dual) or a classic replica (otherwise) waiting for a fork',
   GraceExpire: 'needs a lingering protected rdb client past its grace period',
   RdbPeerClosed: 'needs an rdb channel the replica has closed whose EOF the primary has not read yet',
   MainPeerClosed: 'needs a replica-class main channel the replica has closed whose loss the primary has not logged yet',

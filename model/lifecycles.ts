@@ -165,6 +165,7 @@ export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client'
   tr('normal', 'HandlePsync', 'online'),
   tr('normal', 'HandlePsync', 'wait_bgsave_start'),
   tr('wait_bgsave_start', 'ForkClassic', 'wait_bgsave_end'),
+  tr('wait_bgsave_start', 'ChildExitFork', 'wait_bgsave_end'),
   tr('normal', 'HandleMainPsync', 'bg_rdb_load'),
   tr('normal', 'HandleMainPsync', 'online'),
   tr('bg_rdb_load', 'RecvAck', 'online'),
