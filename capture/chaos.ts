@@ -10,9 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { describeStep, type ChaosProgram, type ChaosStep } from "./chaos-program.js";
 import { LOOPBACK, findFreePorts } from "./ports.js";
-import { pidAlive, pidCmdline, pidParent, pidState, registerPid } from "./procs.js";
+import { pidAlive, pidState } from "./procs.js";
 import { detectValkey, valkeyServerBinary } from "./run.js";
-import { RunContext, type Check, type RunOptions } from "./run-context.js";
+import { parseClientList, RunContext, type Check, type RunOptions } from "./run-context.js";
 import { sleep } from "./timefmt.js";
 
 export interface ChaosResult {
@@ -34,6 +34,9 @@ export interface ChaosResult {
 export const CHAOS_FILES = ["primary.log", "replica1.log", "replica2.log", "replica3.log", "driver.log", "meta.json", "program.json", "verdict.json", "trace.jsonl"];
 
 const replicaName = (k: number) => `replica${k + 1}`;
+
+/** How long the settle phase waits for one replica to be in sync: repl-timeout bounds a stuck link. */
+const settleBudgetMs = (p: ChaosProgram): number => Math.max(30_000, p.setup.replTimeout * 1000 + 20_000);
 
 function primaryOptions(p: ChaosProgram): [string, string][] {
   const s = p.setup;
@@ -75,7 +78,7 @@ class ChaosRun {
     readonly ctx: RunContext,
     readonly p: ChaosProgram,
   ) {
-    this.replicas = p.setup.replicas > 0 ? Array.from({ length: p.setup.replicas }, () => ({ following: false, busy: Promise.resolve() })) : [];
+    this.replicas = Array.from({ length: p.setup.replicas }, () => ({ following: false, busy: Promise.resolve() }));
   }
 
   private get primaryPort(): number {
@@ -109,14 +112,7 @@ class ChaosRun {
     const hits = w.findAll(/started by pid (\d+)/);
     for (let j = hits.length - 1; j >= 0; j--) {
       const pid = Number(/started by pid (\d+)/.exec(w.lines[hits[j]!]!)![1]);
-      if (!pidAlive(pid)) continue;
-      if (pidParent(pid) !== this.ctx.server("primary").pid) continue;
-      if (!(pidCmdline(pid) ?? "").includes("valkey-rdb")) continue;
-      if (!this.ctx.rdbChildPids.has(pid)) {
-        this.ctx.rdbChildPids.add(pid);
-        registerPid(pid, "rdb child");
-      }
-      return pid;
+      if (pidAlive(pid) && this.ctx.adoptRdbChild(pid, "primary")) return pid;
     }
     return undefined;
   }
@@ -125,11 +121,7 @@ class ChaosRun {
   private async channelClients(channel: "main" | "rdb"): Promise<Record<string, string>[]> {
     const r = await this.ctx.tryCmd("primary", ["CLIENT", "LIST"], 3000);
     if (r instanceof Error) return [];
-    const list = String(r)
-      .split(/\r?\n/)
-      .filter((l) => l.trim())
-      .map((l) => Object.fromEntries(l.trim().split(" ").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) as Record<string, string>);
-    return list.filter((c) => (c.flags ?? "").includes("S") && (channel === "rdb" ? c.cmd === "sync" : c.cmd !== "sync"));
+    return parseClientList(String(r)).filter((c) => (c.flags ?? "").includes("S") && (channel === "rdb" ? c.cmd === "sync" : c.cmd !== "sync"));
   }
 
   async step(s: ChaosStep): Promise<void> {
@@ -264,8 +256,7 @@ class ChaosRun {
         } else if (!this.replicas[k]!.following) await this.follow(k);
       });
     }
-    // a replica still loading or syncing may need a few retries; repl-timeout bounds a stuck link
-    const budget = Math.max(30_000, p.setup.replTimeout * 1000 + 20_000);
+    const budget = settleBudgetMs(p);
     for (let k = 0; k < p.setup.replicas; k++) {
       const ok = await ctx.checkInSync("primary", replicaName(k), budget);
       if (!ok) this.notes.push(`${replicaName(k)} not in sync within ${budget} ms`);
@@ -289,21 +280,7 @@ export async function runChaos(p: ChaosProgram, outDirArg: string, opts: RunOpti
   const startedAt = Date.now();
   ctx.log(`chaos seed ${p.seed}: ${p.setup.replicas} replica(s), ${p.steps.length} step(s) within ${p.durationMs} ms; ${detected.versionText}; binary ${bin}`);
   ctx.log(`setup ${JSON.stringify(p.setup)}`);
-  let error: string | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const limitMs = p.durationMs + 30_000 + p.setup.replicas * Math.max(30_000, p.setup.replTimeout * 1000 + 20_000);
-  const body = run.run();
-  try {
-    await Promise.race([body, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`chaos run timed out after ${limitMs} ms`)), limitMs)))]);
-  } catch (e) {
-    error = e instanceof Error ? e.message : String(e);
-    ctx.log(`ERROR ${error}`);
-  } finally {
-    clearTimeout(timer);
-    ctx.aborted = true;
-    await Promise.race([body.catch(() => {}), sleep(error ? 2000 : 0)]);
-    await ctx.cleanup();
-  }
+  const error = await ctx.runBounded(run.run(), p.durationMs + 30_000 + p.setup.replicas * settleBudgetMs(p), "chaos run");
   // a server that exited without being told to (no SIGKILL, no SHUTDOWN of ours) crashed
   const crashes = [...ctx.servers.values()].flatMap((s) => s.record.exits.filter((x) => !x.how).map((x) => `${s.name} pid ${x.pid} exited by itself (code ${x.code}, signal ${x.signal})`));
   const survivors = ctx.survivors();

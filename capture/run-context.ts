@@ -439,7 +439,8 @@ export class RunContext {
   adoptRdbChild(pid: number, primary: string): boolean {
     const parent = pidParent(pid);
     const cmd = pidCmdline(pid) ?? "";
-    const ours = parent === this.server(primary).pid && cmd.includes("valkey-rdb-to-replicas");
+    // valkey-rdb-to-replicas (socket transfer) or valkey-rdb-bgsave (disk-target sync)
+    const ours = parent === this.server(primary).pid && cmd.includes("valkey-rdb");
     if (ours) {
       this.rdbChildPids.add(pid);
       registerPid(pid, "rdb child");
@@ -524,6 +525,28 @@ export class RunContext {
       }
       unregisterPid(pid);
     }
+  }
+
+  /**
+   * Run a body bounded in time, then abort and stop every process (cleanup). Returns the error that
+   * ended the body (its own, or the timeout), logged, or undefined when it finished.
+   */
+  async runBounded(body: Promise<void>, limitMs: number, what: string): Promise<string | undefined> {
+    let error: string | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([body, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${what} timed out after ${limitMs} ms`)), limitMs)))]);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      this.log(`ERROR ${error}`);
+    } finally {
+      clearTimeout(timer);
+      this.aborted = true;
+      // let a timed-out body notice the abort before tearing down (bounded)
+      await Promise.race([body.catch(() => {}), sleep(error ? 2000 : 0)]);
+      await this.cleanup();
+    }
+    return error;
   }
 
   /** PIDs this run started (servers, every incarnation) or adopted (RDB children) that are still alive. */

@@ -5,7 +5,6 @@ import path from "node:path";
 import { findFreePorts, LOOPBACK } from "./ports.js";
 import { RunContext, type Check, type RunOptions } from "./run-context.js";
 import { findScenario, SCENARIOS } from "./scenarios.js";
-import { sleep } from "./timefmt.js";
 import { parseValkeyVersion, profileFor, type ValkeyVersion, type VersionProfile } from "./versions.js";
 
 export type { RunOptions } from "./run-context.js";
@@ -107,24 +106,7 @@ export async function runScenario(name: string, outDirArg: string, opts: RunOpti
     `version table row ${detected.profile.name} (${detected.exact ? "verified on" : "NOT verified on this version; verified on"} ${detected.profile.verified.join(", ")}); default rdb-client grace ${detected.profile.graceSeconds} s`,
   );
 
-  let error: string | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const running = def.run(ctx);
-  try {
-    await Promise.race([
-      running,
-      new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`scenario timed out after ${def.timeoutMs} ms`)), def.timeoutMs))),
-    ]);
-  } catch (e) {
-    error = e instanceof Error ? `${e.message}` : String(e);
-    ctx.log(`ERROR ${error}`);
-  } finally {
-    clearTimeout(timer);
-    ctx.aborted = true;
-    // let a timed-out scenario body notice the abort before tearing down (bounded)
-    await Promise.race([running.catch(() => {}), sleep(error ? 2000 : 0)]);
-    await ctx.cleanup();
-  }
+  const error = await ctx.runBounded(def.run(ctx), def.timeoutMs, "scenario");
 
   const survivors = ctx.survivors();
   ctx.check("every process started by the run is gone", survivors.length === 0, `pids ${ctx.allPids().join(",")}; alive: ${survivors.join(",") || "none"}`);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { chaosProgram } from '../capture/chaos-program.js';
 import { runChaos, type ChaosResult } from '../capture/chaos.js';
 import { logFilesOf } from '../conformance/logdir.js';
-import { UsageError } from './args.js';
+import { parseArgs, UsageError } from './args.js';
 
 export const CHAOS_USAGE = `usage: replcheck chaos --runs N [--version 8.0.1|8.1.1|9.1.2 | --valkey-server BIN] [--seed-from S] [--seeds A,B,...]
                        [--out DIR] [--duration S] [--max-replicas N] [--jobs J] [--json]
@@ -17,8 +17,19 @@ export const CHAOS_USAGE = `usage: replcheck chaos --runs N [--version 8.0.1|8.1
   8.0.1; --jobs J judges up to J runs at once (default 1) while the next run is captured
   exit: 0 every genuine run conforms, 1 some genuine run violates or gave up, 2 bad input`;
 
-const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
-const ROOT = path.resolve(path.dirname(MAIN), '../..');
+/** The package's root (its package.json), from dist/cli/ or, under the tests, cli/. */
+function packageRoot(): string {
+  let d = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(d, 'package.json'))) {
+    const up = path.dirname(d);
+    if (up === d) throw new Error('replcheck: no package.json above ' + fileURLToPath(import.meta.url));
+    d = up;
+  }
+  return d;
+}
+const ROOT = packageRoot();
+/** The compiled CLI, run by validateInChild. */
+const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 export interface CampaignRow {
   seed: number;
@@ -41,55 +52,72 @@ export function binaryForVersion(v: string): string {
   throw new UsageError(`no Valkey ${v} at ${fetched}: run bash .ci/fetch-valkey.sh ${v}`);
 }
 
-function judge(dir: string): Promise<{ verdict: CampaignRow['verdict']; events: number; ms: number; detail: string }> {
-  const files = logFilesOf(dir);
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--max-old-space-size=8192', MAIN, 'validate', ...files, '--json'], { maxBuffer: 256 << 20, timeout: 20 * 60_000 }, (err, stdout, stderr) => {
-      const ms = Date.now() - t0;
+/** What `replcheck validate FILE... --json` printed, parsed, with its text. */
+export interface ChildVerdict {
+  verdict: CampaignRow['verdict'];
+  events: number;
+  matched: number;
+  failure?: { message?: string };
+  gaveUp?: { reason?: string };
+  stdout: string;
+}
+
+/**
+ * Judge log files with `replcheck validate --json` in a child process: a long validation holds
+ * neither this process's event loop nor its heap. Rejects when validate prints no JSON.
+ */
+export function validateInChild(files: readonly string[], timeoutMs = 20 * 60_000): Promise<ChildVerdict> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--max-old-space-size=8192', MAIN, 'validate', ...files, '--json'], { maxBuffer: 256 << 20, timeout: timeoutMs }, (err, stdout, stderr) => {
       try {
-        const r = JSON.parse(stdout) as { verdict: CampaignRow['verdict']; events: number; failure?: { message?: string; event?: { line?: number; file?: string } }; gaveUp?: { reason?: string } };
-        writeFileSync(path.join(dir, 'verdict.json'), stdout);
-        const detail = r.failure ? `${r.failure.message ?? ''}` : r.gaveUp ? `gave up: ${r.gaveUp.reason ?? ''}` : '';
-        resolve({ verdict: r.verdict, events: r.events, ms, detail: detail.split('\n')[0]!.slice(0, 300) });
+        resolve({ ...(JSON.parse(stdout) as Omit<ChildVerdict, 'stdout'>), stdout });
       } catch {
-        resolve({ verdict: 'error', events: 0, ms, detail: `validate failed: ${(err?.message ?? '') + stderr.slice(0, 300)}` });
+        reject(new Error(`validate failed: ${(err?.message ?? '') + stderr.slice(0, 300)}`));
       }
     });
   });
 }
 
-export async function runChaosCampaign(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  let runs: number | undefined;
-  let seeds: number[] | undefined;
-  let from = 1;
-  let version: string | undefined;
-  let bin: string | undefined;
-  let outDir: string | undefined;
-  let durationS: number | undefined;
-  let maxReplicas: number | undefined;
-  let jobs = 1;
-  let json = false;
-  const int = (a: string, v: string | undefined, min: number, max: number) => {
-    const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${a} expects an integer in [${min}, ${max}], got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--runs') runs = int(a, argv[++i], 1, 100_000);
-    else if (a === '--seed-from') from = int(a, argv[++i], 0, 2 ** 31 - 1);
-    else if (a === '--seeds') seeds = (argv[++i] ?? '').split(',').map((x) => int('--seeds', x, 0, 2 ** 31 - 1));
-    else if (a === '--version') version = argv[++i];
-    else if (a === '--valkey-server') bin = argv[++i];
-    else if (a === '--out') outDir = argv[++i];
-    else if (a === '--duration') durationS = int(a, argv[++i], 1, 600);
-    else if (a === '--max-replicas') maxReplicas = int(a, argv[++i], 1, 3);
-    else if (a === '--jobs') jobs = int(a, argv[++i], 1, 16);
-    else if (a === '--json') json = true;
-    else if (a === '-h' || a === '--help') { out(CHAOS_USAGE); return 0; }
-    else throw new UsageError(`unknown argument ${a}\n${CHAOS_USAGE}`);
+async function judge(dir: string): Promise<{ verdict: CampaignRow['verdict']; events: number; ms: number; detail: string }> {
+  const t0 = Date.now();
+  try {
+    const r = await validateInChild(logFilesOf(dir));
+    writeFileSync(path.join(dir, 'verdict.json'), r.stdout);
+    const detail = r.failure ? `${r.failure.message ?? ''}` : r.gaveUp ? `gave up: ${r.gaveUp.reason ?? ''}` : '';
+    return { verdict: r.verdict, events: r.events, ms: Date.now() - t0, detail: detail.split('\n')[0]!.slice(0, 300) };
+  } catch (e) {
+    return { verdict: 'error', events: 0, ms: Date.now() - t0, detail: (e as Error).message };
   }
+}
+
+export async function runChaosCampaign(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  if (argv.includes('-h') || argv.includes('--help')) { out(CHAOS_USAGE); return 0; }
+  const p = parseArgs(argv, {
+    runs: { type: 'int' }, 'seed-from': { type: 'int' }, seeds: { type: 'string' }, version: { type: 'string' },
+    'valkey-server': { type: 'string' }, out: { type: 'string' }, duration: { type: 'int' }, 'max-replicas': { type: 'int' },
+    jobs: { type: 'int' }, json: { type: 'bool' },
+  });
+  if (p.positional.length > 0) throw new UsageError(`unexpected argument ${p.positional[0]}\n${CHAOS_USAGE}`);
+  /** An int flag within [min, max] (parseArgs has checked it is a whole number). */
+  const within = (name: string, min: number, max: number): number | undefined => {
+    const v = p.flags[name] as number | undefined;
+    if (v !== undefined && (v < min || v > max)) throw new UsageError(`--${name} expects an integer in [${min}, ${max}], got ${v}`);
+    return v;
+  };
+  const MAX_SEED = 2 ** 31 - 1;
+  const runs = within('runs', 1, 100_000);
+  const from = within('seed-from', 0, MAX_SEED) ?? 1;
+  const seeds = p.flags.seeds === undefined ? undefined : String(p.flags.seeds).split(',').map((x) => {
+    if (!/^\d+$/.test(x) || Number(x) > MAX_SEED) throw new UsageError(`--seeds expects integers in [0, ${MAX_SEED}] separated by commas, got ${JSON.stringify(x)}`);
+    return Number(x);
+  });
+  const version = p.flags.version as string | undefined;
+  let bin = p.flags['valkey-server'] as string | undefined;
+  const outDir = p.flags.out as string | undefined;
+  const durationS = within('duration', 1, 600);
+  const maxReplicas = within('max-replicas', 1, 3);
+  const jobs = within('jobs', 1, 16) ?? 1;
+  const json = p.flags.json === true;
   const list = seeds ?? (runs !== undefined ? Array.from({ length: runs }, (_, k) => from + k) : undefined);
   if (!list || list.length === 0) throw new UsageError(`--runs N or --seeds A,B,... is required\n${CHAOS_USAGE}`);
   if (version !== undefined && bin === undefined) bin = binaryForVersion(version);

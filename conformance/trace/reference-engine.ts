@@ -256,6 +256,8 @@ export interface Filtered {
   readonly observed: readonly Observation[];
   /** Clears of unobserved observations that precede the first observed one. */
   readonly preClear: readonly string[] | null;
+  /** Nodes whose pending pseudo-register preClear names (killed: their obligations drop). */
+  readonly killed: readonly number[] | null;
 }
 
 export type StepOutcome =
@@ -345,7 +347,7 @@ export class Engine {
         break;
       }
     }
-    if (allSeen) return { observed: list, preClear: null };
+    if (allSeen) return { observed: list, preClear: null, killed: null };
     const cached = this.silentCache.get(list);
     if (cached) return cached;
     const observed: Observation[] = [];
@@ -362,7 +364,7 @@ export class Engine {
         else observed[last] = { ...observed[last]!, clear: [...(observed[last]!.clear ?? []), ...gone] };
       }
     }
-    const r = { observed, preClear };
+    const r = { observed, preClear, killed: preClear ? killedNodes(preClear, this.nodeIndex) : null };
     this.silentCache.set(list, r);
     return r;
   }
@@ -493,7 +495,7 @@ export class Engine {
         const f = this.observeFiltered(c.sk, c.s, a, nx, row);
         if (f.observed.length === 0) {
           const regs = f.preClear ? clearRegs(c.regs, f.preClear) : c.regs;
-          const pend0 = f.preClear ? pendDrop(c.pend, f.preClear, this.nodeIndex) : c.pend;
+          const pend0 = f.killed ? pendDrop(c.pend, f.killed) : c.pend;
           const sk = stateKey(nx);
           const key = candKey(sk, regs, pend0, c.pos);
           if (visited.has(key)) return;
@@ -514,7 +516,7 @@ export class Engine {
           const regs0 = f.preClear ? clearRegs(c.regs, f.preClear) : c.regs;
           const r = applyObs(first, ev.fields, regs0);
           if (r === null) continue;
-          const pend0 = f.preClear ? pendDrop(c.pend, f.preClear, this.nodeIndex) : c.pend;
+          const pend0 = f.killed ? pendDrop(c.pend, f.killed) : c.pend;
           const pend = f.observed.length > 1 ? pendAppend(pend0, f.observed, this.nodeIndex, a) : pend0;
           const sk = stateKey(nx);
           const pos = this.advance(c.pos, this.eventNode[j]!);
@@ -531,7 +533,7 @@ export class Engine {
   }
 }
 
-const EMPTY_FILTERED: Filtered = { observed: [], preClear: null };
+const EMPTY_FILTERED: Filtered = { observed: [], preClear: null, killed: null };
 
 function samePos(a: Int32Array, b: Int32Array): boolean {
   if (a === b) return true;
@@ -545,12 +547,16 @@ export function pendHead(p: Pend | null, node: number): number {
   return -1;
 }
 
-/** `p` without the obligations of nodes whose pending pseudo-register `clear` names (killed). */
-export function pendDrop(p: Pend | null, clear: readonly string[], nodeIndex: Map<string, number>): Pend | null {
-  if (p === null) return null;
+/** The nodes whose pending pseudo-register `clear` names (killed), or null. */
+function killedNodes(clear: readonly string[], nodeIndex: Map<string, number>): number[] | null {
   let killed: number[] | null = null;
   for (const r of clear) if (r.startsWith(PENDING_PREFIX)) (killed ??= []).push(nodeIndex.get(r.slice(PENDING_PREFIX.length)) ?? -1);
-  if (killed === null) return p;
+  return killed;
+}
+
+/** `p` without the obligations of the `killed` nodes. */
+export function pendDrop(p: Pend | null, killed: readonly number[]): Pend | null {
+  if (p === null) return null;
   const out = p.filter((it) => !killed.includes(it.node));
   return out.length === p.length ? p : out.length === 0 ? null : out;
 }
