@@ -165,7 +165,7 @@ export class Step {
    * `deferLog`: the replica closed the connection; the primary logs the loss when it reads the EOF
    * (MainPeerClosed), after whatever else it handles first. The client's state is released at once.
    */
-  freeMain(r: number, replicaClass: boolean, deferLog = false): void {
+  freeMain(r: number, replicaClass: boolean, deferLog = false, keepCid = false): void {
     // the primary was sending a saved RDB file itself: that transfer ends with the client
     if (this.get(r, R_MC) === MC.SEND_BULK && this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.NONE);
     const blk = this.get(r, R_MBLK);
@@ -180,7 +180,7 @@ export class Step {
       // one pending line per replica: an older one is logged first
       if (this.get(r, R_LOSTLOG)) this.pe(r, 'primary.replica_lost', {}, [this.regMainCid(r)]);
       this.set(r, R_LOSTLOG, 1);
-    } else if (replicaClass) this.pe(r, 'primary.replica_lost', {}, [this.regMainCid(r)]);
+    } else if (replicaClass) this.pe(r, 'primary.replica_lost', {}, keepCid ? undefined : [this.regMainCid(r)]);
     this.trim();
   }
   /** Drop the rdb client's pin: refcount--, out of replicas_waiting_psync, unprotected. */
@@ -192,12 +192,13 @@ export class Step {
     this.setS(r, s, S_RAX, 0);
   }
   /** Really free the rdb client in slot s (freeClient of an unprotected client). */
-  freeRdb(r: number, s: number): void {
+  freeRdb(r: number, s: number, keepCid = false): void {
     // Valkey logs "rdb channel disconnected" (freeClient) before "Remove psync waiting replica …
     // from replicas rax" (freeReplicaReferencedReplBuffer)
     const wasWaiting = this.getS(r, s, S_RAX) === 1;
-    this.pe(r, 'primary.rdb_channel_closed', {}, wasWaiting ? undefined : [this.regCid(r, s)]);
-    if (wasWaiting) this.pe(r, 'primary.rdb_unlinked', { cid: { op: 'eq', reg: this.regCid(r, s) } }, [this.regCid(r, s)]);
+    const clear = keepCid ? undefined : [this.regCid(r, s)];
+    this.pe(r, 'primary.rdb_channel_closed', {}, wasWaiting ? undefined : clear);
+    if (wasWaiting) this.pe(r, 'primary.rdb_unlinked', { cid: { op: 'eq', reg: this.regCid(r, s) } }, clear);
     this.unpin(r, s);
     this.setS(r, s, S_RC, RC.NONE);
     this.setS(r, s, S_GT, 0);
@@ -235,30 +236,48 @@ export class Step {
       this.freeRdb(r, s);
     }
   }
-  /** Output-buffer limit reached: protection cleared, client closed (asynchronously). */
-  cobClose(r: number, s: number): void {
+  /**
+   * Output-buffer limit reached: protection cleared, client closed. From the write path (`sync`
+   * false) and for a protected rdb client Valkey frees the client asynchronously and logs the limit
+   * first ("scheduled to be closed ASAP"); from clientsCron (`sync`) it frees an unprotected client
+   * at once, so freeClient's lines come first and "closed for overcoming of output buffer limits"
+   * after them (closeClientOnOutputBufferLimitReached, networking.c).
+   */
+  cobClose(r: number, s: number, sync = false): void {
     if (s < 0) {
       // history: the main channel was dropped while the replica still downloads or loads its RDB
       if (this.history && this.get(r, R_RS) === RS.TRANSFER) this.set(r, R_HIST, 1);
       // the main channel's id is logged nowhere before; it cannot be one of the rdb clients' ids
-      this.pe(r, 'primary.cob_overflow', { cid: { op: 'eq', reg: this.regMainCid(r), unlike: this.rdbCidRegs(r) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'in', values: ['psync', 'replconf'] } });
-      this.freeMain(r, true);
+      const overflow: Record<string, FieldSpec> = { cid: { op: 'eq', reg: this.regMainCid(r), unlike: this.rdbCidRegs(r) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'in', values: ['psync', 'replconf'] } };
+      if (sync) {
+        this.freeMain(r, true, false, true);
+        this.pe(r, 'primary.cob_overflow', overflow, [this.regMainCid(r)]);
+      } else {
+        this.pe(r, 'primary.cob_overflow', overflow);
+        this.freeMain(r, true);
+      }
       this.set(r, R_MEOF, 1);
     } else {
-      this.pe(r, 'primary.cob_overflow', { cid: { op: 'eq', reg: this.regCid(r, s) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'lit', value: 'sync' } });
-      this.setS(r, s, S_PROT, 0);
-      this.freeRdb(r, s);
+      const overflow: Record<string, FieldSpec> = { cid: { op: 'eq', reg: this.regCid(r, s) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'lit', value: 'sync' } };
+      if (sync && !this.getS(r, s, S_PROT)) {
+        this.freeRdb(r, s, true);
+        this.pe(r, 'primary.cob_overflow', overflow, [this.regCid(r, s)]);
+      } else {
+        this.pe(r, 'primary.cob_overflow', overflow);
+        this.setS(r, s, S_PROT, 0);
+        this.freeRdb(r, s);
+      }
     }
   }
   /** Hard-limit check of every replica-class client that references the buffer. */
-  checkHardLimits(): void {
+  checkHardLimits(sync = false): void {
     if (this.hard === 0 || this.mut.noHardLimit) return;
     for (let r = 0; r < this.c.replicas; r++) {
       const blk = this.get(r, R_MBLK);
-      if (blk >= 2 && this.used(blk) >= this.hard) this.cobClose(r, -1);
+      if (blk >= 2 && this.used(blk) >= this.hard) this.cobClose(r, -1, sync);
       for (let s = 0; s < SLOTS; s++) {
         const pin = this.getS(r, s, S_PIN);
-        if (pin >= 2 && this.getS(r, s, S_RC) !== RC.NONE && this.used(pin) >= this.hard) this.cobClose(r, s);
+        if (pin >= 2 && this.getS(r, s, S_RC) !== RC.NONE && this.used(pin) >= this.hard) this.cobClose(r, s, sync);
       }
     }
   }
@@ -450,19 +469,19 @@ export const ACTIONS: readonly ActionDef[] = [
           if (blk >= 2 && m.used(blk) >= m.soft) {
             const t = m.get(r, R_MSOFT) + 1;
             m.set(r, R_MSOFT, t);
-            if (t > m.c.cobSoftTicks) m.cobClose(r, -1);
+            if (t > m.c.cobSoftTicks) m.cobClose(r, -1, true);
           } else m.set(r, R_MSOFT, 0);
           for (let s = 0; s < SLOTS; s++) {
             const pin = m.getS(r, s, S_PIN);
             if (pin >= 2 && m.used(pin) >= m.soft) {
               const t = m.getS(r, s, S_SOFT) + 1;
               m.setS(r, s, S_SOFT, t);
-              if (t > m.c.cobSoftTicks) m.cobClose(r, s);
+              if (t > m.c.cobSoftTicks) m.cobClose(r, s, true);
             } else m.setS(r, s, S_SOFT, 0);
           }
         }
       }
-      m.checkHardLimits();
+      m.checkHardLimits(true);
     },
   },
   {
