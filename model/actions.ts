@@ -585,9 +585,13 @@ export const ACTIONS: readonly ActionDef[] = [
         m.pe(r, 'primary.dualchannel_offered');
       } else {
         m.createBacklog();
-        m.set(r, R_MC, MC.WAIT_BGSAVE);
-        m.set(r, R_MQ, MQ.NONE);
-        if (m.d[G_CHILD] !== 0) m.pe(r, 'primary.bgsave_wait');
+        const peer = m.d[G_CHILD] === CHILD.DISK ? diskSyncPeer(m, r) : -1;
+        if (peer >= 0) attachToDiskSave(m, r, peer);
+        else {
+          m.set(r, R_MC, MC.WAIT_BGSAVE);
+          m.set(r, R_MQ, MQ.NONE);
+          if (m.d[G_CHILD] !== 0) m.pe(r, 'primary.bgsave_wait');
+        }
       }
     },
   },
@@ -1437,6 +1441,35 @@ function forkClassic(m: Step, disk: boolean): void {
   }
   m.d[G_CHILD] = disk ? CHILD.DISK : CHILD.SOCKET;
   m.emit('primary', 'primary.child_started');
+}
+
+/**
+ * syncCommand's CASE 1: a disk-target BGSAVE runs; the first replica in server.replicas that waits
+ * for its end (WAIT_BGSAVE_END, not rdb-only: rdb-channel clients are rdb-only and skipped) is the
+ * one the new replica can share it with. Classic main clients all carry the same capabilities (eof,
+ * psync2; dual-channel ones took the other path), so the capability test always passes. All such
+ * peers were set up by the same fork (or copied from one that was), so any one is "the first".
+ */
+function diskSyncPeer(m: Step, r: number): number {
+  for (let q = 0; q < m.c.replicas; q++) if (q !== r && m.get(q, R_MC) === MC.WAIT_END) return q;
+  return -1;
+}
+
+/**
+ * "Waiting for end of BGSAVE for SYNC": copyReplicaOutputBuffer (the new main client references the
+ * peer's block at the peer's position) and replicationSetupReplicaForFullResync at the peer's fork
+ * offset (+FULLRESYNC); the primary sends the saved file to both when the child exits.
+ */
+function attachToDiskSave(m: Step, r: number, peer: number): void {
+  m.set(r, R_MC, MC.WAIT_END);
+  m.set(r, R_MREF, m.get(peer, R_MREF));
+  const blk = m.get(peer, R_MBLK);
+  if (blk >= 2) { m.set(r, R_MBLK, blk); m.addRef(blk); }
+  m.set(r, R_E, m.get(peer, R_E));
+  m.set(r, R_MQ, MQ.FULL);
+  m.set(r, R_CS, CS.NONE);
+  m.pe(r, 'primary.fullresync');
+  m.pe(r, 'primary.bgsave_attached');
 }
 
 /** startBgsaveForReplication for the rdb clients waiting for a fork ($ENDOFF to each, in order). */

@@ -426,6 +426,7 @@ export const KIND_CONNECTIONS: Readonly<Record<Kind, readonly [Attribution, ...A
   'primary.backlog_created': ['none'],
   'primary.bgsave_start': ['fork child'],
   'primary.bgsave_wait': ['fork child', 'primary rdb client', 'primary main-channel client'], // the waiting client waits for the next child
+  'primary.bgsave_attached': ['fork child', 'primary main-channel client'], // the client shares the running disk child
   'primary.endoff_sent': ['primary rdb client'],
   'primary.rdb_pinned': ['primary rdb client'],
   'primary.rdb_attached': ['primary rdb client'],

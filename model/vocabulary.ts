@@ -53,6 +53,7 @@ export const KINDS = {
   'primary.bgsave_start': { node: 'primary', fields: { mode: f('string', 'dual-channel | normal'), target: f('string', 'socket | disk', false) }, doc: 'fork for replication' },
   'primary.dual_capa_ignored': { node: 'primary', conn: 'main', fields: {}, doc: '"Dual channel capability ignored: repl-diskless-sync disabled" (9.1+, #3051): the replica announced capa dual-channel' },
   'primary.bgsave_wait': { node: 'primary', fields: {}, doc: 'a socket fork child is running; the new sync waits for the next one' },
+  'primary.bgsave_attached': { node: 'primary', fields: {}, doc: '"Waiting for end of BGSAVE for SYNC": a classic full sync shares the running disk-target BGSAVE of another waiting replica' },
   'primary.endoff_sent': { node: 'primary', conn: 'rdb', fields: { endoff: f('int', 'RDB end offset'), cid: f('int', 'rdb client id') }, doc: '$ENDOFF sent on the rdb channel' },
   'primary.rdb_pinned': { node: 'primary', conn: 'rdb', fields: { cid: f('int', 'rdb client id'), tracking: f('bool', 'a backlog tail block existed to pin') }, doc: 'rdb client added to replicas_waiting_psync' },
   'primary.rdb_attached': { node: 'primary', conn: 'rdb', fields: { cid: f('int', 'rdb client id') }, doc: 'waiting rdb client attached to the first new block' },
