@@ -1,5 +1,7 @@
 // `replcheck check`: model-check one configuration and print the result.
 import { check, type CheckResult } from '../engine/bfs.js';
+import { writeFileSync } from 'node:fs';
+import { toItf } from '../engine/itf.js';
 import type { TraceStep } from '../engine/trace.js';
 import { buildModel } from '../model/index.js';
 import { parseArgs, UsageError } from './args.js';
@@ -7,7 +9,8 @@ import { CONFIG_FLAGS, configFromArgs } from './config.js';
 
 export const CHECK_USAGE = `usage: replcheck check [--preset small|default|valkey|large] [--profile 8.0.1|8.1.1|9.1.2] [--config FILE] [--set key=value]...
                       [--max-depth N] [--max-states N] [--max-seconds N] [--max-memory-mb N]
-                      [--no-deadlock] [--reach GOAL] [--json] [--progress]
+                      [--no-deadlock] [--reach GOAL] [--json] [--progress] [--itf FILE]
+  --itf FILE: the counterexample or the --reach path in the Informal Trace Format (spec/itf.schema.json)
 exit: 0 no violation (and the goal reached, with --reach), 1 violation found (or goal not reached), 2 bad input`;
 
 export function runCheck(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
@@ -21,9 +24,12 @@ export function runCheck(argv: readonly string[], out: (s: string) => void, err:
     reach: { type: 'string' },
     json: { type: 'bool' },
     progress: { type: 'bool' },
+    itf: { type: 'string' },
     help: { type: 'bool' },
   });
   if (p.flags.help) { out(CHECK_USAGE); return 0; }
+  const itfFile = p.flags.itf as string | undefined;
+  if (itfFile === '') throw new UsageError('--itf expects a file name');
   if (p.positional.length) throw new UsageError(`check takes no positional arguments (got "${p.positional[0]}")`);
   const { preset, config } = configFromArgs(p);
   const goalId = p.flags.reach as string | undefined;
@@ -59,6 +65,18 @@ export function runCheck(argv: readonly string[], out: (s: string) => void, err:
   process.off('SIGINT', onSig);
   if (tty) err('\r\x1b[K');
 
+  if (itfFile !== undefined) {
+    // the path the verdict is about: the counterexample, else the goal's shortest run
+    const path = result.violation?.trace ?? result.goalReached?.trace;
+    if (path) {
+      const meta = { source: 'replcheck check', preset, profile: String((config as unknown as Record<string, unknown>).profile),
+        description: result.violation ? `counterexample: ${result.violation.invariant} violated` : `shortest run to goal ${goalId}`, config };
+      writeFileSync(itfFile, JSON.stringify(toItf(path, meta), null, 1) + '\n');
+      err(`wrote ${itfFile} (ITF, ${path.length} states)\n`);
+    } else {
+      err(`--itf ${itfFile}: not written: the check found no counterexample${goalId !== undefined ? ' and did not reach the goal' : ' (use --reach GOAL for a path)'}\n`);
+    }
+  }
   if (p.flags.json) {
     out(JSON.stringify({ preset, config, ...jsonResult(result) }, null, 2));
   } else {
