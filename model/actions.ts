@@ -244,42 +244,65 @@ export class Step {
    * after them (closeClientOnOutputBufferLimitReached, networking.c).
    */
   cobClose(r: number, s: number, sync = false): void {
-    if (s < 0) {
-      // history: the main channel was dropped while the replica still downloads or loads its RDB
-      if (this.history && this.get(r, R_RS) === RS.TRANSFER) this.set(r, R_HIST, 1);
-      // the main channel's id is logged nowhere before; it cannot be one of the rdb clients' ids
-      const overflow: Record<string, FieldSpec> = { cid: { op: 'eq', reg: this.regMainCid(r), unlike: this.rdbCidRegs(r) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'in', values: ['psync', 'replconf'] } };
-      if (sync) {
+    if (sync && (s < 0 || !this.getS(r, s, S_PROT))) {
+      if (s < 0) {
+        this.cobHistory(r);
         this.freeMain(r, true, false, true);
-        this.pe(r, 'primary.cob_overflow', overflow, [this.regMainCid(r)]);
+        this.pe(r, 'primary.cob_overflow', this.cobLine(r, s), [this.regMainCid(r)]);
+        this.set(r, R_MEOF, 1);
       } else {
-        this.pe(r, 'primary.cob_overflow', overflow);
-        this.freeMain(r, true);
-      }
-      this.set(r, R_MEOF, 1);
-    } else {
-      const overflow: Record<string, FieldSpec> = { cid: { op: 'eq', reg: this.regCid(r, s) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'lit', value: 'sync' } };
-      if (sync && !this.getS(r, s, S_PROT)) {
         this.freeRdb(r, s, true);
-        this.pe(r, 'primary.cob_overflow', overflow, [this.regCid(r, s)]);
-      } else {
-        this.pe(r, 'primary.cob_overflow', overflow);
-        this.setS(r, s, S_PROT, 0);
-        this.freeRdb(r, s);
+        this.pe(r, 'primary.cob_overflow', this.cobLine(r, s), [this.regCid(r, s)]);
       }
+      return;
     }
+    this.cobSchedule(r, s);
+    this.cobFree(r, s);
   }
-  /** Hard-limit check of every replica-class client that references the buffer. */
+  /** The overflow line: the client's id, class and last command. */
+  private cobLine(r: number, s: number): Record<string, FieldSpec> {
+    // the main channel's id is logged nowhere before; it cannot be one of the rdb clients' ids
+    return s < 0
+      ? { cid: { op: 'eq', reg: this.regMainCid(r), unlike: this.rdbCidRegs(r) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'in', values: ['psync', 'replconf'] } }
+      : { cid: { op: 'eq', reg: this.regCid(r, s) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'lit', value: 'sync' } };
+  }
+  /** history: the main channel was dropped while the replica still downloads or loads its RDB */
+  private cobHistory(r: number): void {
+    if (this.history && this.get(r, R_RS) === RS.TRANSFER) this.set(r, R_HIST, 1);
+  }
+  /** freeClientAsync: "scheduled to be closed ASAP …", protection cleared; freed by cobFree. */
+  private cobSchedule(r: number, s: number): void {
+    if (s < 0) this.cobHistory(r);
+    this.pe(r, 'primary.cob_overflow', this.cobLine(r, s));
+    if (s >= 0) this.setS(r, s, S_PROT, 0);
+  }
+  /** freeClientsInAsyncFreeQueue frees a scheduled client. */
+  private cobFree(r: number, s: number): void {
+    if (s < 0) { this.freeMain(r, true); this.set(r, R_MEOF, 1); } else this.freeRdb(r, s);
+  }
+  /**
+   * Hard-limit check of every replica-class client that references the buffer. On the write path
+   * (feedReplicationBuffer) each client over the limit is scheduled as the new block is added, and
+   * freeClientsInAsyncFreeQueue frees them all afterwards in the order they were scheduled: with two
+   * clients over the limit, both overflow lines come before both clients' loss lines.
+   */
   checkHardLimits(sync = false): void {
     if (this.hard === 0 || this.mut.noHardLimit) return;
+    const over: number[] = [];
     for (let r = 0; r < this.c.replicas; r++) {
       const blk = this.get(r, R_MBLK);
-      if (blk >= 2 && this.used(blk) >= this.hard) this.cobClose(r, -1, sync);
+      if (blk >= 2 && this.used(blk) >= this.hard) over.push(r * (SLOTS + 1));
       for (let s = 0; s < SLOTS; s++) {
         const pin = this.getS(r, s, S_PIN);
-        if (pin >= 2 && this.getS(r, s, S_RC) !== RC.NONE && this.used(pin) >= this.hard) this.cobClose(r, s, sync);
+        if (pin >= 2 && this.getS(r, s, S_RC) !== RC.NONE && this.used(pin) >= this.hard) over.push(r * (SLOTS + 1) + s + 1);
       }
     }
+    if (sync || over.length <= 1) {
+      for (const k of over) this.cobClose(Math.floor(k / (SLOTS + 1)), (k % (SLOTS + 1)) - 1, sync);
+      return;
+    }
+    for (const k of over) this.cobSchedule(Math.floor(k / (SLOTS + 1)), (k % (SLOTS + 1)) - 1);
+    for (const k of over) this.cobFree(Math.floor(k / (SLOTS + 1)), (k % (SLOTS + 1)) - 1);
   }
 
   // ---- replica side ----------------------------------------------------------------------------------
