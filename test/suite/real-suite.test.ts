@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatSuiteReport, suiteLayout, type GroupReport, type SuiteLayout, type SuiteReport } from '../../conformance/suite/index.js';
+import { schemaErrors } from '../json-schemas.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VITE_NODE = path.join(ROOT, 'node_modules/.bin/vite-node');
@@ -146,6 +147,7 @@ describe.skipIf(DIRS.length === 0)('real Valkey test-suite runs (REPLCHECK_SUITE
           expect(inWindows).toBeLessThanOrEqual(g.events);
         }
         expect(r.verdict === 'conforms').toBe(r.groups.every((g) => g.verdict === 'conforms'));
+        expect(schemaErrors('validate-dir', r), 'the report follows spec/json/validate-dir.schema.json').toBeNull();
         try {
           writeFileSync(path.join(dir, 'replcheck.json'), JSON.stringify(r, null, 2) + '\n');
           writeFileSync(path.join(dir, 'replcheck.txt'), formatSuiteReport(r) + '\n');
