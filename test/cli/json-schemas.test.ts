@@ -20,10 +20,10 @@ const MAIN = path.join(ROOT, 'dist/cli/main.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'replcheck-json-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** The CLI's stdout parsed as JSON for exit 0, 1 (a violation) and 2 (bad input: an "error" verdict). */
+/** The CLI's stdout parsed as JSON for exit 0, 1 (a violation) , 2 (bad input: an "error" verdict) and 3 (gave up). */
 async function cliJson(args: string[]): Promise<unknown> {
   const r = await run(process.execPath, [MAIN, ...args], { maxBuffer: 1 << 26 }).catch((e: { stdout?: string; code?: number }) => {
-    if (e.code === 1 || e.code === 2) return { stdout: e.stdout ?? '' };
+    if (e.code === 1 || e.code === 2 || e.code === 3) return { stdout: e.stdout ?? '' };
     throw e;
   });
   return JSON.parse(r.stdout) as unknown;
