@@ -2,6 +2,8 @@
 import { check, type CheckResult } from '../engine/bfs.js';
 import { writeFileSync } from 'node:fs';
 import { toItf } from '../engine/itf.js';
+import { sequenceOfPath } from '../model/sequence.js';
+import { writeDiagram } from './diagram.js';
 import type { TraceStep } from '../engine/trace.js';
 import { buildModel } from '../model/index.js';
 import { parseArgs, UsageError } from './args.js';
@@ -9,8 +11,9 @@ import { CONFIG_FLAGS, configFromArgs } from './config.js';
 
 export const CHECK_USAGE = `usage: replcheck check [--preset small|default|valkey|large] [--profile 8.0.1|8.1.1|9.1.2] [--config FILE] [--set key=value]...
                       [--max-depth N] [--max-states N] [--max-seconds N] [--max-memory-mb N]
-                      [--no-deadlock] [--reach GOAL] [--json] [--progress] [--itf FILE]
+                      [--no-deadlock] [--reach GOAL] [--json] [--progress] [--itf FILE] [--diagram FILE]
   --itf FILE: the counterexample or the --reach path in the Informal Trace Format (spec/itf.schema.json)
+  --diagram FILE: the same path as a sequence diagram, Mermaid (.mmd) or SVG (.svg)
 exit: 0 no violation (and the goal reached, with --reach), 1 violation found (or goal not reached), 2 bad input`;
 
 export function runCheck(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
@@ -25,11 +28,14 @@ export function runCheck(argv: readonly string[], out: (s: string) => void, err:
     json: { type: 'bool' },
     progress: { type: 'bool' },
     itf: { type: 'string' },
+    diagram: { type: 'string' },
     help: { type: 'bool' },
   });
   if (p.flags.help) { out(CHECK_USAGE); return 0; }
   const itfFile = p.flags.itf as string | undefined;
   if (itfFile === '') throw new UsageError('--itf expects a file name');
+  const diagramFile = p.flags.diagram as string | undefined;
+  if (diagramFile !== undefined && !/\.(mmd|svg)$/i.test(diagramFile)) throw new UsageError(`--diagram ${diagramFile}: expected a .mmd (Mermaid) or .svg file name`);
   if (p.positional.length) throw new UsageError(`check takes no positional arguments (got "${p.positional[0]}")`);
   const { preset, config } = configFromArgs(p);
   const goalId = p.flags.reach as string | undefined;
@@ -75,6 +81,17 @@ export function runCheck(argv: readonly string[], out: (s: string) => void, err:
       err(`wrote ${itfFile} (ITF, ${path.length} states)\n`);
     } else {
       err(`--itf ${itfFile}: not written: the check found no counterexample${goalId !== undefined ? ' and did not reach the goal' : ' (use --reach GOAL for a path)'}\n`);
+    }
+  }
+  if (diagramFile !== undefined) {
+    const path = result.violation?.trace ?? result.goalReached?.trace;
+    if (path) {
+      const end = result.violation ? { text: `${result.violation.invariant}: ${result.violation.message}`, alert: true } : { text: `goal ${goalId} reached`, alert: false };
+      const title = `replcheck check, preset ${preset}: ${result.violation ? `counterexample to ${result.violation.invariant}` : `shortest run to ${goalId}`} (${path.length - 1} steps)`;
+      writeDiagram(diagramFile, sequenceOfPath(path, config.replicas, title, end));
+      err(`wrote ${diagramFile} (sequence diagram, ${path.length - 1} steps)\n`);
+    } else {
+      err(`--diagram ${diagramFile}: not written: the check found no counterexample${goalId !== undefined ? ' and did not reach the goal' : ' (use --reach GOAL for a path)'}\n`);
     }
   }
   if (p.flags.json) {

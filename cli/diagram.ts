@@ -1,0 +1,71 @@
+// Sequence diagrams as files: Mermaid `sequenceDiagram` text (.mmd) or a standalone SVG (.svg)
+// drawn here from the same rows, so no browser or Mermaid runtime is needed to get a picture.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Row, SequenceDiagram } from '../model/sequence.js';
+import { UsageError } from './args.js';
+
+/** Mermaid takes `;` and `#` as syntax inside messages; keep the text readable without them. */
+function mm(text: string): string {
+  return text.replace(/;/g, ',').replace(/#/g, 'no. ').replace(/\n/g, ' ');
+}
+
+export function toMermaid(d: SequenceDiagram): string {
+  const out = ['sequenceDiagram', `    title ${mm(d.title)}`];
+  for (const l of d.lanes) out.push(`    participant ${l.id} as ${mm(l.label)}`);
+  for (const r of d.rows) {
+    if (r.kind === 'arrow') out.push(`    ${r.from}${r.cross ? '-x' : '->>'}${r.to}: ${mm(r.text)}`);
+    else out.push(`    Note over ${r.over.join(',')}: ${r.alert ? 'VIOLATION ' : ''}${mm(r.text)}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** A plain SVG: lanes as vertical lines, one row per arrow or note, in order. */
+export function toSvg(d: SequenceDiagram): string {
+  const laneW = 150, top = 70, rowH = 30, left = 20;
+  const x = new Map(d.lanes.map((l, i) => [l.id, left + laneW / 2 + i * laneW]));
+  const width = left * 2 + laneW * d.lanes.length;
+  const height = top + rowH * (d.rows.length + 1) + 20;
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
+  parts.push('<defs><marker id="arr" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#333"/></marker></defs>');
+  parts.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
+  parts.push(`<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(d.title)}</text>`);
+  for (const l of d.lanes) {
+    const cx = x.get(l.id)!;
+    parts.push(`<rect x="${cx - laneW / 2 + 6}" y="28" width="${laneW - 12}" height="30" rx="4" fill="#eef" stroke="#669"/>`);
+    const words = l.label.split(' ');
+    const half = Math.ceil(words.length / 2);
+    parts.push(`<text x="${cx}" y="41" text-anchor="middle">${esc(words.slice(0, half).join(' '))}</text>`);
+    parts.push(`<text x="${cx}" y="53" text-anchor="middle">${esc(words.slice(half).join(' '))}</text>`);
+    parts.push(`<line x1="${cx}" y1="${top - 10}" x2="${cx}" y2="${height - 10}" stroke="#bbb" stroke-dasharray="4 3"/>`);
+  }
+  d.rows.forEach((r: Row, i) => {
+    const y = top + rowH * (i + 1);
+    if (r.kind === 'arrow') {
+      const x1 = x.get(r.from)!, x2 = x.get(r.to)!;
+      parts.push(`<line x1="${x1}" y1="${y}" x2="${x2 + (x2 > x1 ? -2 : 2)}" y2="${y}" stroke="${r.cross ? '#b00' : '#333'}" stroke-width="1.3" marker-end="url(#arr)"/>`);
+      if (r.cross) parts.push(`<text x="${x2}" y="${y + 4}" text-anchor="middle" fill="#b00" font-size="14">×</text>`);
+      parts.push(`<text x="${(x1 + x2) / 2}" y="${y - 5}" text-anchor="middle">${esc(r.text)}</text>`);
+    } else {
+      const xs = r.over.map((id) => x.get(id)!);
+      const x1 = Math.min(...xs) - laneW / 2 + 10, x2 = Math.max(...xs) + laneW / 2 - 10;
+      parts.push(`<rect x="${x1}" y="${y - 13}" width="${x2 - x1}" height="20" rx="3" fill="${r.alert ? '#fdd' : '#ffc'}" stroke="${r.alert ? '#b00' : '#cc9'}"/>`);
+      parts.push(`<text x="${(x1 + x2) / 2}" y="${y + 1}" text-anchor="middle"${r.alert ? ' fill="#b00" font-weight="bold"' : ''}>${esc(r.text)}</text>`);
+    }
+  });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+/** Writes the diagram as Mermaid (.mmd) or SVG (.svg), by the file's extension. */
+export function writeDiagram(file: string, d: SequenceDiagram): void {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.mmd') writeFileSync(file, toMermaid(d));
+  else if (ext === '.svg') writeFileSync(file, toSvg(d));
+  else throw new UsageError(`--diagram ${file}: expected a .mmd (Mermaid) or .svg file name`);
+}
