@@ -2,7 +2,7 @@
 // each genuine run judged by `replcheck validate` in a child process (so judging run k overlaps
 // capturing run k+1), then a table: runs, genuine, in sync, verdicts, events/s, failing seeds.
 import { execFile } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chaosProgram } from '../capture/chaos-program.js';
@@ -12,9 +12,12 @@ import { parseArgs, UsageError } from './args.js';
 
 export const CHAOS_USAGE = `usage: replcheck chaos --runs N [--version 8.0.1|8.1.1|9.1.2 | --valkey-server BIN] [--seed-from S] [--seeds A,B,...]
                        [--out DIR] [--duration S] [--max-replicas N] [--jobs J] [--json]
+       replcheck chaos --rejudge DIR [--jobs J] [--json]
   runs N chaos programs (seeds S, S+1, ...; default S = 1) on real servers, judges each genuine run, prints a
   table; --version V uses .valkey/V/bin/valkey-server (.ci/fetch-valkey.sh V) except for the installed
   8.0.1; --jobs J judges up to J runs at once (default 1) while the next run is captured
+  --rejudge DIR judges the runs of an earlier campaign again (DIR/seed-*/, each with its meta.json) with this
+  model, without running Valkey, and writes DIR/campaign.json anew
   exit: 0 every genuine run conforms, 1 some genuine run violates or gave up, 2 bad input`;
 
 /** The package's root (its package.json), from dist/cli/ or, under the tests, cli/. */
@@ -95,7 +98,7 @@ export async function runChaosCampaign(argv: readonly string[], out: (s: string)
   const p = parseArgs(argv, {
     runs: { type: 'int' }, 'seed-from': { type: 'int' }, seeds: { type: 'string' }, version: { type: 'string' },
     'valkey-server': { type: 'string' }, out: { type: 'string' }, duration: { type: 'int' }, 'max-replicas': { type: 'int' },
-    jobs: { type: 'int' }, json: { type: 'bool' },
+    jobs: { type: 'int' }, json: { type: 'bool' }, rejudge: { type: 'string' },
   });
   if (p.positional.length > 0) throw new UsageError(`unexpected argument ${p.positional[0]}\n${CHAOS_USAGE}`);
   /** An int flag within [min, max] (parseArgs has checked it is a whole number). */
@@ -111,6 +114,12 @@ export async function runChaosCampaign(argv: readonly string[], out: (s: string)
     if (!/^\d+$/.test(x) || Number(x) > MAX_SEED) throw new UsageError(`--seeds expects integers in [0, ${MAX_SEED}] separated by commas, got ${JSON.stringify(x)}`);
     return Number(x);
   });
+  if (p.flags.rejudge !== undefined) {
+    for (const f of ['runs', 'seeds', 'seed-from', 'version', 'valkey-server', 'out', 'duration', 'max-replicas']) {
+      if (p.flags[f] !== undefined) throw new UsageError(`--rejudge judges recorded runs: --${f} does not apply`);
+    }
+    return rejudge(String(p.flags.rejudge), within('jobs', 1, 16) ?? 1, p.flags.json === true, out, err);
+  }
   const version = p.flags.version as string | undefined;
   let bin = p.flags['valkey-server'] as string | undefined;
   const outDir = p.flags.out as string | undefined;
@@ -153,6 +162,11 @@ export async function runChaosCampaign(argv: readonly string[], out: (s: string)
     while (pending.size >= jobs) await Promise.race(pending);
   }
   await Promise.all(pending);
+  return report(rows, label, root, rowsFile, json, out);
+}
+
+/** The campaign's table (or JSON summary), campaign.json beside the runs, and the exit code. */
+function report(rows: CampaignRow[], label: string, root: string, rowsFile: string, json: boolean, out: (s: string) => void): number {
   rows.sort((a, b) => a.seed - b.seed);
   const genuine = rows.filter((r) => r.genuine);
   const count = (v: CampaignRow['verdict']) => genuine.filter((r) => r.verdict === v).length;
@@ -175,4 +189,58 @@ export async function runChaosCampaign(argv: readonly string[], out: (s: string)
     out(`rows: ${rowsFile}`);
   }
   return summary.violates + summary.gaveUp + summary.errors > 0 ? 1 : 0;
+}
+
+/** The recorded run of a campaign folder: its meta.json (written by capture/chaos.ts). */
+interface RecordedRun { seed: number; replicas: number; genuine: boolean; inSync: boolean; durationMs: number; notes: string[] }
+
+function recordedRun(dir: string): RecordedRun | null {
+  const metaFile = path.join(dir, 'meta.json');
+  if (!existsSync(metaFile)) return null;
+  let meta: Record<string, unknown>;
+  try {
+    meta = JSON.parse(readFileSync(metaFile, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`${metaFile}: not JSON (${(e as Error).message})`);
+  }
+  if (meta.chaos !== true || !Number.isInteger(meta.seed) || typeof meta.genuine !== 'boolean') throw new UsageError(`${metaFile}: not the record of a chaos run (expected chaos, seed, genuine)`);
+  const replicas = Object.keys((meta.servers ?? {}) as object).filter((k) => k !== 'primary').length;
+  return { seed: meta.seed as number, replicas, genuine: meta.genuine, inSync: meta.inSync === true, durationMs: Number(meta.durationMs ?? 0), notes: Array.isArray(meta.notes) ? (meta.notes as string[]) : [] };
+}
+
+/** `--rejudge DIR`: every recorded run of DIR (its seed-N folders with a meta.json) judged again by this model. */
+async function rejudge(dirArg: string, jobs: number, json: boolean, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const root = path.resolve(dirArg);
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`--rejudge ${dirArg}: not a folder`);
+  const runs = readdirSync(root).filter((d) => /^seed-\d+$/.test(d)).map((d) => path.join(root, d)).filter((d) => statSync(d).isDirectory());
+  const recorded: [string, RecordedRun][] = [];
+  for (const d of runs) {
+    const r = recordedRun(d);
+    if (r) recorded.push([d, r]);
+  }
+  if (recorded.length === 0) throw new UsageError(`--rejudge ${dirArg}: no recorded chaos runs here (expected seed-N/ folders with a meta.json)`);
+  const label = `${path.basename(root)} (rejudged)`;
+  const rowsFile = path.join(root, 'campaign.jsonl');
+  writeFileSync(rowsFile, '');
+  const rows: CampaignRow[] = [];
+  const pending = new Set<Promise<void>>();
+  for (const [dir, r] of recorded.sort((a, b) => a[1].seed - b[1].seed)) {
+    const row: CampaignRow = { seed: r.seed, replicas: r.replicas, genuine: r.genuine, inSync: r.inSync, verdict: 'not judged', events: 0, validateMs: 0, captureMs: r.durationMs, detail: r.notes.join('; '), dir };
+    const finish = () => {
+      rows.push(row);
+      appendFileSync(rowsFile, JSON.stringify(row) + '\n');
+      err(`[rejudge] seed ${row.seed}: ${row.replicas} replica(s), ${row.genuine ? 'genuine' : 'not genuine'}, ${row.verdict}${row.events ? ` (${row.events} events, ${(row.validateMs / 1000).toFixed(1)} s)` : ''}${row.verdict !== 'conforms' && row.detail ? `: ${row.detail}` : ''}\n`);
+    };
+    if (!r.genuine) { finish(); continue; }
+    const p = judge(dir).then((j) => {
+      row.verdict = j.verdict; row.events = j.events; row.validateMs = j.ms;
+      if (j.detail) row.detail = row.detail ? `${j.detail} (${row.detail})` : j.detail;
+      finish();
+    });
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+    while (pending.size >= jobs) await Promise.race(pending);
+  }
+  await Promise.all(pending);
+  return report(rows, label, root, rowsFile, json, out);
 }

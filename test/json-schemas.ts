@@ -23,3 +23,14 @@ export function schemaErrors(name: Parameters<typeof jsonSchema>[0], value: unkn
   const v = jsonSchema(name);
   return v(value) ? null : ajv.errorsText(v.errors, { separator: '\n' });
 }
+
+/** A campaign.jsonl row against chaos.schema.json's $defs/row. */
+export function chaosRowErrors(value: unknown): string | null {
+  jsonSchema('chaos');
+  let v = cache.get('chaos-row');
+  if (!v) {
+    v = ajv.compile({ $ref: 'replcheck/spec/json/chaos.schema.json#/$defs/row' });
+    cache.set('chaos-row', v);
+  }
+  return v(value) ? null : ajv.errorsText(v.errors, { separator: '\n' });
+}

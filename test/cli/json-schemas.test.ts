@@ -3,7 +3,7 @@
 // trace, a tampered one, unreadable input, Valkey logs; a log folder; a chaos campaign's summary
 // (built from a campaign row as cli/chaos.ts writes it). The schemas also reject what they must.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { alterField } from '../../conformance/mutate.js';
 import { parseTrace } from '../../conformance/trace/read.js';
 import { formatTrace } from '../../conformance/trace/write.js';
-import { jsonSchema, schemaErrors } from '../json-schemas.js';
+import { chaosRowErrors, jsonSchema, schemaErrors } from '../json-schemas.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -74,6 +74,21 @@ describe('published JSON Schemas of the --json outputs', () => {
     expect(schemaErrors('validate-dir', e)).toBeNull();
     expect(jsonSchema('validate-dir')({ ...(r as object), groups: [{ name: 'x' }] })).toBe(false);
   }, 300_000);
+
+  it('chaos --rejudge DIR --json: recorded runs judged again; the summary and the rows follow the schema', async () => {
+    const camp = mkdtempSync(path.join(tmp, 'campaign-'));
+    cpSync(path.join(ROOT, 'traces/chaos/cron-soft-limit-order'), path.join(camp, 'seed-129'), { recursive: true });
+    cpSync(path.join(ROOT, 'traces/chaos/bio-download-main-eof'), path.join(camp, 'seed-4'), { recursive: true });
+    const summary = await cliJson(['chaos', '--rejudge', camp, '--json']) as { runs: number; conforms: number; version: string };
+    expect(schemaErrors('chaos', summary)).toBeNull();
+    expect(summary).toMatchObject({ runs: 2, conforms: 2 });
+    const rows = readFileSync(path.join(camp, 'campaign.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(chaosRowErrors(r)).toBeNull();
+    expect(chaosRowErrors({ ...(rows[0] as object), verdict: 'maybe' })).not.toBeNull();
+    const campaign = JSON.parse(readFileSync(path.join(camp, 'campaign.json'), 'utf8')) as { summary: unknown };
+    expect(campaign.summary).toEqual(summary);
+  }, 600_000);
 
   it('chaos --json: the summary and the rows of campaign.jsonl', () => {
     const row = { seed: 7, replicas: 2, genuine: true, inSync: true, verdict: 'violates', events: 58, validateMs: 1200, captureMs: 9100, detail: 'event seq 15 …', dir: '/tmp/x/seed-7' };
