@@ -4,6 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { toItf } from '../engine/itf.js';
 import { sequenceOfPath } from '../model/sequence.js';
 import { writeDiagram } from './diagram.js';
+import { checkLiveness, type LivenessResult } from '../engine/liveness.js';
+import type { ModelConfig } from '../model/config.js';
 import type { TraceStep } from '../engine/trace.js';
 import { buildModel } from '../model/index.js';
 import { parseArgs, UsageError } from './args.js';
@@ -12,8 +14,10 @@ import { CONFIG_FLAGS, configFromArgs } from './config.js';
 export const CHECK_USAGE = `usage: replcheck check [--preset small|default|valkey|large] [--profile 8.0.1|8.1.1|9.1.2] [--config FILE] [--set key=value]...
                       [--max-depth N] [--max-states N] [--max-seconds N] [--max-memory-mb N]
                       [--no-deadlock] [--reach GOAL] [--json] [--progress] [--itf FILE] [--diagram FILE]
+       replcheck check --liveness [--property ID] [preset and settings as above] [--max-states N] [--json] [--itf FILE] [--diagram FILE]
   --itf FILE: the counterexample or the --reach path in the Informal Trace Format (spec/itf.schema.json)
   --diagram FILE: the same path as a sequence diagram, Mermaid (.mmd) or SVG (.svg)
+  --liveness: []<>good properties under weak fairness, faults off (spec/model.md §10.3); a violation is a lasso
 exit: 0 no violation (and the goal reached, with --reach), 1 violation found (or goal not reached), 2 bad input`;
 
 export function runCheck(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
@@ -29,6 +33,8 @@ export function runCheck(argv: readonly string[], out: (s: string) => void, err:
     progress: { type: 'bool' },
     itf: { type: 'string' },
     diagram: { type: 'string' },
+    liveness: { type: 'bool' },
+    property: { type: 'string' },
     help: { type: 'bool' },
   });
   if (p.flags.help) { out(CHECK_USAGE); return 0; }
@@ -38,6 +44,8 @@ export function runCheck(argv: readonly string[], out: (s: string) => void, err:
   if (diagramFile !== undefined && !/\.(mmd|svg)$/i.test(diagramFile)) throw new UsageError(`--diagram ${diagramFile}: expected a .mmd (Mermaid) or .svg file name`);
   if (p.positional.length) throw new UsageError(`check takes no positional arguments (got "${p.positional[0]}")`);
   const { preset, config } = configFromArgs(p);
+  if (p.flags.liveness) return runLiveness(p.flags, preset, config, itfFile, diagramFile, out, err);
+  if (p.flags.property !== undefined) throw new UsageError('--property goes with --liveness');
   const goalId = p.flags.reach as string | undefined;
   const probe = buildModel(config);
   const wanted = goalId === undefined ? undefined : probe.goals.find((g) => g.id === goalId);
@@ -179,4 +187,55 @@ export function formatTrace(t: readonly TraceStep[]): string[] {
     }
   });
   return out;
+}
+
+/** `check --liveness`: each property (or the one --property names) on the configuration's graph. */
+function runLiveness(flags: Record<string, unknown>, preset: string, config: ModelConfig, itfFile: string | undefined, diagramFile: string | undefined, out: (s: string) => void, err: (s: string) => void): number {
+  for (const f of ['reach', 'max-depth', 'max-seconds', 'max-memory-mb', 'no-deadlock']) if (flags[f] !== undefined) throw new UsageError(`--${f} does not apply to --liveness`);
+  const model = buildModel(config);
+  const want = flags.property as string | undefined;
+  const props = want === undefined ? model.liveness : model.liveness.filter((x) => x.id === want);
+  if (props.length === 0) throw new UsageError(`--property ${want}: unknown; known: ${model.liveness.map((x) => x.id).join(', ')}`);
+  const maxStates = (flags['max-states'] as number | undefined) ?? 5_000_000;
+  const results: LivenessResult[] = props.map((prop) => checkLiveness(model, prop, { fair: (a) => model.fairAction(a), exclude: (a) => model.livenessExcluded(a), maxStates }));
+  const fairFamilies = [...new Set(model.instances.filter((_, a) => model.fairAction(a) && !model.livenessExcluded(a)).map((i) => i.def.family))];
+  const excluded = [...new Set(model.instances.filter((_, a) => model.livenessExcluded(a)).map((i) => i.def.family))];
+  const violated = results.find((r) => r.lasso);
+  if (violated?.lasso) {
+    const { prefix, cycle } = violated.lasso;
+    const path = [...prefix, ...cycle.slice(1)];
+    if (itfFile !== undefined) {
+      writeFileSync(itfFile, JSON.stringify(toItf(path, { source: 'replcheck check --liveness', preset, description: `lasso: ${violated.property} violated; the cycle returns to state ${prefix.length - 1}`, config }, prefix.length - 1), null, 1) + '\n');
+      err(`wrote ${itfFile} (ITF lasso, ${path.length} states, loop ${prefix.length - 1})\n`);
+    }
+    if (diagramFile !== undefined) {
+      writeDiagram(diagramFile, sequenceOfPath(path, config.replicas, `replcheck check --liveness, preset ${preset}: lasso of ${violated.property} (prefix ${prefix.length - 1} steps, cycle ${cycle.length - 1} steps from step ${prefix.length - 1})`,
+        { text: `back to the state after step ${prefix.length - 1}: the cycle repeats forever (${violated.property} violated)`, alert: true }));
+      err(`wrote ${diagramFile} (sequence diagram of the lasso)\n`);
+    }
+  } else {
+    if (itfFile !== undefined) err(`--itf ${itfFile}: not written: no property was violated\n`);
+    if (diagramFile !== undefined) err(`--diagram ${diagramFile}: not written: no property was violated\n`);
+  }
+  if (flags.json) {
+    out(JSON.stringify({ preset, config, fairness: { weaklyFair: fairFamilies, excluded }, liveness: results.map((r) => ({
+      property: r.property, verdict: r.verdict, states: r.states, edges: r.edges, badComponents: r.badComponents, fairComponents: r.fairComponents, durationMs: Math.round(r.durationMs),
+      ...(r.lasso ? { lasso: { prefix: compactTrace(r.lasso.prefix), cycle: compactTrace(r.lasso.cycle), loop: r.lasso.prefix.length - 1 } } : {}),
+    })) }, null, 2));
+  } else {
+    const lines = [`model ${model.name}, preset ${preset}, profile ${String(config.profile)}: liveness under weak fairness`,
+      `weakly fair: ${fairFamilies.join(', ')}; not fair: writes and the operator's actions; left out (faults off, no peer slower than a timer): ${excluded.join(', ')}`];
+    for (const r of results) {
+      lines.push('', `${r.property}: ${r.verdict === 'holds' ? 'holds: no fair cycle avoids it' : r.verdict === 'violated' ? 'VIOLATED: a fair run that avoids it forever' : 'budget-exhausted: the graph was not built to the end (--max-states)'}`);
+      lines.push(`  graph: ${r.states.toLocaleString('en-US')} states, ${r.edges.toLocaleString('en-US')} edges; ${r.badComponents} cycle component(s) avoiding it, ${r.fairComponents} of them fair; ${(r.durationMs / 1000).toFixed(2)} s`);
+      if (r.lasso) {
+        lines.push(`  lasso: prefix (${r.lasso.prefix.length - 1} steps):`);
+        lines.push(...formatTrace(r.lasso.prefix).map((l) => '  ' + l));
+        lines.push(`  cycle (${r.lasso.cycle.length - 1} steps, back to the prefix's last state, repeated forever):`);
+        lines.push(...formatTrace(r.lasso.cycle).slice(1).map((l) => '  ' + l));
+      }
+    }
+    out(lines.join('\n'));
+  }
+  return results.some((r) => r.verdict === 'violated') ? 1 : 0;
 }

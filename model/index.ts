@@ -7,6 +7,7 @@ import { TOGGLE_FAMILIES, type ModelConfig } from './config.js';
 import { makeInvariants, makeStepInvariants } from './invariants.js';
 import { connectionOfKind, connectionsOf } from './lifecycles.js';
 import type { Kind } from './vocabulary.js';
+import type { LivenessProperty } from '../engine/liveness.js';
 import {
   DS, G_CFG, G_FAULTS, G_HS, G_PDISKLESS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MREF, R_OE, R_PERS, R_RDUAL, R_DLCFG, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
   R_STOP, R_DS, R_HIST, R_MQ, R_MEOF, R_CACHE, SLOT_SIZE, SLOTS, describeState, makeLayout, type Layout,
@@ -29,6 +30,12 @@ export interface ReplModel extends ObservableModel {
   readonly layout: Layout;
   readonly instances: readonly ActionInstance[];
   readonly goals: readonly ReplGoal[];
+  /** Liveness properties ([]<>good) and the weak fairness they assume (spec/model.md §10.3). */
+  readonly liveness: readonly LivenessProperty[];
+  /** Weakly fair: every action but writes, faults and the operator's (CONFIG SET, REPLICAOF). */
+  fairAction(action: number): boolean;
+  /** Left out of a liveness check ("faults off"): the faults, and the timeouts and grace expiries that need a peer or link slower than the timer. */
+  livenessExcluded(action: number): boolean;
   /** Why an action instance is disabled in `s`, in protocol words (for diagnoses). */
   explain(s: Uint8Array, action: number): string;
   /** The connection an event kind concerns (model/lifecycles.ts). */
@@ -207,6 +214,26 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
       test: (s) => anyReplica(s, (b) => s[b + R_HIST] === 3),
     },
   ];
+  const liveness: LivenessProperty[] = [
+    {
+      id: 'L1-sync-completes',
+      description: 'every replica told to replicate is connected again and again: no fair run stays out of sync forever (an endless full-sync loop violates it)',
+      good: (s) => { for (let r = 0; r < c.replicas; r++) { const st = s[L.replicaBase[r]! + R_RS]!; if (st !== RS.CONNECTED && st !== RS.NONE) return false; } return true; },
+    },
+    {
+      id: 'L1b-main-online',
+      description: 'every replica told to replicate is connected and its main-channel client online on the primary, again and again',
+      good: (s) => {
+        for (let r = 0; r < c.replicas; r++) {
+          const b = L.replicaBase[r]!;
+          if (s[b + R_RS] === RS.NONE) continue;
+          if (s[b + R_RS] !== RS.CONNECTED || s[b + R_MC] !== MC.ONLINE) return false;
+        }
+        return true;
+      },
+    },
+  ];
+  const UNFAIR = /^(Write|Toggle|Replicaof)/;
   function anyReplica(s: Uint8Array, f: (b: number) => boolean): boolean {
     for (let r = 0; r < c.replicas; r++) if (f(L.replicaBase[r]!)) return true;
     return false;
@@ -225,6 +252,9 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
     invariants: makeInvariants(c, L),
     transitionInvariants: makeStepInvariants(c, L, inst.map((i) => i.def.family)),
     goals,
+    liveness,
+    fairAction: (a) => !inst[a]!.def.fault && !UNFAIR.test(inst[a]!.def.family),
+    livenessExcluded: (a) => inst[a]!.def.fault === true || inst[a]!.def.family === 'Timeout' || inst[a]!.def.family === 'GraceExpire',
     nodes: step.nodes,
     initStates(emit) { for (const s of inits) emit(s); },
     successors(s, emit) {

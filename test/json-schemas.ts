@@ -9,9 +9,11 @@ const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, 
 const cache = new Map<string, ValidateFunction>();
 
 /** The validator of spec/json/NAME.schema.json. */
-export function jsonSchema(name: 'check' | 'validate' | 'validate-dir' | 'chaos'): ValidateFunction {
+export function jsonSchema(name: 'check' | 'validate' | 'validate-dir' | 'chaos' | 'liveness'): ValidateFunction {
   let v = cache.get(name);
   if (!v) {
+    // schemas refer to each other (liveness -> check): load the check schema first
+    if (name === 'liveness' && !ajv.getSchema('replcheck/spec/json/check.schema.json')) jsonSchema('check');
     v = ajv.compile(JSON.parse(readFileSync(path.join(DIR, `${name}.schema.json`), 'utf8')) as object);
     cache.set(name, v);
   }

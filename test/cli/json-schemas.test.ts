@@ -36,6 +36,10 @@ describe('published JSON Schemas of the --json outputs', () => {
       expect(schemaErrors('check', out), args.join(' ')).toBeNull();
     }
     expect(jsonSchema('check')({ preset: 'small' })).toBe(false);
+    for (const set of ['cobHard=2', 'cobHard=0']) {
+      const live = await cliJson(['check', '--preset', 'small', '--set', 'faults=0', '--set', set, '--liveness', '--json']);
+      expect(schemaErrors('liveness', live), set).toBeNull();
+    }
   }, 300_000);
 
   it('validate FILE --json: conforms, violates, error, and Valkey logs', async () => {
