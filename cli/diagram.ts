@@ -3,6 +3,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Row, SequenceDiagram } from '../model/sequence.js';
+
+/** Row ranges to box and label (the sync attempts of a validated log); boxes that overlap are drawn in SVG only. */
+export type Groups = readonly { readonly label: string; readonly from: number; readonly to: number }[];
 import { UsageError } from './args.js';
 
 /** Mermaid takes `;` and `#` as syntax inside messages; keep the text readable without them. */
@@ -10,13 +13,24 @@ function mm(text: string): string {
   return text.replace(/;/g, ',').replace(/#/g, 'no. ').replace(/\n/g, ' ');
 }
 
-export function toMermaid(d: SequenceDiagram): string {
+export function toMermaid(d: SequenceDiagram & { groups?: Groups }): string {
   const out = ['sequenceDiagram', `    title ${mm(d.title)}`];
-  for (const l of d.lanes) out.push(`    participant ${l.id} as ${mm(l.label)}`);
-  for (const r of d.rows) {
-    if (r.kind === 'arrow') out.push(`    ${r.from}${r.cross ? '-x' : '->>'}${r.to}: ${mm(r.text)}`);
-    else out.push(`    Note over ${r.over.join(',')}: ${r.alert ? 'VIOLATION ' : ''}${mm(r.text)}`);
-  }
+  // Mermaid ids: letters, digits, _ only
+  const id = (x: string) => x.replace(/[^A-Za-z0-9_]/g, '_');
+  for (const l of d.lanes) out.push(`    participant ${id(l.id)} as ${mm(l.label)}`);
+  // boxes only when they do not overlap (Mermaid's rect blocks nest, they cannot cross)
+  const gs = [...(d.groups ?? [])].sort((a, b) => a.from - b.from);
+  const boxes = gs.every((g, i) => i === 0 || g.from > gs[i - 1]!.to) ? gs : [];
+  const starts = new Map(boxes.map((g) => [g.from, g]));
+  const ends = new Set(boxes.map((g) => g.to));
+  d.rows.forEach((r, i) => {
+    const g = starts.get(i);
+    if (g) out.push('    rect rgb(238, 243, 255)', `    Note over ${id(d.lanes[0]!.id)}: ${mm(g.label)}`);
+    const pad = g || boxes.some((b) => i > b.from && i <= b.to) ? '    ' : '';
+    if (r.kind === 'arrow') out.push(`    ${pad}${id(r.from)}${r.cross ? '-x' : '->>'}${id(r.to)}: ${mm(r.text)}`);
+    else out.push(`    ${pad}Note over ${r.over.map(id).join(',')}: ${r.alert ? 'VIOLATION ' : ''}${mm(r.text)}`);
+    if (ends.has(i)) out.push('    end');
+  });
   return out.join('\n') + '\n';
 }
 
@@ -25,7 +39,7 @@ function esc(s: string): string {
 }
 
 /** A plain SVG: lanes as vertical lines, one row per arrow or note, in order. */
-export function toSvg(d: SequenceDiagram): string {
+export function toSvg(d: SequenceDiagram & { groups?: Groups }): string {
   const laneW = 150, top = 70, rowH = 30, left = 20;
   const x = new Map(d.lanes.map((l, i) => [l.id, left + laneW / 2 + i * laneW]));
   const width = left * 2 + laneW * d.lanes.length;
@@ -43,6 +57,12 @@ export function toSvg(d: SequenceDiagram): string {
     parts.push(`<text x="${cx}" y="41" text-anchor="middle">${esc(words.slice(0, half).join(' '))}</text>`);
     parts.push(`<text x="${cx}" y="53" text-anchor="middle">${esc(words.slice(half).join(' '))}</text>`);
     parts.push(`<line x1="${cx}" y1="${top - 10}" x2="${cx}" y2="${height - 10}" stroke="#bbb" stroke-dasharray="4 3"/>`);
+  }
+  for (const g of d.groups ?? []) {
+    // a band behind the rows of one sync attempt, labelled at the left
+    const y1 = top + rowH * (g.from + 1) - 16, y2 = top + rowH * (g.to + 1) + 10;
+    parts.push(`<rect x="2" y="${y1}" width="${width - 4}" height="${y2 - y1}" fill="#eef3ff" fill-opacity="0.55" stroke="#aab" stroke-dasharray="3 2"/>`);
+    parts.push(`<text x="6" y="${y1 + 11}" font-size="10" fill="#446">${esc(g.label)}</text>`);
   }
   d.rows.forEach((r: Row, i) => {
     const y = top + rowH * (i + 1);
@@ -63,7 +83,7 @@ export function toSvg(d: SequenceDiagram): string {
 }
 
 /** Writes the diagram as Mermaid (.mmd) or SVG (.svg), by the file's extension. */
-export function writeDiagram(file: string, d: SequenceDiagram): void {
+export function writeDiagram(file: string, d: SequenceDiagram & { groups?: Groups }): void {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.mmd') writeFileSync(file, toMermaid(d));
   else if (ext === '.svg') writeFileSync(file, toSvg(d));

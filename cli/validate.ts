@@ -12,8 +12,10 @@ import { buildModel } from '../model/index.js';
 import { isProfileName, PROFILE_NAMES, type ProfileName } from '../model/profiles.js';
 import { formatSuiteReport, SuiteInputError, validateSuite } from '../conformance/suite/index.js';
 import { parseArgs, UsageError } from './args.js';
+import { sequenceOfJudgedTrace } from '../conformance/sequence.js';
+import { writeDiagram } from './diagram.js';
 
-export const VALIDATE_USAGE = `usage: replcheck validate [FILE...] [--profile V] [--json] [--tolerance MS] [--max-candidates N] [--trace-out FILE] [--mid-run]
+export const VALIDATE_USAGE = `usage: replcheck validate [FILE...] [--profile V] [--json] [--tolerance MS] [--max-candidates N] [--trace-out FILE] [--mid-run] [--diagram FILE]
        replcheck validate DIR [--profile V] [--json] [--tolerance MS] [--max-candidates N] [--group G]... [--diagnoses]
   FILE: one trace (JSON Lines; "-" or none = stdin), or Valkey log files (primary.log replica.log ...)
   DIR: a folder of Valkey server logs, e.g. the tests/tmp of Valkey's own test suite (server.*/stdout) or
@@ -55,6 +57,7 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
     tolerance: { type: 'number' },
     'max-candidates': { type: 'int' },
     'trace-out': { type: 'string' },
+    diagram: { type: 'string' },
     group: { type: 'string', repeat: true },
     diagnoses: { type: 'bool' },
     profile: { type: 'string' },
@@ -67,6 +70,8 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
   const files = p.positional.length ? p.positional : ['-'];
   const json = p.flags.json === true;
   if (files.length === 1 && isDirectory(files[0]!)) return runSuite(files[0]!, p.flags, json, out, err);
+  const diagramFile = p.flags.diagram as string | undefined;
+  if (diagramFile !== undefined && !/\.(mmd|svg)$/i.test(diagramFile)) throw new UsageError(`--diagram ${diagramFile}: expected a .mmd (Mermaid) or .svg file name`);
   if (p.flags.group !== undefined || p.flags.diagnoses) throw new UsageError('--group and --diagnoses apply to a folder of logs (replcheck validate DIR)');
   let trace: Trace;
   let conversion: LogConversion | undefined;
@@ -111,7 +116,10 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
     if (e instanceof TraceInputError) result = resultFromInputError(e);
     else throw e;
   }
-  void err;
+  if (diagramFile !== undefined) {
+    writeDiagram(diagramFile, sequenceOfJudgedTrace(trace, result));
+    err(`wrote ${diagramFile} (sequence diagram of the judged ${conversion ? 'logs' : 'trace'})\n`);
+  }
   return report(result, conversion, json, out);
 }
 
