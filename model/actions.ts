@@ -551,19 +551,7 @@ export const ACTIONS: readonly ActionDef[] = [
     family: 'ReplicaofNoOne', params: 'r',
     doc: 'REPLICAOF NO ONE (refused with -LOADING during a load): the replica drops its primary ("Connection with primary lost" when it has one, "Aborting dual channel sync" when a dual-channel attempt is under way), closes its channels and becomes a primary with a new replication id ("PRIMARY MODE enabled"); its data keeps no usable cached primary. While the local buffer is applied, the interrupted streaming then logs "Failed to stream local replication buffer" and "Finished with success".',
     guard: (m, r) => { const rs = m.g(r, R_RS); return rs !== RS.NONE && rs !== RS.DOWN && m.g(r, R_DS) !== DS.LOADING; },
-    effect: (m, r) => {
-      const me = m.rep(r);
-      const streaming = m.get(r, R_DS) === DS.STREAMING;
-      // server.primary exists when connected, and while the local buffer is applied
-      if (m.get(r, R_RS) === RS.CONNECTED || streaming) m.emit(me, 'replica.primary_lost');
-      if (m.dualInProgress(r)) m.emit(me, 'replica.abort');
-      m.closeReplicaConnections(r);
-      m.resetReplica(r, RS.NONE);
-      // shiftReplicationId: a later PSYNC names the new id, which the primary never had
-      m.set(r, R_CACHE, 0);
-      m.emit(me, 'replica.primary_mode');
-      if (streaming) { m.emit(me, 'replica.stream_failed'); m.emit(me, 'replica.sync_finished'); }
-    },
+    effect: (m, r) => unsetPrimary(m, r),
   },
   {
     family: 'Replicaof', params: 'r',
@@ -572,6 +560,22 @@ export const ACTIONS: readonly ActionDef[] = [
     guard: (m, r, v) => m.g(r, R_RS) === RS.NONE && capaVariantFits(m, r, v),
     effect: (m, r, v) => {
       startHandshake(m, r, true, v);
+    },
+  },
+  {
+    family: 'ReplicaofNoOneInHandshake', params: 'r',
+    variants: handshakeCutVariants,
+    doc: 'REPLICAOF NO ONE arrives while the handshake that REPLICAOF <primary> (or a connect) began is still under way, before the PSYNC line: "Connecting to PRIMARY" (and "REPLICAOF … enabled"), then "PRIMARY MODE enabled". The primary saw no PSYNC; on 9.1+ it may have read REPLCONF capa dual-channel and logged "Dual channel capability ignored".',
+    guard: (m, r, v) => {
+      const rs = m.g(r, R_RS);
+      if (rs !== RS.NONE && rs !== RS.IDLE) return false;
+      return v === 0 || capaOutcomes(m.c, m.g(r, R_RDUAL) === 1, m.src[G_PDUAL] === 1, m.src[G_PDISKLESS] === 1).has('capa-ignored');
+    },
+    effect: (m, r, v) => {
+      // the state Connect/Replicaof then ReplicaofNoOne reach: the handshake's setup, then replicationUnsetPrimary
+      connectWithPrimary(m, r, m.get(r, R_RS) === RS.NONE, 'no-capa');
+      if (v === 1) m.pe(r, 'primary.dual_capa_ignored');
+      unsetPrimary(m, r);
     },
   },
   // ---- replica: main channel handshake --------------------------------------------------------------
@@ -1337,19 +1341,52 @@ function spendToggle(m: Step): void {
  * capa before the PSYNC: the dual-channel capability is fixed here.
  */
 function startHandshake(m: Step, r: number, replicaof: boolean, variant: number): void {
+  const outcome = capaVariants(m.c)?.[variant] ?? capaOutcome(m.get(r, R_RDUAL) === 1, m.d[G_PDUAL] === 1, m.d[G_PDISKLESS] === 1, m.c);
+  connectWithPrimary(m, r, replicaof, outcome);
+  if (outcome === 'capa-ignored') m.pe(r, 'primary.dual_capa_ignored');
+  // without a cached primary Valkey sends PSYNC ? -1, or (after REPLICAOF) its own replid and
+  // offset, which the primary refuses as a replid mismatch: the offset carries no constraint
+  m.emit(m.rep(r), 'replica.psync', { offset: anyInt });
+}
+
+/**
+ * The handshake's state up to PSYNC, and its first lines: "Connecting to PRIMARY" (connectWithPrimary,
+ * or replicationSetPrimary), then "REPLICAOF … enabled" for a REPLICAOF command (replicaofCommand).
+ */
+function connectWithPrimary(m: Step, r: number, replicaof: boolean, outcome: CapaOutcome): void {
   const me = m.rep(r);
   m.set(r, R_RS, RS.PSYNC_WAIT);
   m.set(r, R_MQ, MQ.REQ);
   m.set(r, R_IO, 0);
   m.set(r, R_MC, MC.NORMAL);
-  const outcome = capaVariants(m.c)?.[variant] ?? capaOutcome(m.get(r, R_RDUAL) === 1, m.d[G_PDUAL] === 1, m.d[G_PDISKLESS] === 1, m.c);
   m.set(r, R_CAPA, outcome === 'capa' ? 1 : 0);
   m.emit(me, 'replica.connect');
   if (replicaof) m.emit(me, 'replica.replicaof');
-  if (outcome === 'capa-ignored') m.pe(r, 'primary.dual_capa_ignored');
-  // without a cached primary Valkey sends PSYNC ? -1, or (after REPLICAOF) its own replid and
-  // offset, which the primary refuses as a replid mismatch: the offset carries no constraint
-  m.emit(me, 'replica.psync', { offset: anyInt });
+}
+
+/** REPLICAOF NO ONE: replicaofCommand → replicationUnsetPrimary, then "PRIMARY MODE enabled". */
+function unsetPrimary(m: Step, r: number): void {
+  const me = m.rep(r);
+  const streaming = m.get(r, R_DS) === DS.STREAMING;
+  // server.primary exists when connected, and while the local buffer is applied
+  if (m.get(r, R_RS) === RS.CONNECTED || streaming) m.emit(me, 'replica.primary_lost');
+  if (m.dualInProgress(r)) m.emit(me, 'replica.abort');
+  m.closeReplicaConnections(r);
+  m.resetReplica(r, RS.NONE);
+  // shiftReplicationId: a later PSYNC names the new id, which the primary never had
+  m.set(r, R_CACHE, 0);
+  m.emit(me, 'replica.primary_mode');
+  if (streaming) { m.emit(me, 'replica.stream_failed'); m.emit(me, 'replica.sync_finished'); }
+}
+
+/**
+ * How far the handshake cut by REPLICAOF NO ONE got, where the primary's log shows it: only on
+ * versions that log "Dual channel capability ignored" (replconfCommand, 9.1+), whether the primary
+ * had read the REPLCONF capa the replica sends after "Primary replied to PING" (syncWithPrimary,
+ * REPL_STATE_SEND_HANDSHAKE). Elsewhere one instance.
+ */
+function handshakeCutVariants(c: ModelConfig): readonly string[] | undefined {
+  return c.logsDualCapaIgnored ? ['capa-unread', 'capa-read'] : undefined;
 }
 
 function softOver(m: Step, start: number): boolean {

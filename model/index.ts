@@ -50,7 +50,7 @@ export function instancesFor(c: ModelConfig): ActionInstance[] {
     if (def.fault && !c.faultKinds.includes(def.family)) continue;
     // toggles are steps of their own only with a budget; with freeConfig the settings are free instead
     if (TOGGLE_FAMILIES.includes(def.family) && (!c.operatorKinds.includes(def.family) || c.configChanges === 0 || c.freeConfig)) continue;
-    if ((def.family === 'ReplicaofNoOne' || def.family === 'Replicaof' || def.family === 'RestartReplicaDetached') && !c.operatorKinds.includes('ReplicaofNoOne')) continue;
+    if ((def.family === 'ReplicaofNoOne' || def.family === 'Replicaof' || def.family === 'ReplicaofNoOneInHandshake' || def.family === 'RestartReplicaDetached') && !c.operatorKinds.includes('ReplicaofNoOne')) continue;
     if (def.family === 'RestartReplicaDetached' && !c.faultKinds.includes('CrashReplica')) continue;
     // the primary sends a saved file itself only after a disk-target fork: never with diskless sync fixed on
     if (def.family === 'SendBulkDone' && c.disklessSync && !(c.operatorKinds.includes('ToggleDisklessSync') && (c.configChanges > 0 || c.freeConfig))) continue;
@@ -345,6 +345,7 @@ export const GUARD_TEXT: Record<string, string> = {
   ToggleDisklessSync: 'needs a configuration change left (or unbounded changes) and no rdb channel waiting for its fork',
   ReplicaofNoOne: 'needs a running replica that replicates (not already detached, not crashed)',
   Replicaof: 'needs a replica that does not replicate (REPLICAOF NO ONE, or not yet told REPLICAOF)',
+  ReplicaofNoOneInHandshake: 'needs a replica about to connect (idle) or told REPLICAOF (not replicating); for capa-read, a primary that ignores its capa dual-channel',
   SendBulkDone: 'needs the primary sending a saved RDB file to this replica (disk-target sync)',
   ToggleDisklessLoad: 'needs a configuration change left (or unbounded changes) and a running replica',
 };

@@ -121,6 +121,8 @@ export const REPLICA_MAIN = new Lifecycle<RsState>('replica main channel', RS_ST
   // the operator: REPLICAOF NO ONE from any state of a running replica, REPLICAOF again
   ...each(['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected'] as const, 'ReplicaofNoOne', 'none'),
   tr('none', 'Replicaof', 'psync_wait'),
+  // REPLICAOF NO ONE cuts the handshake a connect (or REPLICAOF: none to none) began, before its PSYNC
+  tr('idle', 'ReplicaofNoOneInHandshake', 'none'),
 ]);
 
 /** Replica rdb channel and load progress: server.repl_rdb_channel_state, plus the classic sync's download and load. */
