@@ -103,6 +103,8 @@ export class Step {
   regCid(r: number, s: number): string { return `r${r + 1}.rdb${s + 1}.cid`; }
   regEndoff(r: number): string { return `r${r + 1}.endoff`; }
   regMainCid(r: number): string { return `r${r + 1}.main.cid`; }
+  /** The offset of replica r's last first PSYNC ("request <replid>:<offset>"): the primary's answer names it. */
+  regPsync(r: number): string { return `r${r + 1}.psync`; }
   private readonly cidRegs: string[][] = [];
   /** The registers of replica r's rdb-client ids (one array per replica, built once). */
   rdbCidRegs(r: number): string[] { return (this.cidRegs[r] ??= Array.from({ length: SLOTS }, (_, s) => this.regCid(r, s))); }
@@ -601,12 +603,14 @@ export const ACTIONS: readonly ActionDef[] = [
         m.set(r, R_MREF, o);
         attachMain(m, r, o);
         m.set(r, R_MQ, MQ.CONT);
-        m.pe(r, 'primary.psync_accepted', { offset: anyInt });
+        // "accepted. Sending N bytes of backlog starting from offset <psync_offset>": the requested offset
+        m.pe(r, 'primary.psync_accepted', { offset: { op: 'eq', reg: m.regPsync(r) } });
         return;
       }
       // history: … and later its reconnect PSYNC is refused for lack of backlog (the seed's expected path)
       if (m.history && cached && m.get(r, R_HIST) === 2) m.set(r, R_HIST, 3);
-      m.pe(r, 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: anyInt } : { reason: { op: 'any' } });
+      // "for lack of backlog (Replica request was: <psync_offset>)": the requested offset
+      m.pe(r, 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: { op: 'eq', reg: m.regPsync(r) } } : { reason: { op: 'any' } });
       if (m.get(r, R_CAPA)) {
         m.set(r, R_MQ, MQ.DUAL);
         m.pe(r, 'primary.dualchannel_offered');
@@ -636,7 +640,8 @@ export const ACTIONS: readonly ActionDef[] = [
         if (q === MQ.DUAL) {
           // the rdb channel is opened next (RdbConnect), or fails to be (RdbSetupFail)
           m.set(r, R_RS, RS.RDB_HANDSHAKE);
-          m.emit(me, 'replica.dualchannel_offered');
+          // a new rdb channel: the $ENDOFF of the last one is forgotten
+          m.emit(me, 'replica.dualchannel_offered', {}, [m.regEndoff(r)]);
         } else if (q === MQ.CONT) {
           m.set(r, R_RS, RS.CONNECTED);
           m.emit(me, 'replica.partial_resync');
@@ -676,7 +681,7 @@ export const ACTIONS: readonly ActionDef[] = [
           }
         } else {
           // "PSYNC is not possible, initialize RDB channel." is logged before the dual-channel code aborts
-          m.emit(me, 'replica.dualchannel_offered');
+          m.emit(me, 'replica.dualchannel_offered', {}, [m.regEndoff(r)]);
           m.abort(r, 6);
         }
       }
@@ -1345,8 +1350,10 @@ function startHandshake(m: Step, r: number, replicaof: boolean, variant: number)
   connectWithPrimary(m, r, replicaof, outcome);
   if (outcome === 'capa-ignored') m.pe(r, 'primary.dual_capa_ignored');
   // without a cached primary Valkey sends PSYNC ? -1, or (after REPLICAOF) its own replid and
-  // offset, which the primary refuses as a replid mismatch: the offset carries no constraint
-  m.emit(m.rep(r), 'replica.psync', { offset: anyInt });
+  // offset, which the primary refuses as a replid mismatch. The offset is kept in a register: the
+  // primary's acceptance or "lack of backlog" line repeats it. 'eq', not 'set': the primary's line
+  // may be matched first (the PSYNC line is a pending obligation of this action), and then binds it
+  m.emit(m.rep(r), 'replica.psync', { offset: { op: 'eq', reg: m.regPsync(r) } });
 }
 
 /**
@@ -1360,7 +1367,8 @@ function connectWithPrimary(m: Step, r: number, replicaof: boolean, outcome: Cap
   m.set(r, R_IO, 0);
   m.set(r, R_MC, MC.NORMAL);
   m.set(r, R_CAPA, outcome === 'capa' ? 1 : 0);
-  m.emit(me, 'replica.connect');
+  // a new attempt: the offset of the last one's PSYNC is forgotten
+  m.emit(me, 'replica.connect', {}, [m.regPsync(r)]);
   if (replicaof) m.emit(me, 'replica.replicaof');
 }
 
@@ -1420,7 +1428,13 @@ function slotsInOrder(m: Step, pick: (r: number, s: number) => boolean): [number
 /** $ENDOFF to the rdb client in slot s, pin the tail, protect; the replica starts its main handshake. */
 function sendEndoff(m: Step, r: number, s: number): void {
   const off = m.d[G_OFF]!;
-  m.pe(r, 'primary.endoff_sent', { endoff: { op: 'set', reg: m.regEndoff(r) }, cid: { op: 'set', reg: m.regCid(r, s) } });
+  // a client whose replica has closed the channel (the primary has not read the EOF yet) gets it in vain
+  const vain = m.get(r, R_SLOT) !== s + 1 || m.getS(r, s, S_PEER) !== 0;
+  // 'eq', not 'set': this line is a pending obligation of the fork, and the replica's main-channel
+  // PSYNC (ENDOFF + 1) may be matched before it; the register is forgotten at each
+  // "PSYNC is not possible, initialize RDB channel" (one $ENDOFF per rdb channel). A $ENDOFF sent
+  // in vain names an offset no later line repeats.
+  m.pe(r, 'primary.endoff_sent', { endoff: vain ? anyInt : { op: 'eq', reg: m.regEndoff(r) }, cid: { op: 'set', reg: m.regCid(r, s) } });
   const tracking = m.d[G_NB]! > 0;
   if (tracking) { m.setS(r, s, S_PIN, m.tailStart()); m.addRef(m.tailStart()); } else m.setS(r, s, S_PIN, PIN_NULL);
   m.setS(r, s, S_PROT, 1);
@@ -1428,8 +1442,7 @@ function sendEndoff(m: Step, r: number, s: number): void {
   m.setS(r, s, S_RC, RC.WAIT_END);
   m.setS(r, s, S_CHILD, 1);
   m.pe(r, 'primary.rdb_pinned', { cid: { op: 'eq', reg: m.regCid(r, s) }, tracking: { op: 'lit', value: tracking } });
-  // a client whose replica has closed the channel (the primary has not read the EOF yet) gets it in vain
-  if (m.get(r, R_SLOT) !== s + 1 || m.getS(r, s, S_PEER)) return;
+  if (vain) return;
   // the replica reads $ENDOFF, starts loading into the rdb channel, sends set-rdb-client-id
   m.set(r, R_E, off);
   m.set(r, R_RS, RS.SETID_WAIT);
