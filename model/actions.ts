@@ -8,7 +8,7 @@
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
   CHILD, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BUF, R_CACHE,
-  R_CAPA, R_CS, R_DLCFG, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
+  R_CAPA, R_CS, R_DLCFG, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MORD, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
   R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 import { pendingRegister, type FieldSpec, type Observation } from './observation.js';
@@ -243,7 +243,11 @@ export class Step {
    * at once, so freeClient's lines come first and "closed for overcoming of output buffer limits"
    * after them (closeClientOnOutputBufferLimitReached, networking.c).
    */
-  cobClose(r: number, s: number, sync = false): void {
+  /**
+   * `deferFree` (async only): report now, free later with cobFreeAsync (checkHardLimits reports
+   * every client over the limit before freeing any).
+   */
+  cobClose(r: number, s: number, sync = false, deferFree = false): void {
     if (s < 0) {
       // history: the main channel was dropped while the replica still downloads or loads its RDB
       if (this.history && this.get(r, R_RS) === RS.TRANSFER) this.set(r, R_HIST, 1);
@@ -252,11 +256,11 @@ export class Step {
       if (sync) {
         this.freeMain(r, true, false, true);
         this.pe(r, 'primary.cob_overflow', overflow, [this.regMainCid(r)]);
+        this.set(r, R_MEOF, 1);
       } else {
         this.pe(r, 'primary.cob_overflow', overflow);
-        this.freeMain(r, true);
+        if (!deferFree) this.cobFreeAsync(r, s);
       }
-      this.set(r, R_MEOF, 1);
     } else {
       const overflow: Record<string, FieldSpec> = { cid: { op: 'eq', reg: this.regCid(r, s) }, class: { op: 'lit', value: 'replica' }, cmd: { op: 'lit', value: 'sync' } };
       if (sync && !this.getS(r, s, S_PROT)) {
@@ -265,21 +269,50 @@ export class Step {
       } else {
         this.pe(r, 'primary.cob_overflow', overflow);
         this.setS(r, s, S_PROT, 0);
-        this.freeRdb(r, s);
+        if (!deferFree) this.cobFreeAsync(r, s);
       }
     }
   }
+  /** The free of a client closeClientOnOutputBufferLimitReached scheduled (freeClientAsync). */
+  cobFreeAsync(r: number, s: number): void {
+    if (s < 0) {
+      this.freeMain(r, true);
+      this.set(r, R_MEOF, 1);
+    } else this.freeRdb(r, s);
+  }
+  /**
+   * Replicas in the server.replicas order of their main clients, as far as the model knows it: the
+   * others by index first, then the classic main clients in WAIT_BGSAVE_START/END by R_MORD (they
+   * joined the list last: listAddNodeTail). The relative order of an online main client and a
+   * waiting classic one is not kept (a client online through a partial resync may have joined
+   * after); where it is used only the waiting ones' order is observed, except for two clients
+   * over the hard limit at one block.
+   */
+  mainListOrder(): number[] {
+    const n = this.c.replicas;
+    const rs = Array.from({ length: n }, (_, r) => r);
+    const key = (r: number): number => { const o = this.get(r, R_MORD); return o > 0 ? n + o : r; };
+    return rs.sort((a, b) => key(a) - key(b));
+  }
   /** Hard-limit check of every replica-class client that references the buffer. */
+  /**
+   * Async (a new block, feedReplicationBuffer): closeClientOnOutputBufferLimitReached(c, 1) logs
+   * "scheduled to be closed ASAP" and freeClientAsync queues the client; the queue is freed in
+   * beforeSleep (freeClientsInAsyncFreeQueue), in the same order. So every client over the limit
+   * is reported before the first "Connection with replica … lost" (chaos seed 347 on 8.0.1).
+   */
   checkHardLimits(sync = false): void {
     if (this.hard === 0 || this.mut.noHardLimit) return;
-    for (let r = 0; r < this.c.replicas; r++) {
+    const queued: [number, number][] = [];
+    for (const r of this.mainListOrder()) {
       const blk = this.get(r, R_MBLK);
-      if (blk >= 2 && this.used(blk) >= this.hard) this.cobClose(r, -1, sync);
+      if (blk >= 2 && this.used(blk) >= this.hard) { this.cobClose(r, -1, sync, !sync); if (!sync) queued.push([r, -1]); }
       for (let s = 0; s < SLOTS; s++) {
         const pin = this.getS(r, s, S_PIN);
-        if (pin >= 2 && this.getS(r, s, S_RC) !== RC.NONE && this.used(pin) >= this.hard) this.cobClose(r, s, sync);
+        if (pin >= 2 && this.getS(r, s, S_RC) !== RC.NONE && this.used(pin) >= this.hard) { this.cobClose(r, s, sync, !sync); if (!sync) queued.push([r, s]); }
       }
     }
+    for (const [r, s] of queued) this.cobFreeAsync(r, s);
   }
 
   // ---- replica side ----------------------------------------------------------------------------------
@@ -563,7 +596,7 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'HandlePsync', params: 'r',
-    doc: 'The primary answers the first PSYNC: +CONTINUE if the offset is in the backlog, else +DUALCHANNELSYNC if both sides allow dual channel (and diskless sync is on), else a classic full sync waits for a fork.',
+    doc: 'The primary answers the first PSYNC: +CONTINUE if the offset is in the backlog, else +DUALCHANNELSYNC if both sides allow dual channel (and diskless sync is on), else a classic full sync waits for a fork, or, while a disk child saves for another classic replica, joins it at once (+FULLRESYNC with that replica\'s offset).',
     guard: (m, r) => m.g(r, R_RS) === RS.PSYNC_WAIT && m.g(r, R_MQ) === MQ.REQ && m.g(r, R_MC) === MC.NORMAL,
     effect: (m, r) => {
       m.pe(r, 'primary.sync_request');
@@ -585,6 +618,13 @@ export const ACTIONS: readonly ActionDef[] = [
         m.pe(r, 'primary.dualchannel_offered');
       } else {
         m.createBacklog();
+        // listAddNodeTail(server.replicas, c): after every classic client already there
+        m.set(r, R_MORD, classicRanked(m) + 1);
+        const peer = m.d[G_CHILD] === CHILD.DISK ? diskPeer(m) : -1;
+        if (peer >= 0) {
+          attachToDiskChild(m, r, peer);
+          return;
+        }
         m.set(r, R_MC, MC.WAIT_BGSAVE);
         m.set(r, R_MQ, MQ.NONE);
         if (m.d[G_CHILD] !== 0) m.pe(r, 'primary.bgsave_wait');
@@ -1439,6 +1479,53 @@ function forkClassic(m: Step, disk: boolean): void {
   m.emit('primary', 'primary.child_started');
 }
 
+/**
+ * syncCommand, CASE 1 (a disk-target BGSAVE is in progress): the first client of server.replicas in
+ * WAIT_BGSAVE_END that is not rdb-only, i.e. a classic main client the disk child saves for (rdb
+ * clients are only ever served by a dual-channel child here). -1 if none: "Can't attach the replica
+ * to the current BGSAVE" (its replicas have gone), the new one waits for the next fork.
+ */
+function diskPeer(m: Step): number {
+  for (const r of classicInOrder(m)) if (m.get(r, R_MC) === MC.WAIT_END) return r;
+  return -1;
+}
+
+/** Classic main clients with a place in the order (R_MORD), i.e. in WAIT_BGSAVE_START/END. */
+function classicRanked(m: Step): number {
+  let n = 0;
+  for (let r = 0; r < m.c.replicas; r++) if (m.get(r, R_MORD) > 0) n++;
+  return n;
+}
+
+/** Replicas in server.replicas order of their main clients (Step.mainListOrder). */
+function classicInOrder(m: Step): number[] {
+  return m.mainListOrder();
+}
+
+/**
+ * syncCommand, CASE 1, the attach ("Waiting for end of BGSAVE for SYNC", not an observed kind): the
+ * capability check `(c->replica_capa & replica->replica_capa) == replica->replica_capa` and the
+ * equal replica_req always hold between two classic main channels (both "capa eof capa psync2"; a
+ * dual-channel capa takes the +DUALCHANNELSYNC path, and skip-rdb-checksum is only announced on
+ * a connection with integrity checks, not TCP). copyReplicaOutputBuffer shares the peer's
+ * reference into the replication buffer, and replicationSetupReplicaForFullResync sends
+ * +FULLRESYNC with the peer's psync_initial_offset: the new client waits for the same child's end
+ * (WAIT_BGSAVE_END), like the peer. All classic clients of one disk child share one offset and one
+ * block, so which peer is found does not matter.
+ */
+function attachToDiskChild(m: Step, r: number, peer: number): void {
+  m.set(r, R_MC, MC.WAIT_END);
+  const next = m.get(peer, R_MREF);
+  m.set(r, R_MREF, next);
+  const blk = m.get(peer, R_MBLK);
+  m.set(r, R_MBLK, blk);
+  if (blk !== 0) m.addRef(blk);
+  m.set(r, R_E, next - 1);
+  m.set(r, R_MQ, MQ.FULL);
+  m.set(r, R_CS, CS.NONE);
+  m.pe(r, 'primary.fullresync');
+}
+
 /** startBgsaveForReplication for the rdb clients waiting for a fork ($ENDOFF to each, in order). */
 function forkDual(m: Step): void {
   m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' } });
@@ -1457,7 +1544,7 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
   m.emit('primary', 'primary.child_done', { ok: { op: 'lit', value: ok } });
   if (m.d[G_CHILD] === CHILD.DISK) {
     // the file is saved: the primary sends it to each waiting replica itself; a failed save frees them
-    for (let r = 0; r < m.c.replicas; r++) {
+    for (const r of classicInOrder(m)) {
       if (m.get(r, R_MC) !== MC.WAIT_END) continue;
       if (ok) { m.set(r, R_MC, MC.SEND_BULK); m.set(r, R_CS, CS.STREAMING); } else { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
     }
@@ -1477,7 +1564,8 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
     }
     if (!forkFirst) for (const [r, s] of served) m.closeRdb(r, s);
   }
-  for (let r = 0; r < m.c.replicas; r++) {
+  // updateReplicasWaitingBgsave walks server.replicas: the classic clients in their list order
+  for (const r of classicInOrder(m)) {
     const cs = m.get(r, R_CS);
     if (cs === CS.NONE || cs === CS.FLUSHED || m.get(r, R_MC) === MC.SEND_BULK) continue; // not served by this child
     if (dual) {
