@@ -8,7 +8,7 @@
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
   CHILD, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BUF, R_CACHE,
-  R_CAPA, R_CS, R_DLCFG, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
+  R_CAPA, R_CS, R_DLCFG, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MORD, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
   R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 import { pendingRegister, type FieldSpec, type Observation } from './observation.js';
@@ -259,7 +259,7 @@ export class Step {
       return;
     }
     this.cobSchedule(r, s);
-    this.cobFree(r, s);
+    this.cobFreeAsync(r, s);
   }
   /** The overflow line: the client's id, class and last command. */
   private cobLine(r: number, s: number): Record<string, FieldSpec> {
@@ -272,15 +272,29 @@ export class Step {
   private cobHistory(r: number): void {
     if (this.history && this.get(r, R_RS) === RS.TRANSFER) this.set(r, R_HIST, 1);
   }
-  /** freeClientAsync: "scheduled to be closed ASAP …", protection cleared; freed by cobFree. */
+  /** freeClientAsync: "scheduled to be closed ASAP …", protection cleared; freed by cobFreeAsync. */
   private cobSchedule(r: number, s: number): void {
     if (s < 0) this.cobHistory(r);
     this.pe(r, 'primary.cob_overflow', this.cobLine(r, s));
     if (s >= 0) this.setS(r, s, S_PROT, 0);
   }
   /** freeClientsInAsyncFreeQueue frees a scheduled client. */
-  private cobFree(r: number, s: number): void {
+  private cobFreeAsync(r: number, s: number): void {
     if (s < 0) { this.freeMain(r, true); this.set(r, R_MEOF, 1); } else this.freeRdb(r, s);
+  }
+  /**
+   * Replicas in the server.replicas order of their main clients, as far as the model knows it: the
+   * others by index first, then the classic main clients in WAIT_BGSAVE_START/END by R_MORD (they
+   * joined the list last: listAddNodeTail). The relative order of an online main client and a
+   * waiting classic one is not kept (a client online through a partial resync may have joined
+   * after); where it is used only the waiting ones' order is observed, except for two clients
+   * over the hard limit at one block.
+   */
+  mainListOrder(): number[] {
+    const n = this.c.replicas;
+    const rs = Array.from({ length: n }, (_, r) => r);
+    const key = (r: number): number => { const o = this.get(r, R_MORD); return o > 0 ? n + o : r; };
+    return rs.sort((a, b) => key(a) - key(b));
   }
   /**
    * Hard-limit check of every replica-class client that references the buffer. On the write path
@@ -291,7 +305,8 @@ export class Step {
   checkHardLimits(sync = false): void {
     if (this.hard === 0 || this.mut.noHardLimit) return;
     const over: number[] = [];
-    for (let r = 0; r < this.c.replicas; r++) {
+    // in server.replicas order, as far as the model knows it (mainListOrder)
+    for (const r of this.mainListOrder()) {
       const blk = this.get(r, R_MBLK);
       if (blk >= 2 && this.used(blk) >= this.hard) over.push(r * (SLOTS + 1));
       for (let s = 0; s < SLOTS; s++) {
@@ -304,7 +319,7 @@ export class Step {
       return;
     }
     for (const k of over) this.cobSchedule(Math.floor(k / (SLOTS + 1)), (k % (SLOTS + 1)) - 1);
-    for (const k of over) this.cobFree(Math.floor(k / (SLOTS + 1)), (k % (SLOTS + 1)) - 1);
+    for (const k of over) this.cobFreeAsync(Math.floor(k / (SLOTS + 1)), (k % (SLOTS + 1)) - 1);
   }
 
   // ---- replica side ----------------------------------------------------------------------------------
@@ -592,7 +607,7 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'HandlePsync', params: 'r',
-    doc: 'The primary answers the first PSYNC: +CONTINUE if the offset is in the backlog, else +DUALCHANNELSYNC if both sides allow dual channel (and diskless sync is on), else a classic full sync waits for a fork.',
+    doc: 'The primary answers the first PSYNC: +CONTINUE if the offset is in the backlog, else +DUALCHANNELSYNC if both sides allow dual channel (and diskless sync is on), else a classic full sync waits for a fork, or, while a disk child saves for another classic replica, joins it at once (+FULLRESYNC with that replica\'s offset).',
     guard: (m, r) => m.g(r, R_RS) === RS.PSYNC_WAIT && m.g(r, R_MQ) === MQ.REQ && m.g(r, R_MC) === MC.NORMAL,
     effect: (m, r) => {
       m.pe(r, 'primary.sync_request');
@@ -616,13 +631,16 @@ export const ACTIONS: readonly ActionDef[] = [
         m.pe(r, 'primary.dualchannel_offered');
       } else {
         m.createBacklog();
-        const peer = m.d[G_CHILD] === CHILD.DISK ? diskSyncPeer(m, r) : -1;
-        if (peer >= 0) attachToDiskSave(m, r, peer);
-        else {
-          m.set(r, R_MC, MC.WAIT_BGSAVE);
-          m.set(r, R_MQ, MQ.NONE);
-          if (m.d[G_CHILD] !== 0) m.pe(r, 'primary.bgsave_wait');
+        // listAddNodeTail(server.replicas, c): after every classic client already there
+        m.set(r, R_MORD, classicRanked(m) + 1);
+        const peer = m.d[G_CHILD] === CHILD.DISK ? diskPeer(m) : -1;
+        if (peer >= 0) {
+          attachToDiskChild(m, r, peer);
+          return;
         }
+        m.set(r, R_MC, MC.WAIT_BGSAVE);
+        m.set(r, R_MQ, MQ.NONE);
+        if (m.d[G_CHILD] !== 0) m.pe(r, 'primary.bgsave_wait');
       }
     },
   },
@@ -1517,28 +1535,46 @@ function forkClassic(m: Step, disk: boolean): void {
 }
 
 /**
- * syncCommand's CASE 1: a disk-target BGSAVE runs; the first replica in server.replicas that waits
- * for its end (WAIT_BGSAVE_END, not rdb-only: rdb-channel clients are rdb-only and skipped) is the
- * one the new replica can share it with. Classic main clients all carry the same capabilities (eof,
- * psync2; dual-channel ones took the other path), so the capability test always passes. All such
- * peers were set up by the same fork (or copied from one that was), so any one is "the first".
+ * syncCommand, CASE 1 (a disk-target BGSAVE is in progress): the first client of server.replicas in
+ * WAIT_BGSAVE_END that is not rdb-only, i.e. a classic main client the disk child saves for (rdb
+ * clients are only ever served by a dual-channel child here). -1 if none: "Can't attach the replica
+ * to the current BGSAVE" (its replicas have gone), the new one waits for the next fork.
  */
-function diskSyncPeer(m: Step, r: number): number {
-  for (let q = 0; q < m.c.replicas; q++) if (q !== r && m.get(q, R_MC) === MC.WAIT_END) return q;
+function diskPeer(m: Step): number {
+  for (const r of classicInOrder(m)) if (m.get(r, R_MC) === MC.WAIT_END) return r;
   return -1;
 }
 
+/** Classic main clients with a place in the order (R_MORD), i.e. in WAIT_BGSAVE_START/END. */
+function classicRanked(m: Step): number {
+  let n = 0;
+  for (let r = 0; r < m.c.replicas; r++) if (m.get(r, R_MORD) > 0) n++;
+  return n;
+}
+
+/** Replicas in server.replicas order of their main clients (Step.mainListOrder). */
+function classicInOrder(m: Step): number[] {
+  return m.mainListOrder();
+}
+
 /**
- * "Waiting for end of BGSAVE for SYNC": copyReplicaOutputBuffer (the new main client references the
- * peer's block at the peer's position) and replicationSetupReplicaForFullResync at the peer's fork
- * offset (+FULLRESYNC); the primary sends the saved file to both when the child exits.
+ * syncCommand, CASE 1, the attach ("Waiting for end of BGSAVE for SYNC": primary.bgsave_attached): the
+ * capability check `(c->replica_capa & replica->replica_capa) == replica->replica_capa` and the
+ * equal replica_req always hold between two classic main channels (both "capa eof capa psync2"; a
+ * dual-channel capa takes the +DUALCHANNELSYNC path, and skip-rdb-checksum is only announced on
+ * a connection with integrity checks, not TCP). copyReplicaOutputBuffer shares the peer's
+ * reference into the replication buffer, and replicationSetupReplicaForFullResync sends
+ * +FULLRESYNC with the peer's psync_initial_offset: the new client waits for the same child's end
+ * (WAIT_BGSAVE_END), like the peer. All classic clients of one disk child share one offset and one
+ * block, so which peer is found does not matter.
  */
-function attachToDiskSave(m: Step, r: number, peer: number): void {
+function attachToDiskChild(m: Step, r: number, peer: number): void {
   m.set(r, R_MC, MC.WAIT_END);
-  m.set(r, R_MREF, m.get(peer, R_MREF));
+  const next = m.get(peer, R_MREF);
+  m.set(r, R_MREF, next);
   const blk = m.get(peer, R_MBLK);
   if (blk >= 2) { m.set(r, R_MBLK, blk); m.addRef(blk); }
-  m.set(r, R_E, m.get(peer, R_E));
+  m.set(r, R_E, next - 1);
   m.set(r, R_MQ, MQ.FULL);
   m.set(r, R_CS, CS.NONE);
   m.pe(r, 'primary.fullresync');
@@ -1563,7 +1599,7 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
   m.emit('primary', 'primary.child_done', { ok: { op: 'lit', value: ok } });
   if (m.d[G_CHILD] === CHILD.DISK) {
     // the file is saved: the primary sends it to each waiting replica itself; a failed save frees them
-    for (let r = 0; r < m.c.replicas; r++) {
+    for (const r of classicInOrder(m)) {
       if (m.get(r, R_MC) !== MC.WAIT_END) continue;
       if (ok) { m.set(r, R_MC, MC.SEND_BULK); m.set(r, R_CS, CS.STREAMING); } else { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
     }
@@ -1583,7 +1619,8 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
     }
     if (!forkFirst) for (const [r, s] of served) m.closeRdb(r, s);
   }
-  for (let r = 0; r < m.c.replicas; r++) {
+  // updateReplicasWaitingBgsave walks server.replicas: the classic clients in their list order
+  for (const r of classicInOrder(m)) {
     const cs = m.get(r, R_CS);
     if (cs === CS.NONE || cs === CS.FLUSHED || m.get(r, R_MC) === MC.SEND_BULK) continue; // not served by this child
     if (dual) {

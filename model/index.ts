@@ -9,7 +9,7 @@ import { connectionOfKind, connectionsOf } from './lifecycles.js';
 import type { Kind } from './vocabulary.js';
 import type { LivenessProperty } from '../engine/liveness.js';
 import {
-  DS, G_CFG, G_FAULTS, G_HS, G_PDISKLESS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MREF, R_OE, R_PERS, R_RDUAL, R_DLCFG, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
+  DS, G_CFG, G_FAULTS, G_HS, G_PDISKLESS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MORD, R_MREF, R_OE, R_PERS, R_RDUAL, R_DLCFG, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
   R_STOP, R_DS, R_HIST, R_MQ, R_MEOF, R_CACHE, SLOT_SIZE, SLOTS, describeState, makeLayout, type Layout,
 } from './state.js';
 
@@ -98,6 +98,26 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
    * the primary still has": such a value only ever fails the PSYNC range test, as it should.
    */
   function normalize(d: Uint8Array): void {
+    // server.replicas order of the classic main clients a fork serves or will serve: only their
+    // relative order is kept (a client that left WAIT_BGSAVE_START/END drops out of it)
+    let ranked = 0;
+    for (let r = 0; r < c.replicas; r++) {
+      const b = L.replicaBase[r]!;
+      const mc = d[b + R_MC]!;
+      if (mc !== MC.WAIT_BGSAVE && mc !== MC.WAIT_END) d[b + R_MORD] = 0;
+      else if (d[b + R_MORD]! > 0) ranked++;
+    }
+    if (ranked > 0) {
+      for (let k = 1; k <= ranked; k++) {
+        // the k-th smallest remaining rank becomes k
+        let best = -1;
+        for (let r = 0; r < c.replicas; r++) {
+          const v = d[L.replicaBase[r]! + R_MORD]!;
+          if (v >= k && (best < 0 || v < d[L.replicaBase[best]! + R_MORD]!)) best = r;
+        }
+        d[L.replicaBase[best]! + R_MORD] = k;
+      }
+    }
     let base = d[G_NB]! > 0 ? d[G_HS]! : d[G_OFF]! + 1;
     for (let r = 0; r < c.replicas; r++) {
       const b = L.replicaBase[r]!;
