@@ -564,7 +564,7 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'HandlePsync', params: 'r',
-    doc: 'The primary answers the first PSYNC: +CONTINUE if the offset is in the backlog, else +DUALCHANNELSYNC if both sides allow dual channel (and diskless sync is on), else a classic full sync waits for a fork.',
+    doc: 'The primary answers the first PSYNC: +CONTINUE if the offset is in the backlog, else +DUALCHANNELSYNC if both sides allow dual channel (and diskless sync is on), else a classic full sync waits for a fork, or attaches to a running disk child that saves for another classic replica (+FULLRESYNC at once).',
     guard: (m, r) => m.g(r, R_RS) === RS.PSYNC_WAIT && m.g(r, R_MQ) === MQ.REQ && m.g(r, R_MC) === MC.NORMAL,
     effect: (m, r) => {
       m.pe(r, 'primary.sync_request');
@@ -586,6 +586,10 @@ export const ACTIONS: readonly ActionDef[] = [
         m.pe(r, 'primary.dualchannel_offered');
       } else {
         m.createBacklog();
+        // syncCommand, CASE 1: a disk-target child already saves for another classic replica (in
+        // WAIT_BGSAVE_END): attach to it ("Waiting for end of BGSAVE for SYNC")
+        const peer = m.d[G_CHILD] === CHILD.DISK ? diskSyncPeer(m, r) : -1;
+        if (peer >= 0) { attachToDiskSync(m, r, peer); return; }
         m.set(r, R_MC, MC.WAIT_BGSAVE);
         m.set(r, R_MQ, MQ.NONE);
         if (m.d[G_CHILD] !== 0) m.pe(r, 'primary.bgsave_wait');
@@ -1456,6 +1460,36 @@ function forkClassic(m: Step, disk: boolean): void {
   }
   m.d[G_CHILD] = disk ? CHILD.DISK : CHILD.SOCKET;
   m.emit('primary', 'primary.child_started');
+}
+
+/**
+ * A classic replica in WAIT_BGSAVE_END other than r, fed since the running disk child forked (the
+ * first in server.replicas in Valkey; in the model they all hold the same offset and reference), or
+ * -1. Classic replicas announce the same capabilities here (capa eof psync2; capa dual-channel is
+ * set only when it is accepted, and then the sync is not classic; skip-rdb-checksum needs a
+ * connection with integrity checks, TLS, not modelled) and the same requirements, so syncCommand's
+ * capability test always passes.
+ */
+function diskSyncPeer(m: Step, r: number): number {
+  for (let q = 0; q < m.c.replicas; q++) if (q !== r && m.get(q, R_MC) === MC.WAIT_END) return q;
+  return -1;
+}
+
+/**
+ * syncCommand's CASE 1: copyReplicaOutputBuffer (the peer's buffer reference, refcount + 1), then
+ * replicationSetupReplicaForFullResync with the peer's psync_initial_offset: +FULLRESYNC at once, and
+ * the file is sent when the child has saved it (childEnds), as for the replicas it was forked for.
+ */
+function attachToDiskSync(m: Step, r: number, peer: number): void {
+  m.set(r, R_MC, MC.WAIT_END);
+  m.set(r, R_MREF, m.get(peer, R_MREF));
+  const blk = m.get(peer, R_MBLK);
+  m.set(r, R_MBLK, blk);
+  if (blk >= 2) m.addRef(blk);
+  m.set(r, R_E, m.get(peer, R_E));
+  m.set(r, R_MQ, MQ.FULL);
+  m.set(r, R_CS, CS.NONE);
+  m.pe(r, 'primary.fullresync');
 }
 
 /** startBgsaveForReplication for the rdb clients waiting for a fork ($ENDOFF to each, in order). */

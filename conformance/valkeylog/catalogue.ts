@@ -94,7 +94,7 @@ export const RULES: readonly Rule[] = [
     re: /^No BGSAVE in progress, but another BG operation is active\. BGSAVE for replication delayed$/, extra: () => ({ cause: 'other-child' }),
     note: 'an AOF rewrite or module fork is running' },
   { id: 'P_BGSAVE_ATTACH_DISK', side: 'primary', level: 'notice', kind: 'known-unmapped',
-    re: /^Waiting for end of BGSAVE for SYNC$/, note: 'replica attached to a running disk-target BGSAVE (disk-based sync, not modelled)' },
+    re: /^Waiting for end of BGSAVE for SYNC$/, note: 'replica attached to a running disk-target BGSAVE (HandlePsync, attachToDiskSync); no event of its own' },
   { id: 'P_BGSAVE_DELAY', side: 'primary', level: 'notice', kind: 'known-unmapped',
     re: /^Delay next BGSAVE for diskless SYNC$/, note: 'repl-diskless-sync-delay > 0: fork postponed to replicationCron' },
   { id: 'P_ENDOFF_SENT', side: 'primary', level: 'notice', kind: 'primary.endoff_sent', names: true,
