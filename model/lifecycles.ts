@@ -164,6 +164,8 @@ export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client'
   tr('none', 'Replicaof', 'normal'),
   tr('normal', 'HandlePsync', 'online'),
   tr('normal', 'HandlePsync', 'wait_bgsave_start'),
+  // syncCommand CASE 1: attached to a disk child already saving for another classic replica (two replicas)
+  tr('normal', 'HandlePsync', 'wait_bgsave_end'),
   tr('wait_bgsave_start', 'ForkClassic', 'wait_bgsave_end'),
   tr('wait_bgsave_start', 'ChildExitFork', 'wait_bgsave_end'),
   tr('normal', 'HandleMainPsync', 'bg_rdb_load'),
