@@ -7,7 +7,7 @@
 // so the checker's hot loop pays nothing for them.
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
-  CHILD, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BUF, R_CACHE,
+  CHILD, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BIO, R_BUF, R_CACHE,
   R_CAPA, R_CS, R_DLCFG, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MORD, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
   R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
@@ -373,6 +373,7 @@ export class Step {
     d[b + R_SLOT] = 0;
     d[b + R_ACK] = 0;
     d[b + R_DLOAD] = 0;
+    d[b + R_BIO] = 0;
     if (d[b + R_CS] === CS.FLUSHED) d[b + R_CS] = CS.NONE;
   }
   /** Read the oldest write in flight on the main channel into the replica's data or buffer. */
@@ -808,17 +809,21 @@ export const ACTIONS: readonly ActionDef[] = [
     guard: (m, r, v) => {
       const cs = m.g(r, R_CS);
       if (m.g(r, R_DS) !== DS.DOWNLOAD || m.g(r, R_REOF) !== 0 || m.g(r, R_MQ) === MQ.FULL) return false;
-      // with a free setting, the first chunk chooses the load mode; later chunks keep it
-      if (freeSetting(m.c, 'ToggleDisklessLoad') && m.g(r, R_PROG) > 0 && v !== m.g(r, R_DLOAD)) return false;
+      // with a free setting, the first chunk chooses the load mode; later chunks keep it, and so does a
+      // bio thread a keep-alive created (KeepAliveBio: to disk)
+      if (freeSetting(m.c, 'ToggleDisklessLoad') && (m.g(r, R_PROG) > 0 || m.g(r, R_BIO)) && v !== m.g(r, R_DLOAD)) return false;
       // the last chunk is readable only once the child has written everything; a load from the
       // socket starts at the first data (LoadDone then waits for the child's last byte)
-      const socketStart = m.g(r, R_PROG) === 0 && (freeSetting(m.c, 'ToggleDisklessLoad') ? v === 1 : m.g(r, R_DLCFG) === 1);
+      const socketStart = m.g(r, R_PROG) === 0 && !m.g(r, R_BIO) && (freeSetting(m.c, 'ToggleDisklessLoad') ? v === 1 : m.g(r, R_DLCFG) === 1);
       return m.g(r, R_PROG) + 1 < m.c.rdbChunks || socketStart ? cs === CS.STREAMING || cs === CS.DELIVERED || cs === CS.FLUSHED : cs === CS.DELIVERED || cs === CS.FLUSHED;
     },
     effect: (m, r, v) => {
       const p = m.get(r, R_PROG) + 1;
       m.set(r, R_IO, 0);
-      if (p === 1) {
+      if (p === 1 && m.get(r, R_BIO)) {
+        // the bio thread a keep-alive created (KeepAliveBio) reads the data: nothing more to log here
+        m.set(r, R_BIO, 0);
+      } else if (p === 1) {
         const socket = freeSetting(m.c, 'ToggleDisklessLoad') ? v === 1 : m.get(r, R_DLCFG) === 1;
         m.set(r, R_DLOAD, socket ? 1 : 0);
         m.emit(m.rep(r), 'replica.rdb_receiving', { to: { op: 'lit', value: socket ? 'parser' : 'disk' } });
@@ -851,6 +856,18 @@ export const ACTIONS: readonly ActionDef[] = [
     effect: (m, r) => {
       if (m.get(r, R_DS) === DS.DOWNLOADED) startLoad(m, r);
       else m.abort(r, null);
+    },
+  },
+  {
+    family: 'KeepAliveBio', params: 'r',
+    doc: 'bioDiskDownload: a classic sync to disk whose RDB the primary\'s disk child is still saving: the primary\'s replicationCron writes "\\n" keep-alives into the main channel (is_presync: WAIT_BGSAVE_END with a child that is not a socket child), and the replica\'s first readable event, a newline, creates the bio thread ("Replica main thread creating Bio thread to save RDB to disk", receiveRDBinBioThreadSingleChannel); the bio thread skips the newlines (tryReadBulkPayloadMetadata) until the file\'s header.',
+    guard: (m, r) => m.c.bioDiskDownload && m.g(r, R_RS) === RS.CLASSIC && m.g(r, R_DS) === DS.DOWNLOAD && m.g(r, R_PROG) === 0 && !m.g(r, R_BIO)
+      && m.g(r, R_MC) === MC.WAIT_END && m.src[G_CHILD] === CHILD.DISK && (freeSetting(m.c, 'ToggleDisklessLoad') || m.g(r, R_DLCFG) === 0),
+    effect: (m, r) => {
+      // the load mode is disk from now on (useDisklessLoad chose the bio thread's read handler)
+      m.set(r, R_BIO, 1);
+      m.set(r, R_DLOAD, 0);
+      m.emit(m.rep(r), 'replica.rdb_receiving', { to: { op: 'lit', value: 'disk' } });
     },
   },
   {
@@ -1083,7 +1100,7 @@ export const ACTIONS: readonly ActionDef[] = [
     variants: (c) => (c.bioDiskDownload && freeSetting(c, 'ToggleDisklessLoad') ? ['disk', 'socket'] : undefined),
     guard: (m, r, v) => {
       if (!m.g(r, R_MEOF) || m.g(r, R_INF) > 0 || m.g(r, R_MQ) >= MQ.DUAL) return false;
-      if (v !== 0 && !(m.g(r, R_RS) === RS.CLASSIC && m.g(r, R_DS) === DS.DOWNLOAD && m.g(r, R_PROG) === 0)) return false;
+      if (v !== 0 && !(m.g(r, R_RS) === RS.CLASSIC && m.g(r, R_DS) === DS.DOWNLOAD && m.g(r, R_PROG) === 0 && !m.g(r, R_BIO))) return false;
       const rs = m.g(r, R_RS);
       const ds = m.g(r, R_DS);
       if (rs === RS.CONNECTED) return true;
@@ -1108,8 +1125,9 @@ export const ACTIONS: readonly ActionDef[] = [
       if (rs === RS.PSYNC_WAIT) { m.emit(m.rep(r), 'replica.handshake_failed'); m.abort(r, null); return; } // plain handshake error: back to CONNECT
       if (rs === RS.CLASSIC) {
         // "I/O error trying to sync"; with bioDiskDownload the bio thread reads the main channel and fails,
-        // created at the first readable event, the EOF too ("Replica main thread creating Bio thread")
-        const first = m.get(r, R_DS) === DS.DOWNLOAD && m.get(r, R_PROG) === 0;
+        // created at the first readable event, the EOF too ("Replica main thread creating Bio thread"),
+        // unless a keep-alive created it already (KeepAliveBio)
+        const first = m.get(r, R_DS) === DS.DOWNLOAD && m.get(r, R_PROG) === 0 && !m.get(r, R_BIO);
         const diskLoad = freeSetting(m.c, 'ToggleDisklessLoad') ? v === 0 : m.get(r, R_DLCFG) === 0;
         if (m.c.bioDiskDownload && first && diskLoad) m.emit(m.rep(r), 'replica.rdb_receiving', { to: { op: 'lit', value: 'disk' } });
         m.emit(m.rep(r), 'replica.rdb_failed');
@@ -1288,6 +1306,7 @@ export const ACTIONS: readonly ActionDef[] = [
 function downloadFails(m: Step, r: number): void {
   m.set(r, R_DS, DS.DOWNLOAD_FAILED);
   m.set(r, R_PROG, 0);
+  m.set(r, R_BIO, 0);
 }
 
 /** The download is complete: the file is renamed to dump.rdb, the cached primary discarded, the blocking load starts. */

@@ -56,7 +56,9 @@ export function instancesFor(c: ModelConfig): ActionInstance[] {
     if (def.family === 'SendBulkDone' && c.disklessSync && !(c.operatorKinds.includes('ToggleDisklessSync') && (c.configChanges > 0 || c.freeConfig))) continue;
     if (def.family === 'HandleAbandonedPsync' && !c.abandonedPsync) continue;
     // the main thread notices a bio thread's download only where there is one
-    if (def.family === 'DownloadNoticed' && !c.bioDiskDownload) continue;
+    if ((def.family === 'DownloadNoticed' || def.family === 'KeepAliveBio') && !c.bioDiskDownload) continue;
+    // keep-alives reach a classic sync only while a disk child saves: never with diskless sync fixed on
+    if (def.family === 'KeepAliveBio' && c.disklessSync && !(c.operatorKinds.includes('ToggleDisklessSync') && (c.configChanges > 0 || c.freeConfig))) continue;
     // a step that reads a free setting has one instance per outcome; its index is passed as `s`
     const variants = def.variants?.(c);
     const vs = variants ?? [''];
@@ -340,6 +342,7 @@ export const GUARD_TEXT: Record<string, string> = {
   LoadDone: 'needs the replica\'s RDB load complete',
   StreamDone: 'needs the replica applying its local buffer after a dual-channel load',
   DownloadNoticed: 'needs a bio-thread download that has finished or failed, not yet noticed by the main thread (bioDiskDownload)',
+  KeepAliveBio: 'needs a classic sync to disk with no RDB data read yet and no bio thread, whose RDB the primary\'s disk child is still saving (bioDiskDownload)',
   BufferRead: 'needs the replica buffering (transfer, not stopped), data in flight, and during the load a yield point',
   ReadStream: 'needs a connected replica with data in flight',
   SendStream: 'needs a streaming main client (bg_rdb_load or online) with unsent writes and room in the kernel buffer',

@@ -166,6 +166,8 @@ export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client'
   tr('none', 'Replicaof', 'normal'),
   tr('normal', 'HandlePsync', 'online'),
   tr('normal', 'HandlePsync', 'wait_bgsave_start'),
+  // syncCommand CASE 1: attached to a disk child already saving for another classic replica (two replicas)
+  tr('normal', 'HandlePsync', 'wait_bgsave_end'),
   tr('wait_bgsave_start', 'ForkClassic', 'wait_bgsave_end'),
   tr('wait_bgsave_start', 'ChildExitFork', 'wait_bgsave_end'),
   tr('normal', 'HandleMainPsync', 'bg_rdb_load'),
@@ -376,8 +378,9 @@ export function lifecyclesMarkdown(): string {
     '(`model/state.ts`) and a transition table in `model/lifecycles.ts`. An edge is labelled with the',
     'action families (`model/actions.ts`) that take it; one action may move several connections at once',
     '(e.g. `ForkDual` moves the replica\'s main channel, its rdb channel and the rdb client). The tables',
-    'list exactly the steps the model takes in the `small`, `default` and `operator` presets and in two variants',
-    'of `small` (profile 9.1.2 with disk-target syncs and diskless loads; abandoned main-channel PSYNCs answered):',
+    'list exactly the steps the model takes in the `small`, `default` and `operator` presets and in three variants',
+    'of `small` (profile 9.1.2 with disk-target syncs and diskless loads; abandoned main-channel PSYNCs answered;',
+    'two classic replicas syncing to disk):',
     'tests enumerate those reachable state graphs, check every step against its table, and check every row is taken.',
     '',
   ];

@@ -30,7 +30,7 @@ export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
   },
   bioDiskDownload: {
     change: '#1784 (9.0)',
-    doc: 'the replica downloads a disk-based RDB in a bio thread: the main thread notices the end (or a failure) of the download at its next replicationCron, meanwhile it still reads the main channel; the "RDB load in background" suffix then only says whether the download has not started',
+    doc: 'the replica downloads a disk-based RDB in a bio thread: the main thread notices the end (or a failure) of the download at its next replicationCron, meanwhile it still reads the main channel; the "RDB load in background" suffix then only says whether the download has not started; in a classic sync to disk a keep-alive newline of the primary creates the bio thread before any RDB data (KeepAliveBio)',
   },
   logsDualCapaIgnored: {
     change: '#3051 (9.1)',

@@ -1,6 +1,7 @@
 // The lifecycle tables (model/lifecycles.ts) against the model: every per-connection step of the
 // reachable state graphs of the `small` and `operator` presets and of two variants of `small`
-// (profile 9.1.2 with disk-target syncs and diskless loads; abandoned main-channel PSYNCs answered)
+// (profile 9.1.2 with disk-target syncs and diskless loads; abandoned main-channel PSYNCs answered;
+// two classic replicas syncing to disk, so that one attaches to the other's running disk child)
 // is a row of its table, and every row is taken by some step (no dead rows). The `default` preset's
 // complete graph is checked in lifecycles-default.test.ts (it runs beside this file). Also:
 // spec/lifecycles.md is the generated text, the tables are real typescript-fsm machines, and every
@@ -91,13 +92,15 @@ describe('lifecycle tables against the model', () => {
   let operator: Exploration;
   let small912: Exploration;
   let abandoned: Exploration;
+  let twoDisk: Exploration;
   beforeAll(async () => {
     small = await explore('small', true);
     operator = await explore('operator', false);
     small912 = await explore('small', false, { profile: '9.1.2', operatorKinds: ['ToggleDisklessSync', 'ToggleDisklessLoad', 'ReplicaofNoOne'], freeConfig: true });
     abandoned = await explore('small', false, { abandonedPsync: true });
+    twoDisk = await explore('small', false, { replicas: 2, replicaDual: [false, false], disklessSync: false, faults: 0 });
     // eslint-disable-next-line no-console
-    console.log(`lifecycles: ${[['small', small], ['operator', operator], ['small 9.1.2', small912], ['small abandoned', abandoned]].map(([n, e]) => `${n} ${(e as Exploration).states} states / ${(e as Exploration).transitions} transitions in ${(e as Exploration).ms} ms`).join('; ')} (the default preset: lifecycles-default.test.ts)`);
+    console.log(`lifecycles: ${[['small', small], ['operator', operator], ['small 9.1.2', small912], ['small abandoned', abandoned], ['small two classic replicas to disk', twoDisk]].map(([n, e]) => `${n} ${(e as Exploration).states} states / ${(e as Exploration).transitions} transitions in ${(e as Exploration).ms} ms`).join('; ')} (the default preset: lifecycles-default.test.ts)`);
   }, 1_200_000);
 
   it('every per-connection step of the small preset is a row of its table', () => {
@@ -120,8 +123,13 @@ describe('lifecycle tables against the model', () => {
     expect(abandoned.violations.join('\n\n')).toBe('');
   });
 
+  it('every per-connection step of the small preset with two classic replicas syncing to disk (one attaches to the other\'s disk child) is a row of its table', () => {
+    expect(twoDisk.states).toBeGreaterThan(100_000);
+    expect(twoDisk.violations.join('\n\n')).toBe('');
+  });
+
   it('every row of every table is taken by the model (no dead rows)', () => {
-    const taken = new Set([...small.steps.keys(), ...operator.steps.keys(), ...small912.steps.keys(), ...abandoned.steps.keys()]);
+    const taken = new Set([...small.steps.keys(), ...operator.steps.keys(), ...small912.steps.keys(), ...abandoned.steps.keys(), ...twoDisk.steps.keys()]);
     expect(rowKeys().filter((k) => !taken.has(k))).toEqual([]);
   });
 });
