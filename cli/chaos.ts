@@ -134,8 +134,7 @@ export async function runChaosCampaign(argv: readonly string[], out: (s: string)
   const root = path.resolve(outDir ?? path.join('.chaos', label));
   mkdirSync(root, { recursive: true });
   const rowsFile = path.join(root, 'campaign.jsonl');
-  const rows: CampaignRow[] = [];
-  const pending = new Set<Promise<void>>();
+  const judging = new Judging(rowsFile, jobs, (row) => err(`[chaos ${label}] ${rowLine(row, true)}\n`));
   for (const seed of list) {
     const program = chaosProgram(seed, { ...(durationS !== undefined ? { durationMs: durationS * 1000 } : {}), ...(maxReplicas !== undefined ? { maxReplicas } : {}) });
     const dir = path.join(root, `seed-${seed}`);
@@ -145,24 +144,9 @@ export async function runChaosCampaign(argv: readonly string[], out: (s: string)
     } catch (e) {
       throw new UsageError(`cannot run the chaos program: ${(e as Error).message}`);
     }
-    const row: CampaignRow = { seed, replicas: program.setup.replicas, genuine: r.genuine, inSync: r.inSync, verdict: 'not judged', events: 0, validateMs: 0, captureMs: r.durationMs, detail: r.notes.join('; '), dir };
-    const finish = () => {
-      rows.push(row);
-      appendFileSync(rowsFile, JSON.stringify(row) + '\n');
-      err(`[chaos ${label}] seed ${seed}: ${row.replicas} replica(s), ${r.genuine ? 'genuine' : 'not genuine'}, ${r.inSync ? 'in sync' : 'NOT in sync'}, ${row.verdict}${row.events ? ` (${row.events} events, ${(row.validateMs / 1000).toFixed(1)} s)` : ''}${row.verdict !== 'conforms' && row.detail ? `: ${row.detail}` : ''}\n`);
-    };
-    if (!r.genuine) { finish(); continue; }
-    const p = judge(dir).then((j) => {
-      row.verdict = j.verdict; row.events = j.events; row.validateMs = j.ms;
-      if (j.detail) row.detail = row.detail ? `${j.detail} (${row.detail})` : j.detail;
-      finish();
-    });
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-    while (pending.size >= jobs) await Promise.race(pending);
+    await judging.add({ seed, replicas: program.setup.replicas, genuine: r.genuine, inSync: r.inSync, verdict: 'not judged', events: 0, validateMs: 0, captureMs: r.durationMs, detail: r.notes.join('; '), dir });
   }
-  await Promise.all(pending);
-  return report(rows, label, root, rowsFile, json, out);
+  return report(await judging.done(), label, root, rowsFile, json, out);
 }
 
 /** The campaign's table (or JSON summary), campaign.json beside the runs, and the exit code. */
@@ -222,25 +206,49 @@ async function rejudge(dirArg: string, jobs: number, json: boolean, out: (s: str
   const label = `${path.basename(root)} (rejudged)`;
   const rowsFile = path.join(root, 'campaign.jsonl');
   writeFileSync(rowsFile, '');
-  const rows: CampaignRow[] = [];
-  const pending = new Set<Promise<void>>();
+  const judging = new Judging(rowsFile, jobs, (row) => err(`[rejudge] ${rowLine(row, false)}\n`));
   for (const [dir, r] of recorded.sort((a, b) => a[1].seed - b[1].seed)) {
-    const row: CampaignRow = { seed: r.seed, replicas: r.replicas, genuine: r.genuine, inSync: r.inSync, verdict: 'not judged', events: 0, validateMs: 0, captureMs: r.durationMs, detail: r.notes.join('; '), dir };
+    await judging.add({ seed: r.seed, replicas: r.replicas, genuine: r.genuine, inSync: r.inSync, verdict: 'not judged', events: 0, validateMs: 0, captureMs: r.durationMs, detail: r.notes.join('; '), dir });
+  }
+  return report(await judging.done(), label, root, rowsFile, json, out);
+}
+
+/** One progress line about a judged (or not genuine) run. */
+function rowLine(row: CampaignRow, withSync: boolean): string {
+  return `seed ${row.seed}: ${row.replicas} replica(s), ${row.genuine ? 'genuine' : 'not genuine'}, ${withSync ? `${row.inSync ? 'in sync' : 'NOT in sync'}, ` : ''}${row.verdict}` +
+    `${row.events ? ` (${row.events} events, ${(row.validateMs / 1000).toFixed(1)} s)` : ''}${row.verdict !== 'conforms' && row.detail ? `: ${row.detail}` : ''}`;
+}
+
+/**
+ * A campaign's rows as they are judged (a campaign's and --rejudge's): each genuine run judged in a
+ * child process, up to `jobs` at once; each row, when finished, appended to campaign.jsonl and
+ * logged. `add` waits while `jobs` judgings run, so capturing the next run overlaps the judging.
+ */
+class Judging {
+  private readonly rows: CampaignRow[] = [];
+  private readonly pending = new Set<Promise<void>>();
+  constructor(private readonly rowsFile: string, private readonly jobs: number, private readonly log: (row: CampaignRow) => void) {}
+
+  async add(row: CampaignRow): Promise<void> {
     const finish = () => {
-      rows.push(row);
-      appendFileSync(rowsFile, JSON.stringify(row) + '\n');
-      err(`[rejudge] seed ${row.seed}: ${row.replicas} replica(s), ${row.genuine ? 'genuine' : 'not genuine'}, ${row.verdict}${row.events ? ` (${row.events} events, ${(row.validateMs / 1000).toFixed(1)} s)` : ''}${row.verdict !== 'conforms' && row.detail ? `: ${row.detail}` : ''}\n`);
+      this.rows.push(row);
+      appendFileSync(this.rowsFile, JSON.stringify(row) + '\n');
+      this.log(row);
     };
-    if (!r.genuine) { finish(); continue; }
-    const p = judge(dir).then((j) => {
+    if (!row.genuine) { finish(); return; }
+    const p = judge(row.dir).then((j) => {
       row.verdict = j.verdict; row.events = j.events; row.validateMs = j.ms;
       if (j.detail) row.detail = row.detail ? `${j.detail} (${row.detail})` : j.detail;
       finish();
     });
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-    while (pending.size >= jobs) await Promise.race(pending);
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    while (this.pending.size >= this.jobs) await Promise.race(this.pending);
   }
-  await Promise.all(pending);
-  return report(rows, label, root, rowsFile, json, out);
+
+  /** Every row, once every judging has finished. */
+  async done(): Promise<CampaignRow[]> {
+    await Promise.all(this.pending);
+    return this.rows;
+  }
 }
