@@ -1560,7 +1560,7 @@ function forkClassic(m: Step, disk: boolean): void {
  * to the current BGSAVE" (its replicas have gone), the new one waits for the next fork.
  */
 function diskPeer(m: Step): number {
-  for (const r of classicInOrder(m)) if (m.get(r, R_MC) === MC.WAIT_END) return r;
+  for (const r of m.mainListOrder()) if (m.get(r, R_MC) === MC.WAIT_END) return r;
   return -1;
 }
 
@@ -1569,11 +1569,6 @@ function classicRanked(m: Step): number {
   let n = 0;
   for (let r = 0; r < m.c.replicas; r++) if (m.get(r, R_MORD) > 0) n++;
   return n;
-}
-
-/** Replicas in server.replicas order of their main clients (Step.mainListOrder). */
-function classicInOrder(m: Step): number[] {
-  return m.mainListOrder();
 }
 
 /**
@@ -1618,7 +1613,7 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
   m.emit('primary', 'primary.child_done', { ok: { op: 'lit', value: ok } });
   if (m.d[G_CHILD] === CHILD.DISK) {
     // the file is saved: the primary sends it to each waiting replica itself; a failed save frees them
-    for (const r of classicInOrder(m)) {
+    for (const r of m.mainListOrder()) {
       if (m.get(r, R_MC) !== MC.WAIT_END) continue;
       if (ok) { m.set(r, R_MC, MC.SEND_BULK); m.set(r, R_CS, CS.STREAMING); } else { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
     }
@@ -1639,7 +1634,7 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
     if (!forkFirst) for (const [r, s] of served) m.closeRdb(r, s);
   }
   // updateReplicasWaitingBgsave walks server.replicas: the classic clients in their list order
-  for (const r of classicInOrder(m)) {
+  for (const r of m.mainListOrder()) {
     const cs = m.get(r, R_CS);
     if (cs === CS.NONE || cs === CS.FLUSHED || m.get(r, R_MC) === MC.SEND_BULK) continue; // not served by this child
     if (dual) {
