@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { toItf } from '../engine/itf.js';
 import { sequenceOfPath } from '../model/sequence.js';
 import { writeDiagram } from './diagram.js';
+import { checkHtml, checkHtmlName, writeHtml } from './html.js';
 import { checkLiveness, type LivenessResult } from '../engine/liveness.js';
 import type { ModelConfig } from '../model/config.js';
 import type { TraceStep } from '../engine/trace.js';
@@ -13,10 +14,11 @@ import { CONFIG_FLAGS, configFromArgs } from './config.js';
 
 export const CHECK_USAGE = `usage: replcheck check [--preset small|default|valkey|large] [--profile 8.0.1|8.1.1|9.1.2] [--config FILE] [--set key=value]...
                       [--max-depth N] [--max-states N] [--max-seconds N] [--max-memory-mb N]
-                      [--no-deadlock] [--reach GOAL] [--json] [--progress] [--itf FILE] [--diagram FILE]
+                      [--no-deadlock] [--reach GOAL] [--json] [--progress] [--itf FILE] [--diagram FILE] [--html FILE]
        replcheck check --liveness [--property ID] [preset and settings as above] [--max-states N] [--json] [--itf FILE] [--diagram FILE]
   --itf FILE: the counterexample or the --reach path in the Informal Trace Format (spec/itf.schema.json)
   --diagram FILE: the same path as a sequence diagram, Mermaid (.mmd) or SVG (.svg)
+  --html FILE: a self-contained HTML report (verdict, figures, coverage, the path and its diagram)
   --liveness: []<>good properties under weak fairness, faults off (spec/model.md §10.3); a violation is a lasso
 exit: 0 no violation (and the goal reached, with --reach), 1 violation found (or goal not reached), 2 bad input`;
 
@@ -33,6 +35,7 @@ export function runCheck(argv: readonly string[], out: (s: string) => void, err:
     progress: { type: 'bool' },
     itf: { type: 'string' },
     diagram: { type: 'string' },
+    html: { type: 'string' },
     liveness: { type: 'bool' },
     property: { type: 'string' },
     help: { type: 'bool' },
@@ -42,8 +45,11 @@ export function runCheck(argv: readonly string[], out: (s: string) => void, err:
   if (itfFile === '') throw new UsageError('--itf expects a file name');
   const diagramFile = p.flags.diagram as string | undefined;
   if (diagramFile !== undefined && !/\.(mmd|svg)$/i.test(diagramFile)) throw new UsageError(`--diagram ${diagramFile}: expected a .mmd (Mermaid) or .svg file name`);
+  const htmlFile = p.flags.html as string | undefined;
+  checkHtmlName(htmlFile);
   if (p.positional.length) throw new UsageError(`check takes no positional arguments (got "${p.positional[0]}")`);
   const { preset, config } = configFromArgs(p);
+  if (p.flags.liveness && htmlFile !== undefined) throw new UsageError('--html is not made for --liveness yet: use --diagram FILE and --json');
   if (p.flags.liveness) return runLiveness(p.flags, preset, config, itfFile, diagramFile, out, err);
   if (p.flags.property !== undefined) throw new UsageError('--property goes with --liveness');
   const goalId = p.flags.reach as string | undefined;
@@ -91,13 +97,18 @@ export function runCheck(argv: readonly string[], out: (s: string) => void, err:
       err(`--itf ${itfFile}: not written: the check found no counterexample${goalId !== undefined ? ' and did not reach the goal' : ' (use --reach GOAL for a path)'}\n`);
     }
   }
+  const verdictPath = result.violation?.trace ?? result.goalReached?.trace;
+  const diagram = verdictPath ? sequenceOfPath(verdictPath, config.replicas,
+    `replcheck check, preset ${preset}: ${result.violation ? `counterexample to ${result.violation.invariant}` : `shortest run to ${goalId}`} (${verdictPath.length - 1} steps)`,
+    result.violation ? { text: `${result.violation.invariant}: ${result.violation.message}`, alert: true } : { text: `goal ${goalId} reached`, alert: false }) : undefined;
+  if (htmlFile !== undefined) {
+    writeHtml(htmlFile, checkHtml({ command: ['replcheck', 'check', ...argv].join(' '), preset, config: config as unknown as Record<string, unknown>, result, ...(goalId !== undefined ? { goalId } : {}), ...(diagram ? { diagram } : {}) }));
+    err(`wrote ${htmlFile} (HTML report)\n`);
+  }
   if (diagramFile !== undefined) {
-    const path = result.violation?.trace ?? result.goalReached?.trace;
-    if (path) {
-      const end = result.violation ? { text: `${result.violation.invariant}: ${result.violation.message}`, alert: true } : { text: `goal ${goalId} reached`, alert: false };
-      const title = `replcheck check, preset ${preset}: ${result.violation ? `counterexample to ${result.violation.invariant}` : `shortest run to ${goalId}`} (${path.length - 1} steps)`;
-      writeDiagram(diagramFile, sequenceOfPath(path, config.replicas, title, end));
-      err(`wrote ${diagramFile} (sequence diagram, ${path.length - 1} steps)\n`);
+    if (verdictPath && diagram) {
+      writeDiagram(diagramFile, diagram);
+      err(`wrote ${diagramFile} (sequence diagram, ${verdictPath.length - 1} steps)\n`);
     } else {
       err(`--diagram ${diagramFile}: not written: the check found no counterexample${goalId !== undefined ? ' and did not reach the goal' : ' (use --reach GOAL for a path)'}\n`);
     }

@@ -2,11 +2,11 @@
 // drawn here from the same rows, so no browser or Mermaid runtime is needed to get a picture.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Row, SequenceDiagram } from '../model/sequence.js';
+import type { Row, SequenceDiagram, SourceRef } from '../model/sequence.js';
+import { UsageError } from './args.js';
 
 /** Row ranges to box and label (the sync attempts of a validated log); boxes that overlap are drawn in SVG only. */
 export type Groups = readonly { readonly label: string; readonly from: number; readonly to: number }[];
-import { UsageError } from './args.js';
 
 /** Mermaid takes `;` and `#` as syntax inside messages; keep the text readable without them. */
 function mm(text: string): string {
@@ -38,17 +38,30 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** A plain SVG: lanes as vertical lines, one row per arrow or note, in order. */
-export function toSvg(d: SequenceDiagram & { groups?: Groups }): string {
-  const laneW = 150, top = 70, rowH = 30, left = 20;
-  const x = new Map(d.lanes.map((l, i) => [l.id, left + laneW / 2 + i * laneW]));
-  const width = left * 2 + laneW * d.lanes.length;
+/** A plain SVG: lanes as vertical lines, one row per arrow or note, in order. `link` gives a row's text a
+ * target (the HTML report links each row to its log line); the SVG file alone has none. */
+export function toSvg(d: SequenceDiagram & { groups?: Groups }, link?: (ref: SourceRef) => string | undefined): string {
+  const laneW = 170, top = 70, rowH = 30, CH = 6.1; // CH: width of a character at font-size 11, about
+  const textW = (t: string) => t.length * CH + 12;
+  // a note is as wide as its text (at least its lanes); the left margin keeps the widest one on the page
+  let left = 20;
+  const cx0 = (i: number) => laneW / 2 + i * laneW;
+  const idx = new Map(d.lanes.map((l, i) => [l.id, i]));
+  let right = cx0(d.lanes.length - 1) + laneW / 2;
+  for (const r of d.rows) {
+    const xs = r.kind === 'arrow' ? [cx0(idx.get(r.from)!), cx0(idx.get(r.to)!)] : r.over.map((id) => cx0(idx.get(id)!));
+    const mid = (Math.min(...xs) + Math.max(...xs)) / 2, half = Math.max(textW(r.text), r.kind === 'note' ? Math.max(...xs) - Math.min(...xs) + laneW - 20 : 0) / 2;
+    left = Math.max(left, half - mid + 4);
+    right = Math.max(right, mid + half + 4);
+  }
+  const x = new Map(d.lanes.map((l, i) => [l.id, left + cx0(i)]));
+  const width = Math.ceil(left + right + 10);
   const height = top + rowH * (d.rows.length + 1) + 20;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
   parts.push('<defs><marker id="arr" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#333"/></marker></defs>');
   parts.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
-  parts.push(`<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(d.title)}</text>`);
+  parts.push(`<text x="10" y="18" font-size="13" font-weight="bold">${esc(d.title)}</text>`);
   for (const l of d.lanes) {
     const cx = x.get(l.id)!;
     parts.push(`<rect x="${cx - laneW / 2 + 6}" y="28" width="${laneW - 12}" height="30" rx="4" fill="#eef" stroke="#669"/>`);
@@ -59,23 +72,26 @@ export function toSvg(d: SequenceDiagram & { groups?: Groups }): string {
     parts.push(`<line x1="${cx}" y1="${top - 10}" x2="${cx}" y2="${height - 10}" stroke="#bbb" stroke-dasharray="4 3"/>`);
   }
   for (const g of d.groups ?? []) {
-    // a band behind the rows of one sync attempt, labelled at the left
+    // a band behind the rows of one sync attempt, labelled at its top right
     const y1 = top + rowH * (g.from + 1) - 16, y2 = top + rowH * (g.to + 1) + 10;
     parts.push(`<rect x="2" y="${y1}" width="${width - 4}" height="${y2 - y1}" fill="#eef3ff" fill-opacity="0.55" stroke="#aab" stroke-dasharray="3 2"/>`);
-    parts.push(`<text x="6" y="${y1 + 11}" font-size="10" fill="#446">${esc(g.label)}</text>`);
+    parts.push(`<text x="${width - 6}" y="${y1 + 11}" text-anchor="end" font-size="10" fill="#446">${esc(g.label)}</text>`);
   }
   d.rows.forEach((r: Row, i) => {
     const y = top + rowH * (i + 1);
+    const href = r.ref && link ? link(r.ref) : undefined;
+    const a = (text: string) => (href ? `<a href="${esc(href)}">${text}</a>` : text);
     if (r.kind === 'arrow') {
       const x1 = x.get(r.from)!, x2 = x.get(r.to)!;
       parts.push(`<line x1="${x1}" y1="${y}" x2="${x2 + (x2 > x1 ? -2 : 2)}" y2="${y}" stroke="${r.cross ? '#b00' : '#333'}" stroke-width="1.3" marker-end="url(#arr)"/>`);
       if (r.cross) parts.push(`<text x="${x2}" y="${y + 4}" text-anchor="middle" fill="#b00" font-size="14">×</text>`);
-      parts.push(`<text x="${(x1 + x2) / 2}" y="${y - 5}" text-anchor="middle">${esc(r.text)}</text>`);
+      parts.push(a(`<text x="${(x1 + x2) / 2}" y="${y - 5}" text-anchor="middle"${r.cross ? ' fill="#b00"' : ''}>${esc(r.text)}</text>`));
     } else {
       const xs = r.over.map((id) => x.get(id)!);
-      const x1 = Math.min(...xs) - laneW / 2 + 10, x2 = Math.max(...xs) + laneW / 2 - 10;
-      parts.push(`<rect x="${x1}" y="${y - 13}" width="${x2 - x1}" height="20" rx="3" fill="${r.alert ? '#fdd' : '#ffc'}" stroke="${r.alert ? '#b00' : '#cc9'}"/>`);
-      parts.push(`<text x="${(x1 + x2) / 2}" y="${y + 1}" text-anchor="middle"${r.alert ? ' fill="#b00" font-weight="bold"' : ''}>${esc(r.text)}</text>`);
+      const mid = (Math.min(...xs) + Math.max(...xs)) / 2;
+      const w = Math.max(textW(r.text), Math.max(...xs) - Math.min(...xs) + laneW - 20);
+      parts.push(`<rect x="${mid - w / 2}" y="${y - 13}" width="${w}" height="20" rx="3" fill="${r.alert ? '#fdd' : '#ffc'}" stroke="${r.alert ? '#b00' : '#cc9'}"/>`);
+      parts.push(a(`<text x="${mid}" y="${y + 1}" text-anchor="middle"${r.alert ? ' fill="#b00" font-weight="bold"' : ''}>${esc(r.text)}</text>`));
     }
   });
   parts.push('</svg>');

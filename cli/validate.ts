@@ -14,14 +14,18 @@ import { formatSuiteReport, SuiteInputError, validateSuite } from '../conformanc
 import { parseArgs, UsageError } from './args.js';
 import { sequenceOfJudgedTrace } from '../conformance/sequence.js';
 import { writeDiagram } from './diagram.js';
+import { checkHtmlName, suiteHtml, validationHtml, writeHtml, type SuiteGroupExtras } from './html.js';
 
-export const VALIDATE_USAGE = `usage: replcheck validate [FILE...] [--profile V] [--json] [--tolerance MS] [--max-candidates N] [--trace-out FILE] [--mid-run] [--diagram FILE]
-       replcheck validate DIR [--profile V] [--json] [--tolerance MS] [--max-candidates N] [--group G]... [--diagnoses]
+export const VALIDATE_USAGE = `usage: replcheck validate [FILE...] [--profile V] [--json] [--tolerance MS] [--max-candidates N] [--trace-out FILE] [--mid-run] [--diagram FILE] [--html FILE]
+       replcheck validate DIR [--profile V] [--json] [--tolerance MS] [--max-candidates N] [--group G]... [--diagnoses] [--html FILE]
   FILE: one trace (JSON Lines; "-" or none = stdin), or Valkey log files (primary.log replica.log ...)
   DIR: a folder of Valkey server logs, e.g. the tests/tmp of Valkey's own test suite (server.*/stdout) or
        of scripts/valkey-suite.sh (.valkey/runs/VERSION): the servers are grouped into replication
        topologies by port and time, each group is judged, and the report is per group and per test;
        --group G judges only group G (G1, G2, ...), --diagnoses prints each failing group's whole diagnosis
+  --diagram FILE: the judged events as a sequence diagram, Mermaid (.mmd) or SVG (.svg)
+  --html FILE: one self-contained HTML report (verdict, figures, diagnosis, sequence diagrams, every event
+       linked to its log line; for DIR per test and per group)
   --profile V: judge with the Valkey version profile V (8.0.1, 8.1.1, 9.1.2) instead of the one the logs'
        start-up lines name (Valkey logs) or the trace header names (traces)
   --mid-run: the trace or logs start mid-run: judge them from the model states within the deepest
@@ -58,6 +62,7 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
     'max-candidates': { type: 'int' },
     'trace-out': { type: 'string' },
     diagram: { type: 'string' },
+    html: { type: 'string' },
     group: { type: 'string', repeat: true },
     diagnoses: { type: 'bool' },
     profile: { type: 'string' },
@@ -69,7 +74,10 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
   if (profile !== undefined && !isProfileName(profile)) throw new UsageError(`--profile ${profile}: unknown profile; known: ${PROFILE_NAMES.join(', ')}`);
   const files = p.positional.length ? p.positional : ['-'];
   const json = p.flags.json === true;
-  if (files.length === 1 && isDirectory(files[0]!)) return runSuite(files[0]!, p.flags, json, out, err);
+  const htmlFile = p.flags.html as string | undefined;
+  checkHtmlName(htmlFile);
+  const command = ['replcheck', 'validate', ...argv].join(' ');
+  if (files.length === 1 && isDirectory(files[0]!)) return runSuite(files[0]!, p.flags, json, out, err, command);
   const diagramFile = p.flags.diagram as string | undefined;
   if (diagramFile !== undefined && !/\.(mmd|svg)$/i.test(diagramFile)) throw new UsageError(`--diagram ${diagramFile}: expected a .mmd (Mermaid) or .svg file name`);
   if (p.flags.group !== undefined || p.flags.diagnoses) throw new UsageError('--group and --diagnoses apply to a folder of logs (replcheck validate DIR)');
@@ -120,6 +128,10 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
     writeDiagram(diagramFile, sequenceOfJudgedTrace(trace, result));
     err(`wrote ${diagramFile} (sequence diagram of the judged ${conversion ? 'logs' : 'trace'})\n`);
   }
+  if (htmlFile !== undefined) {
+    writeHtml(htmlFile, validationHtml({ trace, result, ...(conversion ? { conversion } : {}), diagram: sequenceOfJudgedTrace(trace, result), command }));
+    err(`wrote ${htmlFile} (HTML report)\n`);
+  }
   return report(result, conversion, json, out);
 }
 
@@ -129,8 +141,11 @@ function isDirectory(path: string): boolean {
 }
 
 /** `replcheck validate DIR`: every replication group of a folder of server logs (conformance/suite). */
-function runSuite(dir: string, flags: Record<string, unknown>, json: boolean, out: (s: string) => void, err: (s: string) => void): number {
+function runSuite(dir: string, flags: Record<string, unknown>, json: boolean, out: (s: string) => void, err: (s: string) => void, command: string): number {
   if (flags['trace-out'] !== undefined) throw new UsageError('--trace-out writes one trace; a folder holds several groups (judge one with --group G, or give its log files)');
+  if (flags.diagram !== undefined) throw new UsageError('--diagram draws one judged run; a folder holds several groups: --html FILE draws each group, or give one group\'s log files');
+  const htmlFile = flags.html as string | undefined;
+  const extras = new Map<string, SuiteGroupExtras>();
   try {
     const r = validateSuite(dir, {
       ...(flags.tolerance !== undefined ? { toleranceMs: flags.tolerance as number } : {}),
@@ -138,7 +153,12 @@ function runSuite(dir: string, flags: Record<string, unknown>, json: boolean, ou
       ...(flags.group !== undefined ? { only: (flags.group as string[]).map(String) } : {}),
       ...(flags.profile !== undefined ? { profile: flags.profile as ProfileName } : {}),
       onGroup: (g, done, total) => err(`${g.name} ${g.verdict} (${done}/${total}, ${((g.timing.readMs + g.timing.validateMs) / 1000).toFixed(1)} s)\n`),
+      ...(htmlFile !== undefined ? { onJudged: (j) => { if (j.judged) extras.set(j.report.name, { ...j.judged, diagram: sequenceOfJudgedTrace(j.judged.trace, j.judged.result) }); } } : {}),
     });
+    if (htmlFile !== undefined) {
+      writeHtml(htmlFile, suiteHtml(r, extras, command));
+      err(`wrote ${htmlFile} (HTML report, ${r.groups.length} groups)\n`);
+    }
     out(json ? JSON.stringify(r, null, 2) : formatSuiteReport(r, { diagnoses: flags.diagnoses === true }));
     return exitCode(r.verdict);
   } catch (e) {

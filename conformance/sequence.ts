@@ -112,6 +112,7 @@ export function sequenceOfJudgedTrace(trace: Trace, result: ValidationResult, ma
     } else {
       row = { kind: 'note', over: [lanes[0]!.id], text: label, alert };
     }
+    if (e.src) row = { ...row, ref: e.src };
     if (alert && row.kind === 'arrow') rows.push(row, { kind: 'note', over: [row.from, row.to], text: 'the first line no run of the model explains', alert: true });
     else rows.push(row);
   }

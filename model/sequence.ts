@@ -7,9 +7,11 @@
 import type { TraceStep } from '../engine/trace.js';
 
 export interface Lane { readonly id: string; readonly label: string }
+/** `ref`: the log line a row stands for ("file:line"), for reports that link rows to their lines. */
 export type Row =
-  | { readonly kind: 'arrow'; readonly from: string; readonly to: string; readonly text: string; readonly cross?: boolean }
-  | { readonly kind: 'note'; readonly over: readonly string[]; readonly text: string; readonly alert?: boolean };
+  | { readonly kind: 'arrow'; readonly from: string; readonly to: string; readonly text: string; readonly cross?: boolean; readonly ref?: SourceRef }
+  | { readonly kind: 'note'; readonly over: readonly string[]; readonly text: string; readonly alert?: boolean; readonly ref?: SourceRef };
+export interface SourceRef { readonly file: string; readonly line: number }
 export interface SequenceDiagram { readonly title: string; readonly lanes: readonly Lane[]; readonly rows: readonly Row[] }
 
 const BUFFER_VAR = /^(off|backlog\.|block\d+\.refcount|r\d+\.mainClient\.refBlock|r\d+\.rdbClient\d\.pin|r\d+\.replica\.localBuffer)/;

@@ -9,8 +9,10 @@
 # system's Debian sources when missing) and every replication group of that run judged against
 # the model (scripts/test-valkey-suites.sh). REPLCHECK_SUITES="8.1.1 9.1.2" runs more versions,
 # REPLCHECK_SUITES=none none. Then the fixed chaos seeds on 8.0.1, 8.1.1 and 9.1.2
-# (scripts/test-chaos.sh; REPLCHECK_CHAOS_VERSIONS=none skips them). The exit status is non-zero when the tests, the harness run or
-# the judgement fail; each is run and reported regardless of the others.
+# (scripts/test-chaos.sh; REPLCHECK_CHAOS_VERSIONS=none skips them). Chromium (Debian's) is
+# installed the same way for the browser test of the HTML reports (.ci/install-chromium.sh). The
+# exit status is non-zero when the tests, the harness run or the judgement fail; each is run and
+# reported regardless of the others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${VALKEY_SERVER:-}" ]; then
@@ -22,8 +24,20 @@ elif [ "$(id -u)" = 0 ] && grep -qs 'VERSION_CODENAME=bookworm' /etc/os-release;
 else
   echo "test-full: valkey-server 8.0.1 not installed and cannot install it here (needs root on Debian 12): live capture tests will be skipped"
 fi
+# Chromium for the browser test of the HTML reports: installed (Debian 12, root) and then required, so
+# the test cannot skip itself in CI; elsewhere it runs when a chromium is found and skips otherwise.
+if command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM:-}" ]; then
+  export REPLCHECK_REQUIRE_CHROMIUM=1
+elif [ "$(id -u)" = 0 ] && grep -qs 'VERSION_CODENAME=bookworm' /etc/os-release; then
+  # required even if the install fails: the test then says chromium is missing instead of skipping
+  export REPLCHECK_REQUIRE_CHROMIUM=1
+  bash .ci/install-chromium.sh || echo "test-full: chromium could not be installed"
+else
+  echo "test-full: chromium not installed and cannot install it here: the HTML reports' browser test will be skipped"
+fi
 status=0
 npm test || status=1
+if [ -d test-artifacts/html-reports ]; then echo "test-full: screenshots of the HTML reports are in test-artifacts/html-reports/ (CI artefacts)"; fi
 SUITES="${REPLCHECK_SUITES:-9.1.2}"
 if [ "$SUITES" != none ]; then
   # shellcheck disable=SC2086 # a list of versions

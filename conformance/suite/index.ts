@@ -20,6 +20,8 @@ export interface SuiteOptions extends JudgeOptions {
   readonly only?: readonly string[];
   /** Called after each group is judged (progress). */
   readonly onGroup?: (r: GroupReport, done: number, total: number) => void;
+  /** Called with each judged group, trace and judgement included (the HTML report draws them). */
+  readonly onJudged?: (j: JudgedGroup) => void;
 }
 
 export interface SuiteLayout {
@@ -63,6 +65,7 @@ export function validateSuite(dir: string, opts: SuiteOptions = {}): SuiteReport
     const j = judgeGroup(servers, windows, g, opts);
     judged.push(j);
     opts.onGroup?.(j.report, judged.length, todo.length);
+    opts.onJudged?.(j);
   }
   return assembleSuiteReport(layout, judged, performance.now() - t0);
 }

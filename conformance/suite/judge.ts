@@ -4,7 +4,7 @@
 import { formatDiagnosis } from '../diagnose.js';
 import { traceFromLogs, type LogConversion } from '../fromlogs.js';
 import type { ProfileName } from '../../model/profiles.js';
-import { TraceInputError } from '../trace/types.js';
+import { TraceInputError, type Trace } from '../trace/types.js';
 import { validate, type ValidationResult } from '../validate.js';
 import { readValkeyLogTexts, ValkeyLogError, type LogEvent, type ValkeyLogs } from '../valkeylog/index.js';
 import { KIND_NAMES } from '../../model/vocabulary.js';
@@ -36,6 +36,8 @@ export interface EventMark {
 export interface JudgedGroup {
   readonly report: GroupReport;
   readonly marks: EventMark[];
+  /** The group's trace and its judgement, when the logs could be read and judged (for diagrams). */
+  readonly judged?: { readonly trace: Trace; readonly result: ValidationResult };
 }
 
 const range = (a: number, b: number): string => (a === b ? `${a}` : `${a}–${b}`);
@@ -162,7 +164,7 @@ export function judgeGroup(servers: readonly SuiteServer[], windows: TestWindows
     warnings: conv.warnings.map((w) => ({ at: where(w), message: shorten(w.message) })),
     timing: { readMs: t1 - t0, validateMs: t2 - t1, eventsPerSecond: result.stats.eventsPerSecond, maxCandidates: result.stats.maxCandidates },
   };
-  return { report, marks };
+  return { report, marks, judged: { trace: conv.trace, result } };
 }
 
 /** A group's status in one window, from its events' marks there. */
