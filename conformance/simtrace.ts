@@ -21,7 +21,8 @@ export interface SimTraceOptions {
   readonly set: Record<string, unknown>;
 }
 
-export function simulateTrace(model: ObservableModel, o: SimTraceOptions): { trace: Trace; end: string; steps: number } {
+/** `initIndex` and `actions`: the model path itself (engine/replay.ts replays it, e.g. for `simulate --itf`). */
+export function simulateTrace(model: ObservableModel, o: SimTraceOptions): { trace: Trace; end: string; steps: number; initIndex: number; actions: readonly number[] } {
   const regs = new Map<string, FieldValue>();
   let written = 1000; // the concrete replication offset: the stream starts somewhere real
   let nextId = 3; // client ids: a few are taken by the server itself
@@ -76,5 +77,5 @@ export function simulateTrace(model: ObservableModel, o: SimTraceOptions): { tra
     },
     events,
   };
-  return { trace, end: res.end, steps: res.actions.length };
+  return { trace, end: res.end, steps: res.actions.length, initIndex: res.initIndex, actions: res.actions };
 }

@@ -69,4 +69,21 @@ describe('ITF', () => {
     expect(none.status).toBe(0);
     expect(none.stderr).toMatch(/not written: the check found no counterexample/);
   });
+  it('simulate --itf FILE writes the simulated run: every state, the action that led to each, the same writes as the trace', () => {
+    const file = path.join(tmp, 'sim.itf.json'), traceFile = path.join(tmp, 'sim.jsonl');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'simulate', '--seed', '11', '--steps', '300', '--itf', file, '--out', traceFile], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/wrote .*sim\.itf\.json \(ITF, 301 states\)/);
+    const t = JSON.parse(readFileSync(file, 'utf8')) as ItfTrace;
+    wellFormed(t);
+    expect(t.states).toHaveLength(301);
+    expect(t.states.slice(1).every((s) => typeof s['#meta'].action === 'string')).toBe(true);
+    const writes = t.states.filter((s) => /^Write\b/.test(String(s['#meta'].action))).length;
+    const events = readFileSync(traceFile, 'utf8').split('\n').filter((l) => l.includes('"primary.write"')).length;
+    expect(writes).toBeGreaterThan(0);
+    expect(writes).toBe(events);
+    const big = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'simulate', '--steps', '200000', '--itf', path.join(tmp, 'big.json')], { encoding: 'utf8' });
+    expect(big.status).toBe(2);
+    expect(big.stderr).toMatch(/at most 100,000 steps/);
+  });
 });
