@@ -57,6 +57,8 @@ export interface ActionDef {
   effect(m: Step, r: number, s: number): void;
 }
 
+const ONLY_REPLICA: readonly number[] = Object.freeze([0]);
+
 /** Working context of one transition: the source state, the successor being built, helpers. */
 export class Step {
   src!: Uint8Array;
@@ -100,11 +102,16 @@ export class Step {
     if (this.observing) this.emit('primary', kind, { ...fields, replica: { op: 'lit', value: this.nodes[r + 1]! } }, clear);
   }
   /** Register names tie concrete values (client ids, offsets) across events. */
-  regCid(r: number, s: number): string { return `r${r + 1}.rdb${s + 1}.cid`; }
-  regEndoff(r: number): string { return `r${r + 1}.endoff`; }
-  regMainCid(r: number): string { return `r${r + 1}.main.cid`; }
+  regCid(r: number, s: number): string { return (this.cidNames[r * SLOTS + s] ??= `r${r + 1}.rdb${s + 1}.cid`); }
+  regEndoff(r: number): string { return (this.endoffNames[r] ??= `r${r + 1}.endoff`); }
+  regMainCid(r: number): string { return (this.mainCidNames[r] ??= `r${r + 1}.main.cid`); }
+  // register names are built once: they are made on every observed transition
+  private readonly cidNames: string[] = [];
+  private readonly endoffNames: string[] = [];
+  private readonly mainCidNames: string[] = [];
+  private readonly psyncNames: string[] = [];
   /** The offset of replica r's last first PSYNC ("request <replid>:<offset>"): the primary's answer names it. */
-  regPsync(r: number): string { return `r${r + 1}.psync`; }
+  regPsync(r: number): string { return (this.psyncNames[r] ??= `r${r + 1}.psync`); }
   private readonly cidRegs: string[][] = [];
   /** The registers of replica r's rdb-client ids (one array per replica, built once). */
   rdbCidRegs(r: number): string[] { return (this.cidRegs[r] ??= Array.from({ length: SLOTS }, (_, s) => this.regCid(r, s))); }
@@ -290,12 +297,28 @@ export class Step {
    * after); where it is used only the waiting ones' order is observed, except for two clients
    * over the hard limit at one block.
    */
-  mainListOrder(): number[] {
+  mainListOrder(): readonly number[] {
+    // on every write (checkHardLimits) of the checker's and the validator's hot loops: no allocation,
+    // a stable insertion sort into a scratch array and one shared frozen array per permutation
     const n = this.c.replicas;
-    const rs = Array.from({ length: n }, (_, r) => r);
-    const key = (r: number): number => { const o = this.get(r, R_MORD); return o > 0 ? n + o : r; };
-    return rs.sort((a, b) => key(a) - key(b));
+    if (n === 1) return ONLY_REPLICA;
+    const keys = this.orderKeys, buf = this.orderBuf;
+    for (let r = 0; r < n; r++) { const o = this.get(r, R_MORD); keys[r] = o > 0 ? n + o : r; buf[r] = r; }
+    let code = 0;
+    for (let i = 1; i < n; i++) {
+      const x = buf[i]!, kx = keys[x]!;
+      let j = i - 1;
+      while (j >= 0 && keys[buf[j]!]! > kx) { buf[j + 1] = buf[j]!; j--; }
+      buf[j + 1] = x;
+    }
+    for (let i = 0; i < n; i++) code = code * n + buf[i]!;
+    let p = this.orders.get(code);
+    if (!p) { p = Object.freeze(Array.from(buf.subarray(0, n))); this.orders.set(code, p); }
+    return p;
   }
+  private readonly orderKeys = new Int32Array(64);
+  private readonly orderBuf = new Int32Array(64);
+  private readonly orders = new Map<number, readonly number[]>();
   /**
    * Hard-limit check of every replica-class client that references the buffer. On the write path
    * (feedReplicationBuffer) each client over the limit is scheduled as the new block is added, and

@@ -283,6 +283,13 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
       step.observing = false;
       for (let i = 0; i < n; i++) if (fire(step, i, s, scratch) === FIRED) emit(i, scratch);
     },
+    // the validator's one pass: each transition fired once, observed as it fires (not fired again by observe())
+    successorsObserved(s, emit) {
+      for (let i = 0; i < n; i++) {
+        obsStep.obs = [];
+        if (fire(obsStep, i, s, obsScratch) === FIRED) emit(i, obsScratch, obsStep.obs);
+      }
+    },
     observe(s, action, next): readonly Observation[] {
       obsStep.obs = [];
       const r = fire(obsStep, action, s, obsScratch);
