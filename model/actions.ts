@@ -1671,8 +1671,12 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
       m.pe(r, 'primary.replica_online');
       m.set(r, R_MC, MC.ONLINE_WAIT_ACK);
     }
-    // a replica still reading what the child wrote keeps reading after the child is gone
-    const reading = m.get(r, R_DS) === DS.DOWNLOAD || (m.get(r, R_DS) === DS.LOADING && m.get(r, R_DLOAD) === 1);
+    // a replica still reading what the child wrote keeps reading after the child is gone; so does one
+    // that has not yet read +FULLRESYNC: replicaProcessPsyncReply reads the reply line a byte at a time
+    // (syncReadLine), so the whole RDB behind it waits in the socket for the read handler it installs
+    const ds = m.get(r, R_DS);
+    const reading = ds === DS.DOWNLOAD || (ds === DS.LOADING && m.get(r, R_DLOAD) === 1)
+      || (m.get(r, R_RS) === RS.PSYNC_WAIT && m.get(r, R_MQ) === MQ.FULL);
     m.set(r, R_CS, m.get(r, R_CS) === CS.DELIVERED && reading ? CS.FLUSHED : CS.NONE);
   }
   m.d[G_CHILD] = CHILD.NONE;
