@@ -6,6 +6,7 @@ import { UsageError } from './args.js';
 import { CHECK_USAGE, runCheck } from './check.js';
 import { SIMULATE_USAGE, runSimulate } from './simulate.js';
 import { VALIDATE_USAGE, runValidate } from './validate.js';
+import { ZOO_USAGE, runZoo } from './zoo.js';
 
 const USAGE = `replcheck: model of Valkey dual-channel replication, its checker, and a conformance checker
 
@@ -14,6 +15,8 @@ ${CHECK_USAGE}
 ${SIMULATE_USAGE}
 
 ${VALIDATE_USAGE}
+
+${ZOO_USAGE}
 
 usage: replcheck capture --scenario NAME --out DIR | --list | --chaos --seed N --out DIR
 
@@ -28,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
     case 'check': return runCheck(rest, out, err);
     case 'simulate': return runSimulate(rest, out, err);
     case 'validate': return runValidate(rest, out, err);
+    case 'zoo': return runZoo(rest, out, err);
     case 'chaos': {
       const { runChaosCampaign } = await import('./chaos.js');
       return runChaosCampaign(rest, out, err);

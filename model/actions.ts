@@ -983,7 +983,8 @@ export const ACTIONS: readonly ActionDef[] = [
     effect: (m, r) => {
       if (m.get(r, R_DS) === DS.LOADING) m.set(r, R_TOK, 0);
       const lim = m.c.localLimit;
-      if (lim > 0 && m.get(r, R_BUF) > lim && !m.mut.ignoreLocalLimit) {
+      // a limit of 0 is "no limit" since #989; before it, 0 stopped the buffering after one block
+      if ((lim > 0 || !m.c.localLimitZeroMeansUnlimited) && m.get(r, R_BUF) > lim && !m.mut.ignoreLocalLimit) {
         m.set(r, R_STOP, 1);
         m.emit(m.rep(r), 'replica.local_buffer_limit');
         return;

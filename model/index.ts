@@ -4,7 +4,7 @@ import type { Goal } from '../engine/model.js';
 import type { Observation, ObservableModel } from './observation.js';
 import { ACTIONS, Step, type ActionDef, type Mutations } from './actions.js';
 import { TOGGLE_FAMILIES, type ModelConfig } from './config.js';
-import { makeInvariants, makeStepInvariants } from './invariants.js';
+import { makeFixProperties, makeInvariants, makeStepInvariants } from './invariants.js';
 import { connectionOfKind, connectionsOf } from './lifecycles.js';
 import type { Kind } from './vocabulary.js';
 import type { LivenessProperty } from '../engine/liveness.js';
@@ -78,12 +78,15 @@ export interface BuildOptions {
    * states, so counts with history differ from the preset's published counts.
    */
   readonly history?: boolean;
+  /** Fix properties to check as well (model/invariants.ts FIX_PROPERTY_IDS; the bug zoo's). */
+  readonly fixProperties?: readonly string[];
 }
 
 export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptions = {}): ReplModel {
   const L = makeLayout(c);
   const inst = instancesFor(c);
   const step = new Step(c, L, mut);
+  const fix = makeFixProperties(c, L, inst.map((i) => i.def.family), opts.fixProperties ?? []);
   step.history = opts.history === true;
   const scratch = new Uint8Array(L.bytes);
   const B = c.blockSize;
@@ -271,8 +274,8 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
     actionNames: inst.map((i) => i.name),
     actionFamilies: inst.map((i) => i.def.family),
     families,
-    invariants: makeInvariants(c, L),
-    transitionInvariants: makeStepInvariants(c, L, inst.map((i) => i.def.family)),
+    invariants: [...makeInvariants(c, L), ...fix.invariants],
+    transitionInvariants: [...makeStepInvariants(c, L, inst.map((i) => i.def.family)), ...fix.transitionInvariants],
     goals,
     liveness,
     fairAction: (a) => !inst[a]!.def.fault && !UNFAIR.test(inst[a]!.def.family),

@@ -3,7 +3,7 @@
 import type { Invariant, TransitionInvariant } from '../engine/model.js';
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
-  DS, G_BLOG, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
+  CHILD, CS, DS, G_BLOG, G_CHILD, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_CS, R_STOP, S_CHILD, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
   R_RS, R_SLOT, R_SLOTS, RC, RS, S_GT, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 
@@ -203,4 +203,54 @@ export function makeStepInvariants(c: ModelConfig, L: Layout, families: readonly
       },
     },
   ];
+}
+
+/**
+ * Fix properties: what a fixed Valkey guarantees and a buggy one does not (the bug zoo,
+ * model/zoo.ts). They are checked only when asked (buildModel's `fixProperties`; `replcheck zoo`),
+ * because the version a profile names may have the bug: 8.0.1 has #1297, so I18 fails under its
+ * profile by design. spec/model.md §8.1.
+ */
+export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I18-child-error-unprotects'] as const;
+export type FixPropertyId = (typeof FIX_PROPERTY_IDS)[number];
+
+export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly string[], ids: readonly string[]): { invariants: Invariant[]; transitionInvariants: TransitionInvariant[] } {
+  for (const id of ids) if (!(FIX_PROPERTY_IDS as readonly string[]).includes(id)) throw new Error(`unknown fix property ${id}; known: ${FIX_PROPERTY_IDS.join(', ')}`);
+  const invariants: Invariant[] = [];
+  const transitionInvariants: TransitionInvariant[] = [];
+  if (ids.includes('I11-unlimited-local-buffer')) {
+    invariants.push({
+      id: 'I11-unlimited-local-buffer',
+      description: 'With a replica-class hard limit of 0 (no limit) the replica never stops reading its main channel for its local buffer (#989).',
+      check: (s) => {
+        if (c.localLimit !== 0) return null;
+        for (let r = 0; r < c.replicas; r++) if (s[L.replicaBase[r]! + R_STOP] === 1) return `replica${r + 1} stopped reading its main channel (local buffer limit) although the limit is 0, i.e. none`;
+        return null;
+      },
+    });
+  }
+  if (ids.includes('I18-child-error-unprotects')) {
+    // a child that ends without delivering (KillChild, or ChildExit/ChildExitFork with no transfer
+    // delivered and no disk file: childSucceeds) leaves none of the rdb clients it served protected
+    const ends = families.map((f) => f === 'ChildExit' || f === 'ChildExitFork' || f === 'KillChild');
+    const killed = families.map((f) => f === 'KillChild');
+    transitionInvariants.push({
+      id: 'I18-child-error-unprotects',
+      description: 'A fork child that fails leaves none of the rdb clients it served protected: they are closed at once instead of pinning the backlog for the grace period (#1297).',
+      check: (s, action, next) => {
+        if (!ends[action]) return null;
+        let ok = !killed[action] && s[G_CHILD] === CHILD.DISK;
+        for (let r = 0; r < c.replicas && !ok && !killed[action]; r++) if (s[L.replicaBase[r]! + R_CS] === CS.DELIVERED) ok = true;
+        if (ok) return null;
+        for (let r = 0; r < c.replicas; r++) {
+          for (let k = 0; k < SLOTS; k++) {
+            const b = L.replicaBase[r]! + R_SLOTS + k * SLOT_SIZE;
+            if (s[b + S_CHILD] === 1 && next[b + S_PROT] === 1) return `replica${r + 1}: rdb client ${k + 1}, served by the failed child (${families[action]}), is still protected`;
+          }
+        }
+        return null;
+      },
+    });
+  }
+  return { invariants, transitionInvariants };
 }

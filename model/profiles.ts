@@ -16,6 +16,8 @@ export interface Switches {
   logsDualCapaIgnored: boolean;
   /** #1784: a disk-based download runs in a bio thread; its end or failure is noticed by replicationCron. */
   bioDiskDownload: boolean;
+  /** #989 (8.0.0 GA): a replica-class hard limit of 0 means no limit for the replica's local buffer. */
+  localLimitZeroMeansUnlimited: boolean;
 }
 
 export interface SwitchDoc {
@@ -31,6 +33,10 @@ export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
   bioDiskDownload: {
     change: '#1784 (9.0)',
     doc: 'the replica downloads a disk-based RDB in a bio thread: the main thread notices the end (or a failure) of the download at its next replicationCron, meanwhile it still reads the main channel; the "RDB load in background" suffix then only says whether the download has not started; in a classic sync to disk a keep-alive newline of the primary creates the bio thread before any RDB data (KeepAliveBio)',
+  },
+  localLimitZeroMeansUnlimited: {
+    change: '#989 (8.0.0 GA)',
+    doc: 'bufferReplData compares the local buffer with the replica-class hard limit only when that limit is not 0 ("hard_limit_bytes && len > hard_limit_bytes"); before it (8.0.0-rc1/rc2) a limit of 0 stopped buffering after the first block. All three profiles have the fix: the buggy value is the zoo\'s (model/zoo.ts)',
   },
   logsDualCapaIgnored: {
     change: '#3051 (9.1)',
@@ -48,17 +54,17 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   '8.0.1': {
     name: '8.0.1',
     description: 'Valkey 8.0.1 (Debian bookworm-backports)',
-    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false },
+    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true },
   },
   '8.1.1': {
     name: '8.1.1',
     description: 'Valkey 8.1.1 (Debian trixie)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true },
   },
   '9.1.2': {
     name: '9.1.2',
     description: 'Valkey 9.1.2 (Debian forky)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true },
   },
 };
 

@@ -1,0 +1,70 @@
+// The bug zoo: historical dual-channel replication bugs of Valkey, each re-found by the model. A
+// bug is a profile switch (model/profiles.ts, named for the fixed behaviour) and the property the
+// fix guarantees (a fix property of model/invariants.ts, or a liveness property): under the buggy
+// value the checker finds a counterexample, under the fixed one it proves the property on the same
+// configuration. `replcheck zoo` runs the table (cli/zoo.ts); spec/model.md §8.1 documents it. The
+// research behind each row (mechanism, fixed-in, source references) is in the design notes'
+// bug-zoo.md; what is not in this table yet is listed there and in spec/model.md §8.1.
+import type { ModelConfig } from './config.js';
+
+export interface ZooBug {
+  /** Valkey issue or PR number ("#1297"). */
+  readonly id: string;
+  /** One line: what goes wrong. */
+  readonly mechanism: string;
+  /** Where it was fixed (or "open"). */
+  readonly fixedIn: string;
+  /** Which of our profiles have the bug. */
+  readonly inProfiles: readonly string[];
+  /** The property that catches it: a fix property (safety) or a liveness property. */
+  readonly property: string;
+  readonly kind: 'safety' | 'liveness';
+  readonly preset: string;
+  /** Settings of the buggy and of the fixed run (on top of the preset). */
+  readonly buggy: Readonly<Partial<ModelConfig>>;
+  readonly fixed: Readonly<Partial<ModelConfig>>;
+  /** What "fixed" means when the bug has no fix in Valkey. */
+  readonly note?: string;
+}
+
+export const ZOO: readonly ZooBug[] = [
+  {
+    id: '#1297',
+    mechanism: 'a failed BGSAVE child (error, kill) leaves its rdb clients protected: each lingers for the grace period and keeps the backlog pinned instead of being closed',
+    fixedIn: '8.1.0',
+    inProfiles: ['8.0.1'],
+    property: 'I18-child-error-unprotects',
+    kind: 'safety',
+    preset: 'small',
+    buggy: { childErrorClearsProtection: false },
+    fixed: { childErrorClearsProtection: true },
+  },
+  {
+    id: '#989',
+    mechanism: 'a replica-class hard limit of 0 ("no limit") was compared as "buffer > 0": the replica stopped reading its main channel after the first block of its local buffer',
+    fixedIn: '8.0.0 GA',
+    inProfiles: [],
+    property: 'I11-unlimited-local-buffer',
+    kind: 'safety',
+    preset: 'small',
+    buggy: { localLimit: 0, localLimitZeroMeansUnlimited: false },
+    fixed: { localLimit: 0, localLimitZeroMeansUnlimited: true },
+  },
+  {
+    id: '#1649',
+    mechanism: 'endless full-sync loop: writes during the load overrun the replica-class output-buffer limit, the main channel is dropped, its PSYNC refused, and the next full sync does the same',
+    fixedIn: 'open',
+    inProfiles: ['8.0.1', '8.1.1', '9.1.2'],
+    property: 'L1-sync-completes',
+    kind: 'liveness',
+    preset: 'small',
+    buggy: { faults: 0 },
+    fixed: { faults: 0, cobHard: 0 },
+    note: 'no Valkey fix: the "fixed" run is the same configuration without a replica-class hard limit (cobHard=0), where every sync completes; with unbounded writes any finite limit has the loop (spec/model.md §10.1)',
+  },
+];
+
+export function zooBug(id: string): ZooBug | undefined {
+  const want = id.startsWith('#') ? id : `#${id}`;
+  return ZOO.find((b) => b.id === want);
+}

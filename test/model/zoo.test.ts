@@ -1,0 +1,60 @@
+// The bug zoo (model/zoo.ts, `replcheck zoo`): every bug re-found — a counterexample under its
+// buggy switch, the property proved under the fixed one — checked row by row from the CLI's JSON
+// (which must match spec/json/zoo.schema.json). The check can fail: a row whose "fixed" run keeps
+// the bug is reported as not re-found, and a fix property that the fixed model broke is caught.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { zooRow, type ZooRow } from '../../cli/zoo.js';
+import { ZOO } from '../../model/zoo.js';
+import { check } from '../../engine/bfs.js';
+import { buildModel } from '../../model/index.js';
+import { resolveConfig } from '../../model/config.js';
+import { schemaErrors } from '../json-schemas.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('replcheck zoo', () => {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'zoo', '--json'], { encoding: 'utf8', timeout: 600_000 });
+  const rows = JSON.parse(r.stdout || '[]') as ZooRow[];
+
+  it('prints a row per bug, valid against its schema, and exits 0', () => {
+    expect(r.status, r.stderr).toBe(0);
+    expect(schemaErrors('zoo', rows)).toBeNull();
+    expect(rows.map((x) => x.id)).toEqual(ZOO.map((b) => b.id));
+  });
+
+  for (const b of ZOO) {
+    it(`${b.id}: ${b.property} fails under the bug and holds under the fix`, () => {
+      const row = rows.find((x) => x.id === b.id)!;
+      expect(row.buggy.verdict).toBe('violated');
+      expect(row.buggy.steps).toBeGreaterThan(0);
+      expect(row.fixed.verdict).toBe(b.kind === 'safety' ? 'complete' : 'holds');
+      if (b.kind === 'safety') expect(row.buggy.message).toMatch(new RegExp(`^${b.property}: `));
+      expect(row.reFound).toBe(true);
+    });
+  }
+
+  it('a row whose fixed run keeps the bug is not re-found', () => {
+    const b = ZOO.find((x) => x.id === '#989')!;
+    const row = zooRow({ ...b, fixed: b.buggy });
+    expect(row.fixed.verdict).toBe('violated');
+    expect(row.reFound).toBe(false);
+  });
+
+  it('the fix properties are not checked unless asked: the 8.0.1 profile has #1297 and its check is complete', () => {
+    const c = resolveConfig('small', [{ childErrorClearsProtection: false }]);
+    expect(check(buildModel(c)).verdict).toBe('complete');
+    expect(() => buildModel(c, {}, { fixProperties: ['I99-nothing'] })).toThrow(/unknown fix property/);
+  });
+
+  it('--bug picks one row; an unknown one is bad input', () => {
+    const one = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'zoo', '--bug', '989'], { encoding: 'utf8' });
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout).toContain('1 of 1 bugs re-found');
+    const bad = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'zoo', '--bug', '4242'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/not in the zoo; known: #1297, #989, #1649/);
+  });
+});
