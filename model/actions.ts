@@ -1255,6 +1255,10 @@ export const ACTIONS: readonly ActionDef[] = [
       m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' } });
       const sent: [number, number][] = [];
       forEachWaitStart(m, (r, s) => { sendEndoff(m, r, s); m.setS(r, s, S_CHILD, 0); sent.push([r, s]); });
+      // rdbSaveToReplicasSockets puts every WAIT_BGSAVE_END client back to WAIT_BGSAVE_START, and
+      // startBgsaveForReplication drops those from server.replicas: a client a failed child left
+      // in WAIT_BGSAVE_END (8.0.1) is never reported to again
+      for (let r = 0; r < m.c.replicas; r++) for (let s = 0; s < SLOTS; s++) if (m.getS(r, s, S_CHILD) === 2) m.setS(r, s, S_CHILD, 0);
       m.emit('primary', 'primary.fork_failed');
       for (const [r, s] of sent) {
         // the replica of the current attempt reads the -ERR on its rdb channel
@@ -1647,13 +1651,21 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
   let served: [number, number][] = [];
   if (dual) {
     // every rdb client this child serves is still in server.replicas as WAIT_BGSAVE_END, also a
-    // postponed (lingering) one whose replica has gone: updateReplicasWaitingBgsave reaches them all
-    // each client is closed with freeClientAsync: all are reported first, then freed in that order
-    served = slotsInOrder(m, (r, s) => m.getS(r, s, S_CHILD) === 1);
+    // postponed (lingering) one whose replica has gone: updateReplicasWaitingBgsave reaches them all.
+    // It does not ask which child served a client: a protected client an earlier failed child left
+    // in WAIT_BGSAVE_END (S_CHILD 2, 8.0.1) is reported again, in its place in server.replicas.
+    // Each client is closed with freeClientAsync: all are reported first, then freed in that order
+    // (a lingering one is already queued: freeClientAsync does nothing).
+    served = slotsInOrder(m, (r, s) => m.getS(r, s, S_CHILD) !== 0);
     for (const [r, s] of served) {
-      m.setS(r, s, S_CHILD, 0);
-      if (ok) m.pe(r, 'primary.rdb_streamed');
-      else if (m.c.childErrorClearsProtection) m.unpin(r, s);
+      if (ok) {
+        m.setS(r, s, S_CHILD, 0); // replicaPutOnline: RDB_TRANSMITTED
+        m.pe(r, 'primary.rdb_streamed');
+        continue;
+      }
+      if (m.c.childErrorClearsProtection) m.unpin(r, s);
+      // a still protected client lingers in WAIT_BGSAVE_END (8.0.1); an unprotected one is freed
+      m.setS(r, s, S_CHILD, m.getS(r, s, S_PROT) ? 2 : 0);
     }
     if (!forkFirst) for (const [r, s] of served) m.closeRdb(r, s);
   }

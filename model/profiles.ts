@@ -28,7 +28,7 @@ export interface SwitchDoc {
 export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
   childErrorClearsProtection: {
     change: '#1297 (8.1.0)',
-    doc: 'a failed fork child clears the protection of its rdb clients before closing them (8.0.1: they stay protected and linger for the grace period)',
+    doc: 'a failed fork child clears the protection of its rdb clients before closing them (8.0.1: they stay protected and linger for the grace period, still in WAIT_BGSAVE_END, so the next dual-channel child\'s exit reports to them too)',
   },
   bioDiskDownload: {
     change: '#1784 (9.0)',

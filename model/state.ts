@@ -99,7 +99,7 @@ export const S_RAX = 2; // in replicas_waiting_psync
 export const S_PIN = 3; // reference into the replication buffer (PIN_NONE, PIN_NULL, block start)
 export const S_GT = 4; // grace ticks elapsed while lingering
 export const S_SOFT = 5; // ticks over the soft limit
-export const S_CHILD = 6; // served by the running fork child (its $ENDOFF came from this child)
+export const S_CHILD = 6; // WAIT_BGSAVE_END: 1 served by the running fork child (its $ENDOFF came from it); 2 left so by a failed child (8.0.1), reported by the next one
 export const S_PEER = 7; // the replica has closed this rdb channel; the primary has not read the EOF yet
 export const S_ORD = 8; // position among the live rdb clients in server.replicas (1 = oldest), 0 = none
 export const SLOT_SIZE = 9;
@@ -194,7 +194,7 @@ export function makeLayout(c: ModelConfig): Layout {
       add(q + 'pin', sb + S_PIN, 0, OMAX);
       add(q + 'graceTicks', sb + S_GT, 0, c.grace + 1);
       add(q + 'softTicks', sb + S_SOFT, 0, c.cobSoftTicks + 1);
-      add(q + 'servedByChild', sb + S_CHILD, 0, 1);
+      add(q + 'servedByChild', sb + S_CHILD, 0, 2);
       add(q + 'closedByReplica', sb + S_PEER, 0, 1);
       add(q + 'order', sb + S_ORD, 0, c.replicas * SLOTS);
     }
