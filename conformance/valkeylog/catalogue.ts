@@ -23,6 +23,11 @@ export interface Rule {
   readonly side: Side;
   /** Level the message is logged at (the minimum loglevel needed to see it). */
   readonly level: Level;
+  /**
+   * Where a later version logs the message at another level: from `version` ("major.minor") on,
+   * at `level`. A log whose start-up line names no version is judged by the more verbose of the two.
+   */
+  readonly levelSince?: { readonly version: string; readonly level: Level };
   readonly re: RegExp;
   readonly kind: Classification;
   /** Vocabulary fields of the kind. */
@@ -298,7 +303,8 @@ export const RULES: readonly Rule[] = [
   { id: 'R_PRIMARY_LOST', side: 'replica', level: 'notice', kind: 'replica.primary_lost', re: /^Connection with primary lost\.$/ },
   { id: 'R_CACHING_PRIMARY', side: 'replica', level: 'notice', kind: 'known-ignored', re: /^Caching the disconnected primary state\.$/ },
   { id: 'R_PROVISIONAL_CLOSED', side: 'replica', level: 'verbose', kind: 'replica.main_closed', re: /^Provisional primary closed connection$/,
-    note: 'verbose in 8.0.1; 8.1+ logs it at warning for both EOF and read errors' },
+    levelSince: { version: '8.1', level: 'warning' },
+    note: '8.0.1 readIntoReplDataBlock: verbose, for an EOF only (a read error is "Error reading from primary", notice); 8.1+ readIntoReplDataBlock logs it at warning for both EOF and read errors' },
   { id: 'R_PROVISIONAL_READ_ERR', side: 'replica', level: 'notice', kind: 'replica.main_closed',
     re: /^Error reading from primary: (?<err>.*)$/s, extra: (g) => ({ error: g.err ?? '' }) },
   { id: 'R_SYNC_IO_ERROR', side: 'replica', level: 'warning', kind: 'replica.rdb_failed',

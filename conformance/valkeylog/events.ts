@@ -4,7 +4,7 @@
 // only replica, or by the close that follows a COB overflow). Lines that look replication-related
 // but match no rule become warnings.
 import { KINDS, KIND_NAMES, type Kind, type KindDef } from '../../model/vocabulary.js';
-import { LEVELS, levelRank, harnessMarkerOfMessage, type Level, type LineWarning } from './lines.js';
+import { levelRank, harnessMarkerOfMessage, type Level, type LineWarning } from './lines.js';
 import { COB_RE, REPLICATION_LOOKING_RE, RULES, type Classification, type FieldValue, type Rule } from './catalogue.js';
 import type { FileLogLine, LogFile, NodeInfo } from './files.js';
 
@@ -50,44 +50,84 @@ const DERIVED_LEVELS: Partial<Record<Kind, Level>> = {
   'primary.fullresync': 'notice', // derived from a notice-level refusal without "+DUALCHANNELSYNC"
 };
 
-/**
- * Level a server must log at for every occurrence of a kind to appear: the most verbose level among
- * the messages that produce it. Kinds absent here are never produced from logs.
- */
-export const LEVEL_OF_KIND: Readonly<Partial<Record<Kind, Level>>> = (() => {
+/** Is `version` ("8.1.1", as the start-up line names it) at least `since` ("8.1")? */
+function versionAtLeast(version: string, since: string): boolean {
+  const a = version.split('.').map((x) => Number.parseInt(x, 10));
+  const b = since.split('.').map((x) => Number.parseInt(x, 10));
+  for (let i = 0; i < b.length; i++) {
+    const x = Number.isFinite(a[i]) ? a[i]! : 0;
+    if (x !== b[i]) return x > b[i]!;
+  }
+  return true;
+}
+
+/** The level a rule's message is logged at by `version`; with no version, the most verbose of its levels. */
+function ruleLevel(r: Rule, version?: string): Level {
+  const s = r.levelSince;
+  if (!s) return r.level;
+  if (version !== undefined) return versionAtLeast(version, s.version) ? s.level : r.level;
+  return levelRank(s.level) < levelRank(r.level) ? s.level : r.level;
+}
+
+function levelsOfKinds(version?: string): Partial<Record<Kind, Level>> {
   const out: Partial<Record<Kind, Level>> = { ...DERIVED_LEVELS };
   for (const r of RULES) {
     if (r.kind === 'known-ignored' || r.kind === 'known-unmapped') continue;
+    const l = ruleLevel(r, version);
     const cur = out[r.kind];
-    if (cur === undefined || levelRank(r.level) < levelRank(cur)) out[r.kind] = r.level;
+    if (cur === undefined || levelRank(l) < levelRank(cur)) out[r.kind] = l;
   }
   return out;
-})();
+}
 
-export function levelOfKind(kind: Kind): Level | undefined {
-  return LEVEL_OF_KIND[kind];
+/**
+ * Level a server must log at for every occurrence of a kind to appear: the most verbose level among
+ * the messages that produce it (a message whose level changed between versions counts at its more
+ * verbose one). Kinds absent here are never produced from logs.
+ */
+export const LEVEL_OF_KIND: Readonly<Partial<Record<Kind, Level>>> = levelsOfKinds();
+
+const levelsByVersion = new Map<string, Partial<Record<Kind, Level>>>();
+
+/** LEVEL_OF_KIND as the server of `version` logs (e.g. replica.main_closed: verbose in 8.0, warning from 8.1 on). */
+export function levelOfKind(kind: Kind, version?: string): Level | undefined {
+  if (version === undefined) return LEVEL_OF_KIND[kind];
+  let m = levelsByVersion.get(version);
+  if (!m) levelsByVersion.set(version, (m = levelsOfKinds(version)));
+  return m[kind];
 }
 
 /**
  * Kinds whose every occurrence is visible in a log written at `level` (optionally only those logged
- * by `side`). A kind some of whose messages are more verbose than `level` is left out: a notice log
- * shows "Error reading from primary" but not "Provisional primary closed connection" (verbose), so
- * replica.main_closed cannot be relied on.
+ * by `side`, optionally by a server of `version`). A kind some of whose messages are more verbose
+ * than `level` is left out: a notice log of 8.0.1 shows "Error reading from primary" but not
+ * "Provisional primary closed connection" (verbose), so replica.main_closed cannot be relied on;
+ * 8.1+ logs only the latter, at warning, so a notice log of 8.1+ shows every replica.main_closed.
  */
-export function observableKinds(level: Level, side?: 'primary' | 'replica'): Kind[] {
+export function observableKinds(level: Level, side?: 'primary' | 'replica', version?: string): Kind[] {
   return KIND_NAMES.filter((k) => {
-    const l = LEVEL_OF_KIND[k];
+    const l = levelOfKind(k, version);
     return l !== undefined && levelRank(l) >= levelRank(level) && (side === undefined || KINDS[k].node === side);
   });
 }
 
-/** Kinds that a set of nodes can observe, each side judged by its least verbose file. */
-export function observableKindsOfNodes(nodes: readonly Pick<NodeInfo, 'role' | 'level'>[]): Kind[] {
+/** The one version every incarnation of a node names at start-up, else undefined. */
+function versionOfNode(n: { readonly incarnations?: readonly { readonly version?: string }[] }): string | undefined {
+  const vs = new Set((n.incarnations ?? []).map((i) => i.version));
+  return vs.size === 1 ? [...vs][0] : undefined;
+}
+
+/**
+ * Kinds that a set of nodes can observe: a kind of a side is observed when every file of that side
+ * shows all its occurrences, judged by the file's level and the version its server logs as.
+ */
+export function observableKindsOfNodes(nodes: readonly (Pick<NodeInfo, 'role' | 'level'> & { readonly incarnations?: NodeInfo['incarnations'] })[]): Kind[] {
   const out = new Set<Kind>();
   for (const side of ['primary', 'replica'] as const) {
-    const ls = nodes.filter((n) => n.role === side).map((n) => levelRank(n.level));
-    if (ls.length === 0) continue;
-    for (const k of observableKinds(LEVELS[Math.max(...ls)]!, side)) out.add(k);
+    const ns = nodes.filter((n) => n.role === side);
+    if (ns.length === 0) continue;
+    const seen = ns.map((n) => new Set(observableKinds(n.level, side, versionOfNode(n))));
+    for (const k of seen[0]!) if (seen.every((s) => s.has(k))) out.add(k);
   }
   return KIND_NAMES.filter((k) => out.has(k));
 }

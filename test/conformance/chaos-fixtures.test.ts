@@ -1,7 +1,8 @@
 // Chaos runs the model once rejected (traces/chaos/, see its README): each conforms now. They are
 // judged by `replcheck validate` in a child process (cli/chaos.ts validateInChild, the campaign's
 // own): a two-replica run takes about a minute, which must not hold vitest's worker thread.
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -25,4 +26,24 @@ describe('chaos runs the model once rejected', () => {
       expect(r.matched).toBe(r.events);
     }, 600_000);
   }
+
+  // The bench reads real logs at notice level too (bench/jobs.ts atNotice): a 9.1.2 run's notice
+  // view keeps its "Provisional primary closed connection" (warning from 8.1 on), which the trace
+  // must observe (main-closed-811-379 in the README).
+  it('bio-download-main-eof conforms with its debug and verbose lines removed', async () => {
+    const LINE = /^\d+:[MSCX] \d{2} \w{3} \d{4} [\d:.]+ ([.\-*#]) /;
+    const tmp = mkdtempSync(path.join(tmpdir(), 'chaos-notice-'));
+    try {
+      const files = logFilesOf(path.join(DIR, 'bio-download-main-eof')).map((f) => {
+        const out = path.join(tmp, path.basename(f));
+        writeFileSync(out, readFileSync(f, 'utf8').split('\n').filter((l) => { const m = LINE.exec(l); return !m || (m[1] !== '.' && m[1] !== '-'); }).join('\n'));
+        return out;
+      });
+      const r = await validateInChild(files, 600_000);
+      expect(r.verdict, r.failure?.message).toBe('conforms');
+      expect(r.matched).toBe(r.events);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 600_000);
 });

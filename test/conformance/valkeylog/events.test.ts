@@ -258,6 +258,23 @@ describe('log levels', () => {
     expect(observableKinds('debug').length).toBeGreaterThan(notice.length);
     for (const k of observableKinds('debug')) expect(KIND_NAMES).toContain(k);
   });
+  it('a level that changed between versions: "Provisional primary closed connection" is verbose in 8.0, warning from 8.1 on', () => {
+    expect(levelOfKind('replica.main_closed', '8.0.1')).toBe('verbose');
+    expect(levelOfKind('replica.main_closed', '8.1.1')).toBe('notice'); // "Error reading from primary" (8.0 only) still counts
+    expect(levelOfKind('replica.main_closed', '9.1.2')).toBe('notice');
+    expect(observableKinds('notice', 'replica', '8.0.1')).not.toContain('replica.main_closed');
+    expect(observableKinds('notice', 'replica', '8.1.1')).toContain('replica.main_closed');
+    expect(observableKinds('notice', 'replica', '10.0.0')).toContain('replica.main_closed');
+    const banner = (v: string) => [
+      `1:M 01 Jan 2026 00:00:00.000 * Valkey version=${v}, bits=64, commit=00000000, modified=0, pid=1, just started`,
+      '1:M 01 Jan 2026 00:00:00.001 * Running mode=standalone, port=7001.',
+      '1:S 01 Jan 2026 00:00:00.002 * Connecting to PRIMARY 127.0.0.1:7000',
+    ].join('\n');
+    const primary = '2:M 01 Jan 2026 00:00:00.000 * Running mode=standalone, port=7000.';
+    const seen = (v: string) => readValkeyLogTexts([{ file: 'p.log', content: primary }, { file: 'r.log', content: banner(v) }]).observedKinds;
+    expect(seen('8.0.1')).not.toContain('replica.main_closed');
+    expect(seen('8.1.1')).toContain('replica.main_closed');
+  });
   it('observedKinds judges each side by its own file level', () => {
     const r = readValkeyLogTexts(runLogs('s4-kill-replica-load-1')); // primary debug, replica notice
     expect(r.minLevel).toBe('notice');
