@@ -101,8 +101,16 @@ export function traceFromLogs(logs: ValkeyLogs, opts: LogConversionOptions = {})
     }
   }
   const picked: LogEvent[] = [];
+  const observed = new Set<string>(logs.observedKinds);
   for (const e of logs.events) {
     if (!known.has(e.kind)) continue;
+    // A kind these logs' levels show only in part (8.0.1 logs "Error reading from primary" at
+    // notice, the same kind's EOF line at verbose) is not observed: the model's steps that emit it
+    // are silent, so its line cannot be matched; it is reported, not judged.
+    if (!observed.has(e.kind) && !NOT_LOGGED.has(e.kind) && !e.derived) {
+      warnings.push({ file: e.file, line: e.line, message: `${e.kind} is not observed at this log level (some of its lines are logged only at a more verbose level): this line is not judged` });
+      continue;
+    }
     // Valkey logs no line for a classic +FULLRESYNC; the reader's derived record is not evidence
     if (e.derived) continue;
     // Only what happened strictly before that moment is judged: a cause is never logged later
