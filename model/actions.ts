@@ -450,6 +450,17 @@ export class Step {
     }
   }
   /**
+   * Can a connected replica's repl-timeout fire ("PRIMARY timeout: no data nor PING received",
+   * replicationCron: `server.primary->last_interaction` older than repl-timeout)? The model has no
+   * clock for the link: the primary can always fall silent for repl-timeout (stopped, blocked, or no
+   * writes while repl-ping-replica-period ≥ repl-timeout), but only with nothing left for the replica
+   * to read: data or a reply in flight would be read (resetting last_interaction), and an EOF the
+   * primary left would be noticed first (MainEOF).
+   */
+  primarySilent(r: number): boolean {
+    return this.c.replTimeout !== 0 && this.g(r, R_RS) === RS.CONNECTED && this.g(r, R_INF) === 0 && this.g(r, R_MQ) === MQ.NONE && this.g(r, R_MEOF) === 0;
+  }
+  /**
    * REPLCONF capa dual-channel, read by the primary in the handshake: the replica announces it if
    * its own setting is on; the primary accepts it only with dual channel and diskless sync enabled.
    * The capability is fixed for the connection: later CONFIG SETs do not change it.
@@ -1204,10 +1215,20 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'Timeout', params: 'r',
-    doc: 'repl-timeout: no reply during the handshake, or no RDB data during the download, for replTimeout ticks: abort and reconnect.',
-    guard: (m, r) => m.ioClockRuns(r) && m.g(r, R_IO) >= m.c.replTimeout,
+    doc: 'repl-timeout: no reply during the handshake, or no RDB data during the download, for replTimeout ticks: abort and reconnect. Connected: no data nor PING from the primary for repl-timeout (a silent primary, no clock): the replica frees its primary client, caches it and reconnects, as after an EOF.',
+    guard: (m, r) => (m.ioClockRuns(r) && m.g(r, R_IO) >= m.c.replTimeout) || m.primarySilent(r),
     effect: (m, r) => {
       m.emit(m.rep(r), 'replica.timeout');
+      if (m.get(r, R_RS) === RS.CONNECTED) {
+        // replicationCron: "PRIMARY timeout: no data nor PING received...", freeClient(server.primary):
+        // "Connection with primary lost.", replicationCachePrimary ("Caching the disconnected primary
+        // state."), replicationHandlePrimaryDisconnection reconnects (Connect: "Reconnecting to PRIMARY");
+        // the primary logs the loss when it reads the EOF (MainPeerClosed)
+        m.emit(m.rep(r), 'replica.primary_lost');
+        m.closeReplicaConnections(r);
+        m.resetReplica(r, RS.IDLE);
+        return;
+      }
       m.abort(r, null);
     },
   },

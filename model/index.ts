@@ -365,7 +365,7 @@ export const GUARD_TEXT: Record<string, string> = {
   HandleAbandonedPsync: 'needs a main-channel PSYNC the replica wrote before abandoning the connection, not yet read by the primary',
   MainEOF: 'needs a main channel closed by the primary that the replica is reading, with nothing left in flight',
   RdbEOF: 'needs an rdb channel closed by the primary before the download completed',
-  Timeout: 'needs the replica\'s repl-timeout clock at its limit',
+  Timeout: 'needs the replica\'s repl-timeout clock at its limit, or a connected replica with nothing left to read from its primary',
   KillMain: 'needs fault budget and a main-channel client',
   KillRdb: 'needs fault budget and an rdb client of the current attempt',
   KillChild: 'needs fault budget and a running fork child',

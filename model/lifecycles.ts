@@ -111,6 +111,8 @@ export const REPLICA_MAIN = new Lifecycle<RsState>('replica main channel', RS_ST
   ...each(['connected', 'transfer', 'classic_sync', 'psync_wait', 'setid_wait', 'main_psync_wait'] as const, 'MainEOF', 'idle'),
   ...each(['rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer'] as const, 'RdbEOF', 'idle'),
   ...each(['psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync'] as const, 'Timeout', 'idle'),
+  // "PRIMARY timeout": a connected replica heard nothing from its primary for repl-timeout
+  tr('connected', 'Timeout', 'idle'),
   tr('rdb_handshake', 'RdbSetupFail', 'idle'),
   // bioDiskDownload: a failed download is noticed by replicationCron
   ...each(['setid_wait', 'main_psync_wait', 'transfer', 'classic_sync'] as const, 'DownloadNoticed', 'idle'),

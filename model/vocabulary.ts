@@ -39,7 +39,7 @@ export const KINDS = {
   'replica.main_closed': { node: 'replica', conn: 'main', fields: {}, doc: 'main channel EOF noticed while buffering (provisional primary closed)' },
   'replica.rdb_failed': { node: 'replica', conn: 'rdb', fields: {}, doc: 'rdb channel transfer failed (I/O error, error reply, short read)' },
   'replica.handshake_failed': { node: 'replica', conn: 'main', fields: {}, doc: 'the main-channel handshake failed (e.g. "Primary did not reply to PSYNC, will try later"); the replica reconnects' },
-  'replica.timeout': { node: 'replica', fields: {}, doc: 'repl-timeout fired during handshake or transfer' },
+  'replica.timeout': { node: 'replica', fields: {}, doc: 'repl-timeout fired during handshake or transfer, or on a connected replica ("PRIMARY timeout", phase connected)' },
   'replica.abort': { node: 'replica', fields: { result: f('int', 'psync result code in "Main channel psync result N" (6 = refused, -1 = set-rdb-client-id rejected)', false) }, doc: '"Aborting dual channel sync"' },
   'replica.replicaof': { node: 'replica', conn: 'main', fields: {}, doc: '"REPLICAOF <host>:<port> enabled": the node is told to replicate (it connects at once)' },
   'replica.primary_mode': { node: 'replica', fields: {}, doc: '"PRIMARY MODE enabled": REPLICAOF NO ONE, the node stops replicating' },
