@@ -1171,8 +1171,11 @@ export const ACTIONS: readonly ActionDef[] = [
       }
       m.emit(m.rep(r), 'replica.main_closed'); // "Provisional primary closed connection"
       // bioDiskDownload: the abort drains the bio thread (cancelReplicationHandshake), which first
-      // reads the EOF the primary left on the rdb channel: "I/O error trying to sync with PRIMARY"
-      if (m.c.bioDiskDownload && m.get(r, R_DS) === DS.DOWNLOAD && m.get(r, R_REOF)) m.emit(m.rep(r), 'replica.rdb_failed');
+      // reads the EOF the primary left on the rdb channel: "I/O error trying to sync with PRIMARY".
+      // The bio thread exists only from the rdb channel's first readable event (a chunk read,
+      // progress ≥ 1: receiveRDBinBioThreadDualChannel); before it there is no bio job to drain, and
+      // replicationAbortDualChannelSyncTransfer closes the rdb connection without a line
+      if (m.c.bioDiskDownload && m.get(r, R_DS) === DS.DOWNLOAD && m.get(r, R_PROG) > 0 && m.get(r, R_REOF)) m.emit(m.rep(r), 'replica.rdb_failed');
       const socketLoad = m.get(r, R_DS) === DS.LOADING && m.get(r, R_DLOAD) === 1;
       m.abort(r, null);
       if (socketLoad) {
