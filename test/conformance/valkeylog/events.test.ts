@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readValkeyLogTexts, levelOfKind, observableKinds, type LogEvent } from '../../../conformance/valkeylog/index.js';
+import { readValkeyLogTexts, readValkeyLogs, levelOfKind, observableKinds, type LogEvent } from '../../../conformance/valkeylog/index.js';
 import { KIND_NAMES } from '../../../model/vocabulary.js';
 import { banner, runLogs } from './helpers.js';
 
@@ -274,6 +274,16 @@ describe('log levels', () => {
     const seen = (v: string) => readValkeyLogTexts([{ file: 'p.log', content: primary }, { file: 'r.log', content: banner(v) }]).observedKinds;
     expect(seen('8.0.1')).not.toContain('replica.main_closed');
     expect(seen('8.1.1')).toContain('replica.main_closed');
+  });
+  it('a 9.1.2 notice log (chaos seed 379) observes the "Provisional primary closed connection" it holds', () => {
+    const r = readValkeyLogs(['traces/chaos/main-eof-before-bio-912/primary.log', 'traces/chaos/main-eof-before-bio-912/replica1.log']);
+    expect(r.observedKinds).toContain('replica.main_closed');
+    expect(r.events.filter((e) => e.kind === 'replica.main_closed').map((e) => e.line)).toEqual([20]);
+  });
+  it('"PRIMARY timeout: no data nor PING received..." is replica.timeout, phase connected', () => {
+    const r = readValkeyLogs(['traces/chaos/primary-timeout-connected/primary.log', 'traces/chaos/primary-timeout-connected/replica1.log']);
+    const t = r.events.filter((e) => e.kind === 'replica.timeout');
+    expect(t.map((e) => [e.line, e.extra.phase])).toEqual([[45, 'connected']]);
   });
   it('observedKinds judges each side by its own file level', () => {
     const r = readValkeyLogTexts(runLogs('s4-kill-replica-load-1')); // primary debug, replica notice
