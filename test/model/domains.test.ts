@@ -14,6 +14,7 @@ import { simulate } from '../../engine/simulate.js';
 import type { ReplModel } from '../../model/index.js';
 import { domainErrors } from '../../model/state.js';
 import { brief, model } from './helpers.js';
+import { observationsOffThread } from './offthread.js';
 
 const KNOWN = new Set<string>(KIND_NAMES);
 const TYPE_OF = { int: 'number', string: 'string', bool: 'boolean' } as const;
@@ -111,32 +112,22 @@ describe('random walks stay in the domains and satisfy the invariants; observati
 });
 
 describe('no silent transition', () => {
-  it('small: every transition of the reachable state graph has a well-formed, non-empty observation list', () => {
+  // off the test worker's thread (offthread.ts): millions of transitions, each observed
+  it('small: every transition of the reachable state graph has a well-formed, non-empty observation list', async () => {
     const m = model('small');
-    const problems = new Map<string, string>(); // action instance -> first problem
-    const fired = new Set<string>();
-    // the same model, observing each transition as the search generates it
-    const observing: Model = {
-      ...m,
-      successors(s, emit) {
-        m.successors(s, (a, next) => {
-          const name = m.actionNames[a]!;
-          fired.add(name);
-          if (!problems.has(name)) {
-            const obs = m.observe(s, a, next);
-            const errs = observationErrors(m, obs);
-            if (obs.length === 0) errs.push('no observation (a silent step)');
-            if (errs.length) problems.set(name, `${errs.join('; ')} from ${brief(m, s)}`);
-          }
-          emit(a, next);
-        });
-      },
-    };
-    const r = check(observing);
+    const r = await observationsOffThread('small');
     expect(r.verdict).toBe('complete');
+    const problems = new Map<string, string>(); // action instance -> first problem
+    for (const { name, obs, from } of r.lists) {
+      if (problems.has(name)) continue;
+      const errs = observationErrors(m, obs);
+      if (obs.length === 0) errs.push('no observation (a silent step)');
+      if (errs.length) problems.set(name, `${errs.join('; ')} from ${brief(m, Uint8Array.from(from))}`);
+    }
     expect(Object.fromEntries(problems)).toEqual({});
     // every instance that can fire on small was looked at
+    const fired = new Set(r.lists.map((x) => x.name));
     expect(fired.size).toBeGreaterThan(0);
     for (const f of m.families) if (!r.neverFired.includes(f)) expect([...fired].some((n) => n === f || n.startsWith(`${f}[`)), f).toBe(true);
-  });
+  }, 600_000);
 });

@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CheckResult } from '../../engine/bfs.js';
 import type { Census } from '../../model/lifecycle-census.js';
+import type { Observation } from '../../model/observation.js';
 
 const DIST = new URL('../../dist/', import.meta.url).href;
 
@@ -21,6 +22,26 @@ const { parentPort, workerData: w } = require('node:worker_threads');
     return;
   }
   const { check } = await import(w.dist + 'engine/bfs.js');
+  if (w.job === 'observations') {
+    // every transition observed as the search generates it: per action instance, its distinct
+    // observation lists, each with the first state it fired from
+    const seen = new Map();
+    const observing = { ...m, successors(s, emit) {
+      m.successorsObserved(s, (a, next, obs) => {
+        const name = m.actionNames[a];
+        let byName = seen.get(name);
+        if (!byName) seen.set(name, (byName = new Map()));
+        const key = JSON.stringify(obs);
+        if (!byName.has(key)) byName.set(key, Array.from(s));
+        emit(a, next);
+      });
+    } };
+    const r = check(observing);
+    const lists = [];
+    for (const [name, byName] of seen) for (const [key, from] of byName) lists.push({ name, obs: JSON.parse(key), from });
+    parentPort.postMessage({ result: { verdict: r.verdict, neverFired: r.neverFired, lists } });
+    return;
+  }
   const { domainErrors } = await import(w.dist + 'model/state.js');
   const invariants = [...m.invariants];
   if (w.domain) invariants.push({ id: 'domain', description: 'every field lies in its declared domain',
@@ -48,6 +69,16 @@ function inWorker<T>(workerData: Record<string, unknown>): Promise<T> {
  */
 export function checkOffThread(preset: string, overrides: Record<string, unknown> = {}, opts: { domain?: boolean; maxDepth?: number; maxStates?: number } = {}): Promise<CheckResult> {
   return inWorker({ job: 'check', preset, overrides, domain: opts.domain ?? false, maxDepth: opts.maxDepth, maxStates: opts.maxStates });
+}
+
+/** Each action instance's distinct observation lists over every transition of a preset's graph (with a state it fired from). */
+export interface ObservedLists {
+  readonly verdict: CheckResult['verdict'];
+  readonly neverFired: readonly string[];
+  readonly lists: readonly { readonly name: string; readonly obs: Observation[]; readonly from: number[] }[];
+}
+export function observationsOffThread(preset: string, overrides: Record<string, unknown> = {}): Promise<ObservedLists> {
+  return inWorker({ job: 'observations', preset, overrides });
 }
 
 /** lifecycleCensus() of a preset with overrides, in a worker thread. */
