@@ -198,6 +198,7 @@ export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client'
   ...each(['normal', 'bg_rdb_load', 'online'] as const, 'RdbEOF', 'none'),
   ...each(['normal', 'wait_bgsave_end', 'send_bulk', 'online_before_ack', 'bg_rdb_load', 'online'] as const, 'Timeout', 'none'),
   tr('normal', 'RdbSetupFail', 'none'),
+  tr('normal', 'RdbBadEndoff', 'none'),
   ...each(['normal', 'bg_rdb_load', 'online'] as const, 'DownloadNoticed', 'none'),
   ...each(ANY_MC, 'CrashReplica', 'none'),
   ...each(ANY_MC, 'ReplicaofNoOne', 'none'),
