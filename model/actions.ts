@@ -374,7 +374,7 @@ export class Step {
     const slot = this.get(r, R_SLOT);
     if (!slot) return;
     const rc = this.getS(r, slot - 1, S_RC);
-    if (rc === RC.WAIT_START || rc === RC.WAIT_END) this.setS(r, slot - 1, S_PEER, 1);
+    if (rc === RC.WAIT_START || rc === RC.WAIT_END || rc === RC.SEND_BULK) this.setS(r, slot - 1, S_PEER, 1);
   }
   resetReplica(r: number, rs: number): void {
     const d = this.d;
@@ -581,8 +581,8 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'ToggleDisklessSync', params: 'none',
-    doc: 'The operator flips the primary\'s repl-diskless-sync (CONFIG SET): it decides whether a replica\'s capa dual-channel is accepted, and whether the next classic fork writes to the replicas\' sockets or to disk. Not while an rdb channel\'s SYNC waits for its fork (Valkey would then fork to disk for it; left out, spec/model.md §11).',
-    guard: (m) => canToggle(m) && !anyWaitStart(m),
+    doc: 'The operator flips the primary\'s repl-diskless-sync (CONFIG SET): it decides whether a replica\'s capa dual-channel is accepted, and whether the next fork writes to the replicas\' sockets or to disk, a fork for waiting rdb channels included (ForkDual).',
+    guard: (m) => canToggle(m),
     effect: (m) => {
       spendToggle(m);
       m.d[G_PDISKLESS] = m.d[G_PDISKLESS] ? 0 : 1;
@@ -753,7 +753,7 @@ export const ACTIONS: readonly ActionDef[] = [
   // ---- primary: rdb channel, fork -------------------------------------------------------------------
   {
     family: 'HandleSync', params: 'r',
-    doc: 'The primary takes the rdb channel\'s REPLCONF rdb-channel 1 + SYNC: a new rdb client in the first free slot waits for a fork (WAIT_BGSAVE_START); the backlog is created if needed.',
+    doc: 'The primary takes the rdb channel\'s REPLCONF rdb-channel 1 + SYNC: a new rdb client in the first free slot waits for a fork (WAIT_BGSAVE_START); the backlog is created if needed. While a disk-target child saves for other rdb clients, it joins that save ("Waiting for end of BGSAVE for SYNC", syncCommand CASE 1).',
     guard: (m, r) => m.g(r, R_RS) === RS.RDB_HANDSHAKE && m.g(r, R_DS) === DS.SYNC_SENT && m.g(r, R_SLOT) === 0 && (m.gs(r, 0, S_RC) === RC.NONE || m.gs(r, 1, S_RC) === RC.NONE),
     effect: (m, r) => {
       const s = m.getS(r, 0, S_RC) === RC.NONE ? 0 : 1;
@@ -763,14 +763,24 @@ export const ACTIONS: readonly ActionDef[] = [
       m.set(r, R_IO, 0);
       m.pe(r, 'primary.sync_request');
       m.createBacklog();
+      // syncCommand CASE 1: a disk-target child that saves for rdb clients (ForkDual[disk]) takes a
+      // new rdb client too: same capa (eof) and replica_req (rdb channel); rdb-only peers are
+      // skipped only for clients that are not rdb-only. Nothing is written to it (SYNC: pre_psync)
+      if (m.d[G_CHILD] === CHILD.DUAL_DISK && anyDiskServed(m)) {
+        m.setS(r, s, S_RC, RC.WAIT_END);
+        m.setS(r, s, S_CHILD, 1);
+        m.pe(r, 'primary.bgsave_attached');
+        return;
+      }
       if (m.d[G_CHILD] !== 0) m.pe(r, 'primary.bgsave_wait');
     },
   },
   {
     family: 'ForkDual', params: 'none',
-    doc: 'No fork child runs and rdb clients wait: fork for them (dual-channel replicas only). Each gets $ENDOFF <offset> <cid>, pins the backlog tail (or a NULL reference if no block exists), becomes protected and enters replicas_waiting_psync; the replica then sends REPLCONF set-rdb-client-id on its main channel.',
+    variants: (c) => (freeSetting(c, 'ToggleDisklessSync') ? ['socket', 'disk'] : undefined),
+    doc: 'No fork child runs and rdb clients wait: fork for them (dual-channel replicas only). With repl-diskless-sync each gets $ENDOFF <offset> <cid>, pins the backlog tail (or a NULL reference if no block exists), becomes protected and enters replicas_waiting_psync; the replica then sends REPLCONF set-rdb-client-id on its main channel. With repl-diskless-sync turned off since their capa was accepted the fork saves to disk: no $ENDOFF, no pin, no protection (the replicas keep waiting for $ENDOFF).',
     guard: (m) => m.src[G_CHILD] === 0 && anyWaitStart(m),
-    effect: (m) => forkDual(m),
+    effect: (m, _r, v) => forkDual(m, freeSetting(m.c, 'ToggleDisklessSync') ? v === 1 : m.d[G_PDISKLESS] === 0),
   },
   {
     family: 'ForkClassic', params: 'none',
@@ -924,6 +934,12 @@ export const ACTIONS: readonly ActionDef[] = [
     },
   },
   {
+    family: 'RdbBulkSent', params: 'rs',
+    doc: 'Disk-target fork for an rdb client: the primary has written the whole saved file into the rdb channel (sendBulkToReplica); replicaPutOnline finds the client rdb-only ("RDB transfer completed, rdb only replica … should be disconnected asap") and it is freed at once ("rdb channel disconnected"). The replica reads the preamble from its socket even so (RdbBadEndoff).',
+    guard: (m, r, s) => m.gs(r, s, S_RC) === RC.SEND_BULK && m.gs(r, s, S_PEER) === 0,
+    effect: (m, r, s) => m.freeRdb(r, s),
+  },
+  {
     family: 'LoadStep', params: 'r',
     doc: 'The blocking RDB load makes progress and reaches a processEventsWhileBlocked point (the only place the main channel is read while loading).',
     guard: (m, r) => m.g(r, R_DS) === DS.LOADING && m.g(r, R_PROG) < m.c.loadSteps,
@@ -1058,13 +1074,14 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'ChildExitFork', params: 'none',
-    // which fork starts: for the waiting rdb clients, or for classic replicas (socket or disk)
-    variants: (c) => (freeSetting(c, 'ToggleDisklessSync') ? ['dual', 'socket', 'disk'] : ['dual', 'classic']),
+    // which fork starts: for the waiting rdb clients (socket, or disk), or for classic replicas (socket or disk)
+    variants: (c) => (freeSetting(c, 'ToggleDisklessSync') ? ['dual', 'dual-disk', 'socket', 'disk'] : ['dual', 'classic']),
     doc: 'A dual-channel fork child exits while other rdb clients wait for a fork: checkChildrenDone reports the finished clients (freeClientAsync), then replicationStartPendingFork forks for the waiting ones at once (no repl-diskless-sync-delay left), and only then are the finished clients freed, in beforeSleep. So the new fork\'s lines come before the old clients\' "rdb channel disconnected".',
-    guard: (m, _r, v) => m.src[G_CHILD] === CHILD.DUAL && childExitEnabled(m) && anyServed(m) && (v === 0 ? anyWaitStart(m) : anyClassicWait(m)),
+    guard: (m, _r, v) => m.src[G_CHILD] === CHILD.DUAL && childExitEnabled(m) && anyServed(m) && (forkFamilyDual(m.c, v) ? anyWaitStart(m) : anyClassicWait(m)),
     effect: (m, _r, v) => {
-      const disk = freeSetting(m.c, 'ToggleDisklessSync') ? v === 2 : m.d[G_PDISKLESS] === 0;
-      childEnds(m, childSucceeds(m), v === 0 ? () => forkDual(m) : () => forkClassic(m, disk));
+      const free = freeSetting(m.c, 'ToggleDisklessSync');
+      const disk = free ? v === 1 || v === 3 : m.d[G_PDISKLESS] === 0;
+      childEnds(m, childSucceeds(m), forkFamilyDual(m.c, v) ? () => forkDual(m, disk) : () => forkClassic(m, disk));
     },
   },
   {
@@ -1217,6 +1234,15 @@ export const ACTIONS: readonly ActionDef[] = [
     },
   },
   {
+    family: 'RdbBadEndoff', params: 'r',
+    doc: 'The replica, waiting for $ENDOFF on its rdb channel, reads the "$<size>" preamble of a saved RDB file that a disk-target fork left the primary to send: "Received unexpected $ENDOFF response: $<size>", then it aborts the dual-channel sync (closing both channels) and reconnects.',
+    guard: (m, r) => m.g(r, R_DS) === DS.BULK_PREAMBLE,
+    effect: (m, r) => {
+      m.emit(m.rep(r), 'replica.rdb_failed');
+      m.abort(r, null);
+    },
+  },
+  {
     family: 'Timeout', params: 'r',
     doc: 'repl-timeout: no reply during the handshake, or no RDB data during the download, for replTimeout ticks: abort and reconnect. Connected: no data nor PING from the primary for repl-timeout (a silent primary, no clock): the replica frees its primary client, caches it and reconnects, as after an EOF.',
     guard: (m, r) => (m.ioClockRuns(r) && m.g(r, R_IO) >= m.c.replTimeout) || m.primarySilent(r),
@@ -1251,7 +1277,7 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'KillRdb', params: 'rs', fault: true,
     doc: 'CLIENT KILL of the primary\'s rdb client of the current attempt: freed (its socket shut down) if unprotected; if protected, postponed for the grace period with its socket still open.',
-    guard: (m, r, s) => canFault(m) && (m.gs(r, s, S_RC) === RC.WAIT_START || m.gs(r, s, S_RC) === RC.WAIT_END),
+    guard: (m, r, s) => canFault(m) && (m.gs(r, s, S_RC) === RC.WAIT_START || m.gs(r, s, S_RC) === RC.WAIT_END || m.gs(r, s, S_RC) === RC.SEND_BULK),
     effect: (m, r, s) => {
       spendFault(m);
       m.pe(r, 'primary.client_killed', { cid: { op: 'eq', reg: m.regCid(r, s) } });
@@ -1272,11 +1298,11 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'ForkFail', params: 'none', fault: true,
-    doc: 'The fork for waiting dual-channel rdb clients fails after $ENDOFF was sent: each client stays pinned and protected but is answered -ERR and closed (postponed for the grace period); the replica sees the error on its rdb channel.',
-    guard: (m) => canFault(m) && m.src[G_CHILD] === 0 && anyWaitStart(m),
+    doc: 'The fork for waiting dual-channel rdb clients fails after $ENDOFF was sent: each client stays pinned and protected but is answered -ERR and closed (postponed for the grace period); the replica sees the error on its rdb channel. (A failed disk-target fork for rdb clients is not modelled: spec/model.md §11.)',
+    guard: (m) => canFault(m) && m.src[G_CHILD] === 0 && anyWaitStart(m) && (freeSetting(m.c, 'ToggleDisklessSync') || m.src[G_PDISKLESS] === 1),
     effect: (m) => {
       spendFault(m);
-      m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' } });
+      m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' }, target: { op: 'lit', value: 'socket' } });
       const sent: [number, number][] = [];
       forEachWaitStart(m, (r, s) => { sendEndoff(m, r, s); m.setS(r, s, S_CHILD, 0); sent.push([r, s]); });
       // rdbSaveToReplicasSockets puts every WAIT_BGSAVE_END client back to WAIT_BGSAVE_START, and
@@ -1567,9 +1593,9 @@ function childExitEnabled(m: Step): boolean {
   return true;
 }
 
-/** A disk child succeeds by saving the file; a socket child if it delivered to some replica. */
+/** A disk child (classic or for rdb clients) succeeds by saving the file; a socket child if it delivered to some replica. */
 function childSucceeds(m: Step): boolean {
-  let ok = m.d[G_CHILD] === CHILD.DISK;
+  let ok = m.d[G_CHILD] === CHILD.DISK || m.d[G_CHILD] === CHILD.DUAL_DISK;
   for (let r = 0; r < m.c.replicas; r++) if (m.get(r, R_CS) === CS.DELIVERED) ok = true;
   return ok;
 }
@@ -1578,6 +1604,17 @@ function childSucceeds(m: Step): boolean {
 function anyServed(m: Step): boolean {
   for (let r = 0; r < m.c.replicas; r++) for (let s = 0; s < SLOTS; s++) if (m.gs(r, s, S_CHILD) === 1) return true;
   return false;
+}
+
+/** Some rdb client is in WAIT_BGSAVE_END of the running (disk-target) child: syncCommand CASE 1 finds it (read on the successor). */
+function anyDiskServed(m: Step): boolean {
+  for (let r = 0; r < m.c.replicas; r++) for (let s = 0; s < SLOTS; s++) if (m.getS(r, s, S_CHILD) === 1 && m.getS(r, s, S_RC) === RC.WAIT_END) return true;
+  return false;
+}
+
+/** ChildExitFork's variant v forks for rdb clients (else for classic replicas). */
+function forkFamilyDual(c: ModelConfig, v: number): boolean {
+  return freeSetting(c, 'ToggleDisklessSync') ? v <= 1 : v === 0;
 }
 
 /** A classic main client waits for a fork (WAIT_BGSAVE_START). */
@@ -1647,11 +1684,24 @@ function attachToDiskChild(m: Step, r: number, peer: number): void {
   m.pe(r, 'primary.bgsave_attached');
 }
 
-/** startBgsaveForReplication for the rdb clients waiting for a fork ($ENDOFF to each, in order). */
-function forkDual(m: Step): void {
-  m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' } });
-  forEachWaitStart(m, (r, s) => sendEndoff(m, r, s));
-  m.d[G_CHILD] = CHILD.DUAL;
+/**
+ * startBgsaveForReplication for the rdb clients waiting for a fork ($ENDOFF to each, in order).
+ * `disk`: repl-diskless-sync is off (turned off after the capa dual-channel was accepted): the
+ * target is disk (socket_target needs repl_diskless_sync; replica_req's rdb-channel bit is not in
+ * REPLICA_REQ_RDB_MASK), rdbSaveBackground saves the file, and replicationSetupReplicaForFullResync
+ * only sets WAIT_BGSAVE_END: the rdb channel asked with SYNC (pre_psync), so nothing is written to
+ * it, and no $ENDOFF (sendCurrentOffsetToReplica is called only by rdbSaveToReplicasSockets): no
+ * pin, no protection, no rax entry. The replica keeps waiting for $ENDOFF, fed "\n" keep-alives.
+ */
+function forkDual(m: Step, disk = false): void {
+  m.emit('primary', 'primary.bgsave_start', { mode: { op: 'lit', value: 'dual-channel' }, target: { op: 'lit', value: disk ? 'disk' : 'socket' } });
+  if (disk) {
+    forEachWaitStart(m, (r, s) => { m.setS(r, s, S_RC, RC.WAIT_END); m.setS(r, s, S_CHILD, 1); });
+    m.d[G_CHILD] = CHILD.DUAL_DISK;
+  } else {
+    forEachWaitStart(m, (r, s) => sendEndoff(m, r, s));
+    m.d[G_CHILD] = CHILD.DUAL;
+  }
   m.emit('primary', 'primary.child_started');
 }
 
@@ -1668,6 +1718,20 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
     for (const r of m.mainListOrder()) {
       if (m.get(r, R_MC) !== MC.WAIT_END) continue;
       if (ok) { m.set(r, R_MC, MC.SEND_BULK); m.set(r, R_CS, CS.STREAMING); } else { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
+    }
+    m.d[G_CHILD] = CHILD.NONE;
+    return;
+  }
+  if (m.d[G_CHILD] === CHILD.DUAL_DISK) {
+    // updateReplicasWaitingBgsave, disk branch, for the rdb clients: the saved file is to be sent
+    // by the primary (SEND_BULK, "$<size>" preamble, sendBulkToReplica); a failed save frees them
+    // (freeClientAsync: unprotected, so "rdb channel disconnected"; the replica reads EOF)
+    for (const [r, s] of slotsInOrder(m, (r, s) => m.getS(r, s, S_CHILD) === 1)) {
+      m.setS(r, s, S_CHILD, 0);
+      if (!ok) { m.closeRdb(r, s); continue; }
+      m.setS(r, s, S_RC, RC.SEND_BULK);
+      // the replica still holding this channel will read the preamble where it expects $ENDOFF
+      if (m.get(r, R_SLOT) === s + 1 && m.getS(r, s, S_PEER) === 0 && m.get(r, R_DS) === DS.SYNC_SENT) m.set(r, R_DS, DS.BULK_PREAMBLE);
     }
     m.d[G_CHILD] = CHILD.NONE;
     return;

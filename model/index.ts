@@ -54,6 +54,9 @@ export function instancesFor(c: ModelConfig): ActionInstance[] {
     if (def.family === 'RestartReplicaDetached' && !c.faultKinds.includes('CrashReplica')) continue;
     // the primary sends a saved file itself only after a disk-target fork: never with diskless sync fixed on
     if (def.family === 'SendBulkDone' && c.disklessSync && !(c.operatorKinds.includes('ToggleDisklessSync') && (c.configChanges > 0 || c.freeConfig))) continue;
+    // a disk-target fork for rdb clients needs repl-diskless-sync turned off after a capa dual-channel was
+    // accepted (which needs it on): only with ToggleDisklessSync
+    if ((def.family === 'RdbBulkSent' || def.family === 'RdbBadEndoff') && !(c.operatorKinds.includes('ToggleDisklessSync') && (c.configChanges > 0 || c.freeConfig))) continue;
     if (def.family === 'HandleAbandonedPsync' && !c.abandonedPsync) continue;
     // the main thread notices a bio thread's download only where there is one
     if ((def.family === 'DownloadNoticed' || def.family === 'KeepAliveBio') && !c.bioDiskDownload) continue;
@@ -375,11 +378,13 @@ export const GUARD_TEXT: Record<string, string> = {
   RestartReplicaNoRdb: 'needs a crashed replica with a dump.rdb',
   RestartReplicaDetached: 'needs a crashed replica',
   ToggleReplicaDual: 'needs a configuration change left (or unbounded changes) and a running replica',
-  ToggleDisklessSync: 'needs a configuration change left (or unbounded changes) and no rdb channel waiting for its fork',
+  ToggleDisklessSync: 'needs a configuration change left (or unbounded changes)',
   ReplicaofNoOne: 'needs a running replica that replicates (not already detached, not crashed)',
   Replicaof: 'needs a replica that does not replicate (REPLICAOF NO ONE, or not yet told REPLICAOF)',
   ReplicaofNoOneInHandshake: 'needs a replica about to connect (idle) or told REPLICAOF (not replicating); for capa-read, a primary that ignores its capa dual-channel',
   SendBulkDone: 'needs the primary sending a saved RDB file to this replica (disk-target sync)',
+  RdbBulkSent: 'needs the primary sending a saved RDB file to this rdb client (disk-target fork for an rdb channel) that the replica has not closed',
+  RdbBadEndoff: 'needs a replica waiting for $ENDOFF with a saved RDB file\'s "$<size>" preamble to read on its rdb channel',
   ToggleDisklessLoad: 'needs a configuration change left (or unbounded changes) and a running replica',
 };
 

@@ -21,9 +21,9 @@ import { DS_NAMES, MC_NAMES, R_DS, R_MC, R_RS, R_SLOTS, RC_NAMES, RS_NAMES, S_RC
 
 // ---- names ------------------------------------------------------------------------------------
 export const RS_STATES = ['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'down', 'none'] as const;
-export const DS_STATES = ['none', 'sync_sent', 'download', 'loading', 'loaded', 'streaming', 'downloaded', 'download_failed'] as const;
+export const DS_STATES = ['none', 'sync_sent', 'download', 'loading', 'loaded', 'streaming', 'downloaded', 'download_failed', 'bulk_preamble'] as const;
 export const MC_STATES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online', 'send_bulk', 'online_before_ack'] as const;
-export const RC_STATES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger'] as const;
+export const RC_STATES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger', 'send_bulk'] as const;
 export type RsState = (typeof RS_STATES)[number];
 export type DsState = (typeof DS_STATES)[number];
 export type McState = (typeof MC_STATES)[number];
@@ -114,6 +114,8 @@ export const REPLICA_MAIN = new Lifecycle<RsState>('replica main channel', RS_ST
   // "PRIMARY timeout": a connected replica heard nothing from its primary for repl-timeout
   tr('connected', 'Timeout', 'idle'),
   tr('rdb_handshake', 'RdbSetupFail', 'idle'),
+  // a disk-target fork's "$<size>" preamble read where $ENDOFF was expected
+  tr('rdb_handshake', 'RdbBadEndoff', 'idle'),
   // bioDiskDownload: a failed download is noticed by replicationCron
   ...each(['setid_wait', 'main_psync_wait', 'transfer', 'classic_sync'] as const, 'DownloadNoticed', 'idle'),
   ...each(['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'none'] as const, 'CrashReplica', 'down'),
@@ -147,6 +149,11 @@ export const REPLICA_RDB = new Lifecycle<DsState>('replica rdb channel', DS_STAT
   ...each(['downloaded', 'download_failed'] as const, 'CrashReplica', 'none'),
   ...each(['downloaded', 'download_failed'] as const, 'ReplicaofNoOne', 'none'),
   ...each(['downloaded', 'download_failed'] as const, 'Timeout', 'none'),
+  // a disk-target fork for the rdb channel (repl-diskless-sync turned off): the primary sends the saved file
+  tr('sync_sent', 'ChildExit', 'bulk_preamble'),
+  tr('bulk_preamble', 'RdbBadEndoff', 'none'),
+  ...each(['bulk_preamble'] as const, 'CrashReplica', 'none'),
+  ...each(['bulk_preamble'] as const, 'ReplicaofNoOne', 'none'),
   tr('loading', 'LoadDone', 'streaming'),
   tr('loading', 'LoadDone', 'none'),
   tr('loading', 'LoadDone', 'loaded'),
@@ -193,6 +200,7 @@ export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client'
   ...each(['normal', 'bg_rdb_load', 'online'] as const, 'RdbEOF', 'none'),
   ...each(['normal', 'wait_bgsave_end', 'send_bulk', 'online_before_ack', 'bg_rdb_load', 'online'] as const, 'Timeout', 'none'),
   tr('normal', 'RdbSetupFail', 'none'),
+  tr('normal', 'RdbBadEndoff', 'none'),
   ...each(['normal', 'bg_rdb_load', 'online'] as const, 'DownloadNoticed', 'none'),
   ...each(ANY_MC, 'CrashReplica', 'none'),
   ...each(ANY_MC, 'ReplicaofNoOne', 'none'),
@@ -204,6 +212,13 @@ export const PRIMARY_RDB = new Lifecycle<RcState>('primary rdb client', RC_STATE
   tr('wait_bgsave_start', 'ForkDual', 'wait_bgsave_end'),
   tr('wait_bgsave_start', 'ChildExitFork', 'wait_bgsave_end'),
   tr('wait_bgsave_start', 'ForkFail', 'linger'),
+  // a disk-target fork for rdb clients: a new rdb client joins it (syncCommand CASE 1); the primary
+  // sends the saved file once it exits, and frees the client when it has sent it
+  tr('none', 'HandleSync', 'wait_bgsave_end'),
+  tr('wait_bgsave_end', 'ChildExit', 'send_bulk'),
+  tr('send_bulk', 'RdbBulkSent', 'none'),
+  tr('send_bulk', 'RdbPeerClosed', 'none'),
+  tr('send_bulk', 'KillRdb', 'none'),
   // closed by the primary: a protected client lingers, an unprotected one is freed
   tr('wait_bgsave_start', 'KillRdb', 'none'),
   tr('wait_bgsave_end', 'KillRdb', 'linger'),

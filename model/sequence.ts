@@ -57,7 +57,7 @@ function stepRows(n: number, step: TraceStep, prev: TraceStep, replicas: number)
     case 'ForkClassic':
     case 'ChildExitFork': {
       if (fam === 'ChildExitFork') rows.push(note(['C'], 'child exits, the next fork starts'));
-      rows.push(note(['C'], fam === 'ForkClassic' ? `fork (classic${variant ? `, ${variant}` : ''})` : 'fork (dual channel)'));
+      rows.push(note(['C'], fam === 'ForkClassic' ? `fork (classic${variant ? `, ${variant}` : ''})` : `fork (dual channel${variant ? `, ${variant}` : ''})`));
       perReplica((q) => {
         if (s[`r${q}.replica.endoff`] !== p[`r${q}.replica.endoff`] && fam !== 'ForkClassic') rows.push(arrow(`P${q}d`, `R${q}d`, `$ENDOFF ${s[`r${q}.replica.endoff`]}`));
         if (s[`r${q}.main.message`] === '+FULLRESYNC' && p[`r${q}.main.message`] !== '+FULLRESYNC') rows.push(arrow(`P${q}m`, `R${q}m`, '+FULLRESYNC'));
@@ -70,6 +70,8 @@ function stepRows(n: number, step: TraceStep, prev: TraceStep, replicas: number)
     case 'RdbChunk': rows.push(arrow('C', s[`r${r}.replica.state`] === 'classic_sync' ? Rm : Rd, `RDB chunk${variant ? ` (${variant})` : ''}`)); break;
     case 'ChildFlush': rows.push(note(['C'], `child has written the whole RDB for replica${r}`)); break;
     case 'SendBulkDone': rows.push(arrow(Pm, Rm, 'end of the saved RDB file')); break;
+    case 'RdbBulkSent': rows.push(arrow(Pd, Rd, 'end of the saved RDB file ($<size>, no $ENDOFF): rdb client freed')); break;
+    case 'RdbBadEndoff': rows.push(note([Rd], 'reads "$<size>" where $ENDOFF was expected: aborts')); break;
     case 'DownloadNoticed':
     case 'LoadStep': rows.push(note([Rd], fam === 'LoadStep' ? 'loads the RDB' : 'notices the download')); break;
     case 'LoadDone': rows.push(note([Rm, Rd], 'RDB loaded')); break;

@@ -13,10 +13,11 @@ export const RS_NAMES = ['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'm
 /**
  * STREAMING: a dual-channel load has ended and the local buffer is being applied (a REPLICAOF may come
  * in between). DOWNLOADED / DOWNLOAD_FAILED (bioDiskDownload, 9.x): a bio thread has finished (or
- * failed) the download; the main thread notices it at its next replicationCron.
+ * failed) the download; the main thread notices it at its next replicationCron. BULK_PREAMBLE: the
+ * rdb channel, still waiting for $ENDOFF, has a disk-target fork's "$<size>" preamble to read.
  */
-export const DS = { NONE: 0, SYNC_SENT: 1, DOWNLOAD: 2, LOADING: 3, LOADED: 4, STREAMING: 5, DOWNLOADED: 6, DOWNLOAD_FAILED: 7 } as const;
-export const DS_NAMES = ['none', 'sync_sent', 'download', 'loading', 'loaded', 'streaming', 'downloaded', 'download_failed'];
+export const DS = { NONE: 0, SYNC_SENT: 1, DOWNLOAD: 2, LOADING: 3, LOADED: 4, STREAMING: 5, DOWNLOADED: 6, DOWNLOAD_FAILED: 7, BULK_PREAMBLE: 8 } as const;
+export const DS_NAMES = ['none', 'sync_sent', 'download', 'loading', 'loaded', 'streaming', 'downloaded', 'download_failed', 'bulk_preamble'];
 /** Message slot of the main channel: one request or one reply in flight. */
 export const MQ = { NONE: 0, REQ: 1, DUAL: 2, CONT: 3, FULL: 4, OK: 5, ERR: 6 } as const;
 export const MQ_NAMES = ['none', 'request', '+DUALCHANNELSYNC', '+CONTINUE', '+FULLRESYNC', '+OK', '-ERR'];
@@ -28,17 +29,21 @@ export const MQ_NAMES = ['none', 'request', '+DUALCHANNELSYNC', '+CONTINUE', '+F
  */
 export const MC = { NONE: 0, NORMAL: 1, WAIT_BGSAVE: 2, WAIT_END: 3, BG_RDB_LOAD: 4, ONLINE: 5, SEND_BULK: 6, ONLINE_WAIT_ACK: 7 } as const;
 export const MC_NAMES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online', 'send_bulk', 'online_before_ack'];
-/** Primary's rdb-channel client slot. LINGER = freed by its peer or finished, kept while protected. */
-export const RC = { NONE: 0, WAIT_START: 1, WAIT_END: 2, LINGER: 3 } as const;
-export const RC_NAMES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger'];
+/**
+ * Primary's rdb-channel client slot. LINGER = freed by its peer or finished, kept while protected.
+ * SEND_BULK = a disk-target fork (repl-diskless-sync turned off while it waited) saved the file,
+ * which the primary now sends it itself ("$<size>" preamble, no $ENDOFF).
+ */
+export const RC = { NONE: 0, WAIT_START: 1, WAIT_END: 2, LINGER: 3, SEND_BULK: 4 } as const;
+export const RC_NAMES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger', 'send_bulk'];
 /** Fork child's view of one replica's transfer. */
 /** STREAMING: the child is writing; DELIVERED: it has written everything (the replica may still be
  * reading it from the socket); FLUSHED: likewise, and the child has exited; BROKEN: the connection failed. */
 export const CS = { NONE: 0, STREAMING: 1, DELIVERED: 2, BROKEN: 3, FLUSHED: 4 } as const;
 export const CS_NAMES = ['none', 'streaming', 'delivered', 'broken', 'flushed'];
-/** Fork child: 1 dual-channel (socket), 2 normal sync to replicas' sockets, 3 normal sync to disk. */
-export const CHILD = { NONE: 0, DUAL: 1, SOCKET: 2, DISK: 3 } as const;
-export const CHILD_NAMES = ['none', 'dual-channel', 'normal', 'disk'];
+/** Fork child: 1 dual-channel (socket), 2 normal sync to replicas' sockets, 3 normal sync to disk, 4 dual-channel rdb clients to disk. */
+export const CHILD = { NONE: 0, DUAL: 1, SOCKET: 2, DISK: 3, DUAL_DISK: 4 } as const;
+export const CHILD_NAMES = ['none', 'dual-channel', 'normal', 'disk', 'dual-channel-disk'];
 /** rdb-client pin: 0 = no reference, 1 = NULL reference waiting for the first block, >=2 = start offset of the pinned block. */
 export const PIN_NONE = 0;
 export const PIN_NULL = 1;
@@ -48,7 +53,7 @@ export const G_OFF = 0; // primary_repl_offset
 export const G_HS = 1; // start offset of the backlog's head block (meaningful when G_NB > 0)
 export const G_NB = 2; // number of replication buffer blocks
 export const G_BLOG = 3; // backlog exists
-export const G_CHILD = 4; // fork child: 0 none, 1 dual-channel, 2 normal
+export const G_CHILD = 4; // fork child: 0 none, 1 dual-channel, 2 normal, 3 disk, 4 dual-channel to disk
 export const G_FAULTS = 5; // faults left
 export const G_PDUAL = 6; // primary's dual-channel-replication-enabled (runtime value)
 export const G_CFG = 7; // configuration changes left
@@ -136,7 +141,7 @@ export function makeLayout(c: ModelConfig): Layout {
     { name: 'backlog.head', at: G_HS, min: 0, max: OMAX },
     { name: 'backlog.blocks', at: G_NB, min: 0, max: maxBlocks },
     { name: 'backlog.exists', at: G_BLOG, min: 0, max: 1 },
-    { name: 'child', at: G_CHILD, min: 0, max: 3, names: CHILD_NAMES },
+    { name: 'child', at: G_CHILD, min: 0, max: 4, names: CHILD_NAMES },
     { name: 'faultsLeft', at: G_FAULTS, min: 0, max: c.faults },
     { name: 'primary.dualChannel', at: G_PDUAL, min: 0, max: 1 },
     { name: 'configChangesLeft', at: G_CFG, min: 0, max: c.configChanges },
@@ -151,7 +156,7 @@ export function makeLayout(c: ModelConfig): Layout {
     const p = `r${r + 1}.`;
     const add = (name: string, at: number, min: number, max: number, names?: readonly string[]) => fields.push({ name: p + name, at: b + at, min, max, ...(names ? { names } : {}) });
     add('replica.state', R_RS, 0, 9, RS_NAMES);
-    add('replica.rdb', R_DS, 0, 7, DS_NAMES);
+    add('replica.rdb', R_DS, 0, 8, DS_NAMES);
     add('replica.progress', R_PROG, 0, Math.max(c.rdbChunks, c.loadSteps));
     add('replica.endoff', R_E, 0, OMAX);
     add('replica.applied', R_APP, 0, OMAX);
@@ -188,7 +193,7 @@ export function makeLayout(c: ModelConfig): Layout {
     for (let s = 0; s < SLOTS; s++) {
       const sb = R_SLOTS + s * SLOT_SIZE;
       const q = `rdbClient${s + 1}.`;
-      add(q + 'state', sb + S_RC, 0, 3, RC_NAMES);
+      add(q + 'state', sb + S_RC, 0, 4, RC_NAMES);
       add(q + 'protected', sb + S_PROT, 0, 1);
       add(q + 'waitingPsync', sb + S_RAX, 0, 1);
       add(q + 'pin', sb + S_PIN, 0, OMAX);
