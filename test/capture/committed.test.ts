@@ -14,6 +14,7 @@ import { SCENARIOS } from '../../capture/scenarios.js';
 import { parseValkeyVersion, profileFor } from '../../capture/versions.js';
 import { logFilesOf } from '../../conformance/logdir.js';
 import { readValkeyLogs } from '../../conformance/valkeylog/index.js';
+import { schemaErrors } from '../json-schemas.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TRACES = path.join(ROOT, 'traces');
@@ -61,6 +62,7 @@ describe('committed captures of every Valkey version', () => {
     // meta.json names this scenario and this version, and one server per log file
     const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8'));
     expect(meta.scenario).toBe(scenario);
+    expect(schemaErrors('capture', meta)).toBeNull();
     expect(parseValkeyVersion(meta.valkeyVersion)?.text).toBe(version);
     const logs = logFilesOf(dir);
     expect(Object.keys(meta.servers).map((s) => `${s}.log`).sort()).toEqual(logs.map((f) => path.basename(f)).sort());

@@ -8,14 +8,25 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateInChild } from '../../cli/chaos.js';
 import { logFilesOf } from '../../conformance/logdir.js';
+import { schemaErrors } from '../json-schemas.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIR = path.join(ROOT, 'traces/chaos');
 const runs = readdirSync(DIR).filter((d) => statSync(path.join(DIR, d)).isDirectory()).sort();
 
 describe('chaos runs the model once rejected', () => {
-  it('there are some', () => {
+  it('there are some, each with its run record (meta.json) as spec/json/capture.schema.json says', () => {
     expect(runs.length).toBeGreaterThanOrEqual(3);
+    for (const run of runs) {
+      const meta = JSON.parse(readFileSync(path.join(DIR, run, 'meta.json'), 'utf8')) as Record<string, unknown>;
+      expect(schemaErrors('capture', meta), run).toBeNull();
+      expect(meta.chaos, run).toBe(true);
+    }
+    // the schema is not vacuous: a survivor, a lost server record, or a scenario field on a chaos record fail it
+    const meta = JSON.parse(readFileSync(path.join(DIR, runs[0]!, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    expect(schemaErrors('capture', { ...meta, survivors: [4242] })).not.toBeNull();
+    expect(schemaErrors('capture', { ...meta, servers: undefined })).not.toBeNull();
+    expect(schemaErrors('capture', { ...meta, scenario: 'x' })).not.toBeNull();
   });
   for (const run of runs) {
     it(`${run} conforms`, async () => {
