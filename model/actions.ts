@@ -7,7 +7,7 @@
 // so the checker's hot loop pays nothing for them.
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
-  CHILD, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BIO, R_BUF, R_CACHE,
+  CHILD, childSucceedsIn, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BIO, R_BUF, R_CACHE,
   R_CAPA, R_CS, R_DLCFG, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MORD, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
   R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
@@ -1595,9 +1595,7 @@ function childExitEnabled(m: Step): boolean {
 
 /** A disk child (classic or for rdb clients) succeeds by saving the file; a socket child if it delivered to some replica. */
 function childSucceeds(m: Step): boolean {
-  let ok = m.d[G_CHILD] === CHILD.DISK || m.d[G_CHILD] === CHILD.DUAL_DISK;
-  for (let r = 0; r < m.c.replicas; r++) if (m.get(r, R_CS) === CS.DELIVERED) ok = true;
-  return ok;
+  return childSucceedsIn(m.L, m.d);
 }
 
 /** Some rdb client is served by the running child. */

@@ -126,6 +126,17 @@ export interface FieldDef {
   readonly names?: readonly string[];
 }
 
+/**
+ * Does the running fork child end with success when it exits (checkChildrenDone)? A disk child
+ * has saved its file; a socket child succeeded when some transfer was delivered. One definition
+ * for the model's child exits and for the fix property I18 (model/invariants.ts).
+ */
+export function childSucceedsIn(layout: Layout, s: Uint8Array): boolean {
+  if (s[G_CHILD] === CHILD.DISK || s[G_CHILD] === CHILD.DUAL_DISK) return true;
+  for (const b of layout.replicaBase) if (s[b + R_CS] === CS.DELIVERED) return true;
+  return false;
+}
+
 export function slotBase(layout: Layout, r: number, s: number): number {
   return layout.replicaBase[r]! + R_SLOTS + s * SLOT_SIZE;
 }
