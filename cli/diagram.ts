@@ -34,7 +34,8 @@ export function toMermaid(d: SequenceDiagram & { groups?: Groups }): string {
   return out.join('\n') + '\n';
 }
 
-function esc(s: string): string {
+/** Text for HTML and SVG (the HTML report, cli/html.ts, uses it too). */
+export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

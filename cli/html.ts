@@ -14,12 +14,8 @@ import type { SuiteReport } from '../conformance/suite/index.js';
 import type { Trace } from '../conformance/trace/types.js';
 import type { ValidationResult } from '../conformance/validate.js';
 import { formatDiagnosis } from '../conformance/diagnose.js';
-import { toSvg, type Groups } from './diagram.js';
+import { esc, toSvg, type Groups } from './diagram.js';
 import { UsageError } from './args.js';
-
-export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** Verdict words of the three commands, by how a reader should take them. */
 function tone(verdict: string): 'ok' | 'bad' | 'warn' {

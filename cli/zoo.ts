@@ -25,19 +25,12 @@ export interface ZooRun {
   readonly message?: string;
 }
 
-export interface ZooRow {
-  readonly id: string;
-  readonly mechanism: string;
-  readonly fixedIn: string;
-  readonly inProfiles: readonly string[];
-  readonly property: string;
-  readonly kind: 'safety' | 'liveness';
-  readonly preset: string;
+/** A bug of the table (its settings replaced by the runs made with them) and its verdict. */
+export interface ZooRow extends Pick<ZooBug, 'id' | 'mechanism' | 'fixedIn' | 'inProfiles' | 'property' | 'kind' | 'preset' | 'note'> {
   readonly buggy: ZooRun;
   readonly fixed: ZooRun;
   /** A counterexample under the buggy switch, and the property proved under the fixed one. */
   readonly reFound: boolean;
-  readonly note?: string;
 }
 
 function runOne(b: ZooBug, settings: Readonly<Record<string, unknown>>): ZooRun {
