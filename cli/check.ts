@@ -98,7 +98,7 @@ export function runCheck(argv: readonly string[], out: (s: string) => void, err:
     }
   }
   const verdictPath = result.violation?.trace ?? result.goalReached?.trace;
-  const diagram = verdictPath ? sequenceOfPath(verdictPath, config.replicas,
+  const diagram = verdictPath && (htmlFile !== undefined || diagramFile !== undefined) ? sequenceOfPath(verdictPath, config.replicas,
     `replcheck check, preset ${preset}: ${result.violation ? `counterexample to ${result.violation.invariant}` : `shortest run to ${goalId}`} (${verdictPath.length - 1} steps)`,
     result.violation ? { text: `${result.violation.invariant}: ${result.violation.message}`, alert: true } : { text: `goal ${goalId} reached`, alert: false }) : undefined;
   if (htmlFile !== undefined) {

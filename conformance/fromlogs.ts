@@ -104,19 +104,19 @@ export function traceFromLogs(logs: ValkeyLogs, opts: LogConversionOptions = {})
   const observed = new Set<string>(logs.observedKinds);
   for (const e of logs.events) {
     if (!known.has(e.kind)) continue;
-    // A kind these logs' levels show only in part (8.0.1 logs "Error reading from primary" at
-    // notice, the same kind's EOF line at verbose) is not observed: the model's steps that emit it
-    // are silent, so its line cannot be matched; it is reported, not judged.
-    if (!observed.has(e.kind) && !NOT_LOGGED.has(e.kind) && !e.derived) {
-      warnings.push({ file: e.file, line: e.line, message: `${e.kind} is not observed at this log level (some of its lines are logged only at a more verbose level): this line is not judged` });
-      continue;
-    }
     // Valkey logs no line for a classic +FULLRESYNC; the reader's derived record is not evidence
     if (e.derived) continue;
     // Only what happened strictly before that moment is judged: a cause is never logged later
     // than its effect, so this prefix is closed under causes (same-millisecond lines of different
     // servers are not ordered, and a cut-off line may belong to that millisecond).
     if (e.tsMs >= cutTs) continue;
+    // A kind these logs' levels show only in part (8.0.1 logs "Error reading from primary" at
+    // notice, the same kind's EOF line at verbose) is not observed: the model's steps that emit it
+    // are silent, so its line cannot be matched; it is reported, not judged.
+    if (!observed.has(e.kind) && !NOT_LOGGED.has(e.kind)) {
+      warnings.push({ file: e.file, line: e.line, message: `${e.kind} is not observed at this log level (some of its lines are logged only at a more verbose level): this line is not judged` });
+      continue;
+    }
     if (e.kind === 'primary.cob_overflow' && e.fields.class !== 'replica') {
       // normal, pubsub and monitor clients are never a replica's channel: not part of any sync
       attributions.push(`${e.file}:${e.line}: client id=${e.fields.cid} is a ${e.fields.class} client (flags ${String(e.extra.flags ?? '?')}), not a replication connection: it belongs to no sync`);
