@@ -62,6 +62,8 @@ export interface ChildVerdict {
   matched: number;
   failure?: { message?: string };
   gaveUp?: { reason?: string };
+  /** The preset's own sizes rejected the run and its wider sizes judged it (conformance/judge.ts). */
+  widened?: { set: Record<string, number>; rejectedAt: { seq: number; src?: string } };
   stdout: string;
 }
 

@@ -14,6 +14,7 @@ import type { SuiteReport } from '../conformance/suite/index.js';
 import type { Trace } from '../conformance/trace/types.js';
 import type { ValidationResult } from '../conformance/validate.js';
 import { formatDiagnosis } from '../conformance/diagnose.js';
+import { formatWidened } from '../conformance/judge.js';
 import { esc, toSvg, type Groups } from './diagram.js';
 import { UsageError } from './args.js';
 
@@ -185,6 +186,8 @@ export function validationHtml(o: ValidationReportInput): string {
     if (conv.summary.cutAt) fig.push(['judged up to', esc(conv.summary.cutAt)]);
     if (conv.summary.midRun) fig.push(['started mid-run', esc(conv.summary.midRun)]);
   } else if (trace.file) fig.unshift(['trace', `<code>${esc(trace.file)}</code>`]);
+  const widened = formatWidened(r);
+  if (widened) fig.push(['sizes', esc(widened.replace(/^sizes: /, ''))]);
   body.push('<h2>Figures</h2>', figures(fig));
   if (r.failure) {
     const at = failEvent?.src ? `<p>First line no run of the model explains: <a href="#ev-${anchorOf(failEvent.src)}">${esc(`${failEvent.src.file}:${failEvent.src.line}`)}</a></p>` : '';

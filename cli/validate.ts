@@ -4,11 +4,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { formatDiagnosis } from '../conformance/diagnose.js';
 import { readTrace } from '../conformance/trace/read.js';
 import { TraceInputError, type Trace } from '../conformance/trace/types.js';
-import { exitCode, resultFromInputError, validate, type ValidationResult } from '../conformance/validate.js';
+import { exitCode, resultFromInputError, type ValidationResult } from '../conformance/validate.js';
+import { formatWidened, judgeTrace } from '../conformance/judge.js';
 import { traceFromValkeyLogs, type LogConversion } from '../conformance/fromlogs.js';
 import { ValkeyLogError } from '../conformance/valkeylog/index.js';
-import { ConfigError, resolveConfig } from '../model/config.js';
-import { buildModel } from '../model/index.js';
+import { ConfigError } from '../model/config.js';
 import { isProfileName, PROFILE_NAMES, type ProfileName } from '../model/profiles.js';
 import { formatSuiteReport, SuiteInputError, validateSuite } from '../conformance/suite/index.js';
 import { parseArgs, UsageError } from './args.js';
@@ -104,23 +104,17 @@ export async function runValidate(argv: readonly string[], out: (s: string) => v
     }
     throw e;
   }
-  let model;
-  try {
-    model = buildModel(resolveConfig(trace.header.model.preset, [trace.header.model.set ?? {}], `${trace.file ?? 'trace'} header "model"`));
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      return report(resultFromInputError(new TraceInputError([{ file: trace.file ?? '<trace>', line: 1, pointer: '/model', message: e.message }])), conversion, json, out);
-    }
-    throw e;
-  }
   let result: ValidationResult;
   try {
-    result = validate(model, trace, {
+    result = judgeTrace(trace, {
       ...(p.flags.tolerance !== undefined ? { toleranceMs: p.flags.tolerance as number } : conversion ? { toleranceMs: conversion.toleranceMs } : {}),
       ...(p.flags['max-candidates'] !== undefined ? { maxCandidates: p.flags['max-candidates'] as number } : {}),
       ...(p.flags['mid-run'] === true || conversion?.summary.midRun ? { midRun: true } : {}),
     });
   } catch (e) {
+    if (e instanceof ConfigError) {
+      return report(resultFromInputError(new TraceInputError([{ file: trace.file ?? '<trace>', line: 1, pointer: '/model', message: e.message }])), conversion, json, out);
+    }
     if (e instanceof TraceInputError) result = resultFromInputError(e);
     else throw e;
   }
@@ -184,6 +178,8 @@ function report(r: ValidationResult, conv: LogConversion | undefined, json: bool
     for (const w of conv.warnings) lines.push(`warning: ${w.file}:${w.line}: ${w.message}`);
   }
   if (r.midRun) lines.push(`started mid-run: judged from the ${r.midRun.candidates.toLocaleString('en-US')} start candidates (states that can show a first event, or just after an action the start cut) among ${r.midRun.states.toLocaleString('en-US')} model states (every state within ${r.midRun.depth} steps of the start${r.midRun.complete ? ': all reachable states' : ''})`);
+  const widened = formatWidened(r);
+  if (widened) lines.push(widened);
   lines.push(`verdict: ${r.verdict}`);
   lines.push(`events: ${r.events}, explained: ${r.matched}; candidates: max ${r.stats.maxCandidates}, mean ${r.stats.candidates.mean.toFixed(1)}; ${Math.round(r.stats.eventsPerSecond).toLocaleString('en-US')} events/s`);
   if (r.errors) for (const e of r.errors) lines.push(`error: ${e.file}:${e.line}${e.pointer ? ` at ${e.pointer}` : ''}: ${e.message}`);

@@ -4,9 +4,8 @@ import path from 'node:path';
 import { formatDiagnosis } from './diagnose.js';
 import { traceFromValkeyLogs, type LogConversion } from './fromlogs.js';
 import { formatTrace } from './trace/write.js';
-import { validate, type ValidationResult } from './validate.js';
-import { resolveConfig } from '../model/config.js';
-import { buildModel } from '../model/index.js';
+import { formatWidened, judgeTrace } from './judge.js';
+import type { ValidationResult } from './validate.js';
 
 /** The Valkey log files of a run folder: primary.log first, then replica logs by name. */
 export function logFilesOf(dir: string): string[] {
@@ -16,10 +15,9 @@ export function logFilesOf(dir: string): string[] {
 
 export function validateLogs(files: readonly string[], toleranceMs?: number): { result: ValidationResult; conversion: LogConversion; text: string } {
   const conversion = traceFromValkeyLogs(files);
-  const h = conversion.trace.header.model;
-  const model = buildModel(resolveConfig(h.preset, [h.set ?? {}]));
-  const result = validate(model, conversion.trace, { toleranceMs: toleranceMs ?? conversion.toleranceMs });
-  const text = [`verdict: ${result.verdict}`, `events: ${result.events}, explained: ${result.matched}, max candidates ${result.stats.maxCandidates}`,
+  const result = judgeTrace(conversion.trace, { toleranceMs: toleranceMs ?? conversion.toleranceMs });
+  const widened = formatWidened(result);
+  const text = [...(widened ? [widened] : []), `verdict: ${result.verdict}`, `events: ${result.events}, explained: ${result.matched}, max candidates ${result.stats.maxCandidates}`,
     ...(result.failure ? [formatDiagnosis(result.failure)] : []), ...(result.gaveUp ? [`gave up: ${result.gaveUp.reason}`] : [])].join('\n');
   return { result, conversion, text };
 }

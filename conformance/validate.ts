@@ -117,6 +117,16 @@ export interface ValidationResult {
   readonly errors?: readonly TraceIssue[];
   /** When judged as starting mid-run (options.midRun). */
   readonly midRun?: MidRunStart;
+  /**
+   * When the preset's own sizes rejected the trace and its wider sizes judged it
+   * (conformance/judge.ts): the settings changed, the event the own sizes could not explain, and
+   * the time that first judgement took (the stats above are the wider judgement's).
+   */
+  readonly widened?: {
+    readonly set: Readonly<Record<string, number>>;
+    readonly rejectedAt: EventRef;
+    readonly elapsedMs: number;
+  };
 }
 
 /**

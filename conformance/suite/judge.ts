@@ -1,15 +1,15 @@
 // Judging one replication group with the existing pipeline: its slices of the server logs →
-// readValkeyLogTexts → traceFromLogs → buildModel(resolveConfig(…)) → validate. The group's
-// report says where each of its events lies (test window) and how far it was judged.
+// readValkeyLogTexts → traceFromLogs → judgeTrace (conformance/judge.ts). The group's report says
+// where each of its events lies (test window) and how far it was judged.
 import { formatDiagnosis } from '../diagnose.js';
 import { traceFromLogs, type LogConversion } from '../fromlogs.js';
 import type { ProfileName } from '../../model/profiles.js';
 import { TraceInputError, type Trace } from '../trace/types.js';
-import { validate, type ValidationResult } from '../validate.js';
+import type { ValidationResult } from '../validate.js';
+import { judgeTrace } from '../judge.js';
 import { readValkeyLogTexts, ValkeyLogError, type LogEvent, type ValkeyLogs } from '../valkeylog/index.js';
 import { KIND_NAMES } from '../../model/vocabulary.js';
-import { ConfigError, resolveConfig } from '../../model/config.js';
-import { buildModel } from '../../model/index.js';
+import { ConfigError } from '../../model/config.js';
 import { groupOverflows, type WindowRef } from './overflows.js';
 import type { GroupFile, GroupReport, WindowStatus } from './report.js';
 import type { SuiteServer } from './servers.js';
@@ -94,15 +94,13 @@ export function judgeGroup(servers: readonly SuiteServer[], windows: TestWindows
     if (e instanceof ValkeyLogError) return fail(e.message);
     return fail(`internal error while reading the logs: ${(e as Error).stack ?? String(e)}`);
   }
-  const h = conv.trace.header.model;
   let result: ValidationResult;
   const t1 = performance.now();
   try {
-    const model = buildModel(resolveConfig(h.preset, [h.set ?? {}], `group ${g.id}`));
-    result = validate(model, conv.trace, {
+    result = judgeTrace(conv.trace, {
       toleranceMs: opts.toleranceMs ?? conv.toleranceMs,
       ...(opts.maxCandidates !== undefined ? { maxCandidates: opts.maxCandidates } : {}),
-    });
+    }, `group ${g.id}`);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof TraceInputError) return fail(e.message, logs, conv);
     // one group's crash must not take the others' report with it: said as this group's error
