@@ -24,8 +24,14 @@ const LABEL: Partial<Record<string, string>> = {
   'primary.child_done': 'fork child done', 'primary.bgsave_start': 'BGSAVE for sync', 'primary.rdb_streamed': 'RDB streamed',
 };
 
+/** A replication id (40 hex digits) is shown by its first 8: enough to tell a run's ids apart. */
+function shown(v: unknown): string {
+  const t = String(v);
+  return /^[0-9a-f]{40}$/i.test(t) ? `${t.slice(0, 8)}…` : t;
+}
+
 function fieldText(e: TraceEvent): string {
-  const f = Object.entries(e.fields).filter(([k]) => k !== 'replica').map(([k, v]) => `${k}=${String(v)}`);
+  const f = Object.entries(e.fields).filter(([k]) => k !== 'replica').map(([k, v]) => `${k}=${shown(v)}`);
   return f.length ? ` (${f.join(', ')})` : '';
 }
 

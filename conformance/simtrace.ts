@@ -27,8 +27,10 @@ export function simulateTrace(model: ObservableModel, o: SimTraceOptions): { tra
   let written = 1000; // the concrete replication offset: the stream starts somewhere real
   let nextId = 3; // client ids: a few are taken by the server itself
   const events: TraceEvent[] = [];
+  let nextReplid = 1;
   const concrete = (kind: Kind, field: string, spec: FieldSpec): FieldValue => {
-    const fresh = () => (/offset|endoff/.test(field) ? written : nextId++);
+    // replication ids are 40 hex digits; a fresh one per binding
+    const fresh = (): FieldValue => (fieldsOf(kind)[field]?.type === 'string' ? (nextReplid++).toString(16).padStart(40, '0') : /offset|endoff/.test(field) ? written : nextId++);
     switch (spec.op) {
       case 'lit': return spec.value;
       case 'in': return spec.values[0]!;
@@ -38,15 +40,16 @@ export function simulateTrace(model: ObservableModel, o: SimTraceOptions): { tra
         if (type === 'bool') return false;
         return /offset|endoff/.test(field) ? written + 1 : nextId++;
       }
-      case 'set': { const v = fresh(); regs.set(spec.reg, (v as number) - (spec.plus ?? 0)); return v; }
+      case 'set': { const v = fresh(); regs.set(spec.reg, typeof v === 'number' ? v - (spec.plus ?? 0) : v); return v; }
       case 'eq': case 'ge': {
         const r = regs.get(spec.reg);
         if (typeof r === 'number') return r + (spec.plus ?? 0);
+        if (typeof r === 'string') return r;
         const v = fresh();
-        if (spec.op === 'eq') regs.set(spec.reg, (v as number) - (spec.plus ?? 0));
+        if (spec.op === 'eq') regs.set(spec.reg, typeof v === 'number' ? v - (spec.plus ?? 0) : v);
         return v;
       }
-      case 'ne': return nextId++;
+      case 'ne': return fresh();
     }
   };
   const res = simulate(model, {

@@ -112,6 +112,20 @@ export class Step {
   private readonly psyncNames: string[] = [];
   /** The offset of replica r's last first PSYNC ("request <replid>:<offset>"): the primary's answer names it. */
   regPsync(r: number): string { return (this.psyncNames[r] ??= `r${r + 1}.psync`); }
+  private readonly psyncReplidNames: string[] = [];
+  /** The replication id of replica r's last first PSYNC: a mismatch line (or 9.1's "lack of backlog") repeats it. */
+  regPsyncReplid(r: number): string { return (this.psyncReplidNames[r] ??= `r${r + 1}.psyncReplid`); }
+  private readonly refusedForIdSpecs: Record<string, FieldSpec>[] = [];
+  /**
+   * A refusal of replica r's first PSYNC without a usable cached primary. When it is a replication
+   * id mismatch the line names the id asked for (the replica's PSYNC line names it too) and both of
+   * the primary's ids; PSYNC ? -1 and the second id's offset name none.
+   */
+  refusedForId(r: number): Record<string, FieldSpec> {
+    return (this.refusedForIdSpecs[r] ??= {
+      reason: { op: 'any' }, replid: { op: 'eq', reg: REG_REPLID }, replid2: { op: 'eq', reg: REG_REPLID2 }, requestedReplid: { op: 'eq', reg: this.regPsyncReplid(r) },
+    });
+  }
   private readonly cidRegs: string[][] = [];
   /** The registers of replica r's rdb-client ids (one array per replica, built once). */
   rdbCidRegs(r: number): string[] { return (this.cidRegs[r] ??= Array.from({ length: SLOTS }, (_, s) => this.regCid(r, s))); }
@@ -160,7 +174,8 @@ export class Step {
   createBacklog(): void {
     if (this.d[G_BLOG]) return;
     this.d[G_BLOG] = 1;
-    this.emit('primary', 'primary.backlog_created');
+    // createReplicationBacklog: changeReplicationId + clearReplicationId2 ("my new replication IDs are …")
+    this.emit('primary', 'primary.backlog_created', { replid: { op: 'set', reg: REG_REPLID }, replid2: { op: 'set', reg: REG_REPLID2 } });
   }
 
   // ---- primary-side clients ------------------------------------------------------------------------
@@ -476,6 +491,13 @@ export class Step {
 }
 
 const anyInt: FieldSpec = { op: 'any' };
+/**
+ * The primary's replication ids ("my replication IDs are '<replid>' and '<replid2>'"). They change
+ * only where a line says so (backlog creation: changeReplicationId, clearReplicationId2); the
+ * primary's other lines, +FULLRESYNC and the $ENDOFF the main PSYNC repeats carry the current one.
+ */
+export const REG_REPLID = 'primary.replid';
+export const REG_REPLID2 = 'primary.replid2';
 
 // =====================================================================================================
 // The actions, in the order of spec/model.md.
@@ -660,7 +682,8 @@ export const ACTIONS: readonly ActionDef[] = [
       // history: … and later its reconnect PSYNC is refused for lack of backlog (the seed's expected path)
       if (m.history && cached && m.get(r, R_HIST) === 2) m.set(r, R_HIST, 3);
       // "for lack of backlog (Replica request was: <psync_offset>)": the requested offset
-      m.pe(r, 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: { op: 'eq', reg: m.regPsync(r) } } : { reason: { op: 'any' } });
+      // 9.1 names the id asked for in "lack of backlog (Replica request was <replid>:<offset>)" too
+      m.pe(r, 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: { op: 'eq', reg: m.regPsync(r) }, requestedReplid: { op: 'eq', reg: m.regPsyncReplid(r) } } : m.refusedForId(r));
       if (m.get(r, R_CAPA)) {
         m.set(r, R_MQ, MQ.DUAL);
         m.pe(r, 'primary.dualchannel_offered');
@@ -703,13 +726,13 @@ export const ACTIONS: readonly ActionDef[] = [
           m.set(r, R_RS, RS.CLASSIC);
           m.set(r, R_DS, DS.DOWNLOAD);
           m.set(r, R_PROG, 0);
-          m.emit(me, 'replica.fullresync', { offset: anyInt });
+          m.emit(me, 'replica.fullresync', { offset: anyInt, replid: { op: 'eq', reg: REG_REPLID } });
         }
       } else if (rs === RS.SETID_WAIT) {
         if (q === MQ.OK) {
           m.set(r, R_RS, RS.MAIN_PSYNC_WAIT);
           m.set(r, R_MQ, MQ.REQ);
-          m.emit(me, 'replica.main_psync', { offset: { op: 'eq', reg: m.regEndoff(r), plus: 1 } });
+          m.emit(me, 'replica.main_psync', { offset: { op: 'eq', reg: m.regEndoff(r), plus: 1 }, replid: { op: 'eq', reg: REG_REPLID } });
         } else {
           m.emit(me, 'replica.set_id_rejected');
           m.abort(r, -1);
@@ -818,7 +841,8 @@ export const ACTIONS: readonly ActionDef[] = [
       const offsetField: FieldSpec = { op: 'eq', reg: m.regEndoff(r), plus: 1 };
       m.pe(r, 'primary.sync_request');
       if (!m.inBacklog(o)) {
-        m.pe(r, 'primary.psync_refused', { reason: { op: 'lit', value: 'backlog' }, offset: offsetField });
+        // 9.1 names the id asked for: the one $ENDOFF carried, the primary's current id
+        m.pe(r, 'primary.psync_refused', { reason: { op: 'lit', value: 'backlog' }, offset: offsetField, requestedReplid: { op: 'eq', reg: REG_REPLID } });
         m.pe(r, 'primary.dualchannel_offered');
         m.set(r, R_MQ, MQ.DUAL);
         return;
@@ -1468,7 +1492,7 @@ function startHandshake(m: Step, r: number, replicaof: boolean, variant: number)
   // offset, which the primary refuses as a replid mismatch. The offset is kept in a register: the
   // primary's acceptance or "lack of backlog" line repeats it. 'eq', not 'set': the primary's line
   // may be matched first (the PSYNC line is a pending obligation of this action), and then binds it
-  m.emit(m.rep(r), 'replica.psync', { offset: { op: 'eq', reg: m.regPsync(r) } });
+  m.emit(m.rep(r), 'replica.psync', { offset: { op: 'eq', reg: m.regPsync(r) }, replid: { op: 'eq', reg: m.regPsyncReplid(r) } });
 }
 
 /**
@@ -1483,7 +1507,7 @@ function connectWithPrimary(m: Step, r: number, replicaof: boolean, outcome: Cap
   m.set(r, R_MC, MC.NORMAL);
   m.set(r, R_CAPA, outcome === 'capa' ? 1 : 0);
   // a new attempt: the offset of the last one's PSYNC is forgotten
-  m.emit(me, 'replica.connect', {}, [m.regPsync(r)]);
+  m.emit(me, 'replica.connect', {}, [m.regPsync(r), m.regPsyncReplid(r)]);
   if (replicaof) m.emit(me, 'replica.replicaof');
 }
 

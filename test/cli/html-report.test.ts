@@ -169,7 +169,7 @@ describe.skipIf(!CHROMIUM && !REQUIRE)('HTML reports in headless Chromium', () =
       expect(dom.stdout, r.name).toContain(`data-verdict="${r.verdict}"`);
       const png = path.join(ARTIFACTS, `${r.name}.png`);
       rmSync(png, { force: true });
-      const shot = browse(r.file, [`--screenshot=${png}`, '--window-size=1400,2400']);
+      const shot = browse(r.file, [`--screenshot=${png}`, '--window-size=1400,3200']);
       expect(consoleLines(shot.stderr), `${r.name}: console`).toEqual([]);
       const img = readPng(readFileSync(png));
       expect(img.width).toBe(1400);

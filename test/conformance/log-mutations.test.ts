@@ -37,10 +37,11 @@ type Expect =
 const R = (where: string): Expect => ({ outcome: 'rejected', where });
 const A = (why: string): Expect => ({ outcome: 'accepted', why });
 const DEBUG_IGNORED = 'a debug "[PSYNC] …" detail line, known-ignored by the reader (gap: it repeats the request offset of the acceptance line that follows; the history length is the primary\'s backlog length, which no register holds)';
-const REPLID_GAP = 'replication ids are kept as extras, not event fields: no relation between them is checked (gap: the main PSYNC\'s and +FULLRESYNC\'s id equal the primary\'s current id, the mismatch line repeats the id the replica asked for)';
+const REPLID_GAP = 'the replica\'s first PSYNC names the id of its cached primary; an accepted PSYNC or a refusal for lack of backlog (8.x) names no id on the primary, and relating the two needs an "equals one of the primary\'s two ids" check the field specs lack (gap)';
 
 /** Expected outcome by mutation kind and site (a '#n' suffix — which id of a line — is ignored). */
-const EXPECT: Readonly<Record<string, Expect>> = {
+/** A site's outcome may depend on the mutant (which id it replaced, and whether another line names it). */
+const EXPECT: Readonly<Record<string, Expect | ((m: LogMutant) => Expect)>> = {
   'offset:endoff': R('the replica\'s main-channel PSYNC (ENDOFF+1), or the primary\'s answer to it, whichever is matched first: the $ENDOFF line is the first to name the value'),
   'offset:main-psync': R('the line itself, or the primary\'s answer to that PSYNC when that is matched first (same millisecond)'),
   'offset:psync-request/accepted': R('the primary\'s "accepted … starting from offset X" line (X is the requested offset), or the request itself when the acceptance is matched first'),
@@ -53,14 +54,18 @@ const EXPECT: Readonly<Record<string, Expect>> = {
   'offset:fullresync-offset': A('Valkey logs no +FULLRESYNC line on the primary: the offset is logged nowhere else (gap: it never decreases under one replication id, which the register machinery cannot express: a field has one spec, and "ge" does not rebind)'),
   'offset:debug-request-offset': A(DEBUG_IGNORED),
   'offset:debug-history-len': A(DEBUG_IGNORED),
-  'replid:mismatch': A(REPLID_GAP),
-  'replid:backlog-created': A(REPLID_GAP),
-  'replid:main-psync': A(REPLID_GAP),
+  'replid:mismatch#1': R('the line itself, or the replica\'s PSYNC line naming the id it asked for (register rN.psyncReplid), whichever is matched second'),
+  'replid:mismatch#2': (m) => (namedElsewhere(m)
+    ? R('the line itself, or the other line that names the primary\'s id it replaced (register primary.replid)')
+    : A('the first line naming the primary\'s start-up id binds it, and no other line names it before the backlog\'s creation replaces it (that the id asked for differs from it is not checked: a field has one spec, and the asked-for id is tied to the replica\'s PSYNC line)')),
+  'replid:mismatch#3': R('the line itself, or another line naming the primary\'s second id (register primary.replid2)'),
+  'replid:backlog-created': R('the next line that names the primary\'s current id: a +FULLRESYNC, a main-channel PSYNC, a mismatch line (register primary.replid)'),
+  'replid:main-psync': R('the line itself, or the primary\'s answer to that PSYNC when that is matched first (register primary.replid: the id $ENDOFF carried)'),
   'replid:psync-request/accepted': A(REPLID_GAP),
   'replid:psync-request/backlog': A(REPLID_GAP),
-  'replid:psync-request/replid-mismatch': A(REPLID_GAP),
+  'replid:psync-request/replid-mismatch': R('the line itself, or the primary\'s mismatch line, which names the id asked for (register rN.psyncReplid)'),
   'replid:psync-request/none': A(REPLID_GAP),
-  'replid:fullresync': A(REPLID_GAP),
+  'replid:fullresync': R('the line itself (register primary.replid: +FULLRESYNC carries the primary\'s current id)'),
   'client:endoff-cid': R('the "Add rdb replica … to waiting psync, with cid N" line right after it, the next line that names the rdb client (the $ENDOFF line binds the id)'),
   'client:pinned-cid': R('the line itself: the $ENDOFF line before it bound the id'),
   'client:attached-cid': R('the line itself'),
@@ -79,7 +84,16 @@ const EXPECT: Readonly<Record<string, Expect>> = {
 };
 
 function expectFor(m: LogMutant): Expect | undefined {
-  return EXPECT[`${m.kind}:${m.site.replace(/#\d+$/, '')}`];
+  const e = EXPECT[`${m.kind}:${m.site}`] ?? EXPECT[`${m.kind}:${m.site.replace(/#\d+$/, '')}`];
+  return typeof e === 'function' ? e(m) : e;
+}
+
+/** Does another line of the run name the id the mutant replaced? */
+function namedElsewhere(m: LogMutant): boolean {
+  const old = m.before.match(/\b[0-9a-f]{40}\b/g)?.find((id) => !m.after.includes(id));
+  if (old === undefined) return false;
+  // the mutant's files: its changed line no longer names the id
+  return m.files.some((f) => f.lines.some((l) => l.includes(old)));
 }
 
 interface Row { fixture: string; m: LogMutant; out: string; r?: ChildJudgement }
@@ -113,7 +127,8 @@ beforeAll(async () => {
       // a value on a line that is no event is only kept for the debug lines (to say they are not judged)
       const where = m.kind === 'move' ? `${m.at.file}:${lineBefore(m)}` : `${m.at.file}:${m.at.line}`;
       if (!judged.has(where) && !m.site.startsWith('debug-')) continue;
-      const key = `${m.kind}:${m.site.replace(/#\d+$/, '')}`;
+      // each id of a replication-id line is a site of its own: they are checked against different registers
+      const key = m.kind === 'replid' ? `${m.kind}:${m.site}` : `${m.kind}:${m.site.replace(/#\d+$/, '')}`;
       bySite.set(key, [...(bySite.get(key) ?? []), m]);
     }
     for (const [, ms] of [...bySite].sort(([a], [b]) => a.localeCompare(b))) {

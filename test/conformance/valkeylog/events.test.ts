@@ -36,8 +36,11 @@ describe('S1: dual-channel full sync (real 8.0.1 excerpt)', () => {
       'replica.main_psync', 'replica.continue', 'replica.rdb_receiving', 'replica.load_start', 'replica.load_done',
       'replica.buffer_streamed', 'replica.sync_finished',
     ]);
-    expect(r.events.find((e) => e.kind === 'replica.psync')!).toMatchObject({ fields: { offset: 1 }, extra: { replid: '67bcc0404dba2b7f1e4188b9b43f22ed2c3e4b6e' } });
-    expect(r.events.find((e) => e.kind === 'replica.main_psync')!.fields).toEqual({ offset: 1 });
+    expect(r.events.find((e) => e.kind === 'replica.psync')!.fields).toEqual({ offset: 1, replid: '67bcc0404dba2b7f1e4188b9b43f22ed2c3e4b6e' });
+    // the main PSYNC asks for the id $ENDOFF carried: the one the primary's backlog creation named
+    const created = r.events.find((e) => e.kind === 'primary.backlog_created')!.fields;
+    expect(created.replid2).toBe('0000000000000000000000000000000000000000');
+    expect(r.events.find((e) => e.kind === 'replica.main_psync')!.fields).toEqual({ offset: 1, replid: created.replid });
     expect(r.events.find((e) => e.kind === 'replica.continue')!.fields).toEqual({ background: true });
     expect(r.events.find((e) => e.rule === 'R_FIRST_START')!).toMatchObject({ kind: 'known-ignored', node: 'replica1', incarnation: 0 });
   });
@@ -53,7 +56,9 @@ describe('refusals, partial resyncs, normal sync', () => {
     const s7 = readValkeyLogTexts(runLogs('s7-leftover-rdb-client-cob-1'));
     const mismatch = s7.events.find((e) => e.rule === 'P_PSYNC_REPLID_MISMATCH')!;
     expect(mismatch).toMatchObject({ kind: 'primary.psync_refused', fields: { reason: 'replid' }, peer: 'replica1' });
-    expect(mismatch.extra.requestedReplid).toBe('f77199bc7d16bfdda9eba90e2450e756e0be7443');
+    expect(mismatch.fields.requestedReplid).toBe('f77199bc7d16bfdda9eba90e2450e756e0be7443');
+    expect(mismatch.fields.replid).toMatch(/^[0-9a-f]{40}$/);
+    expect(mismatch.fields.replid2).toMatch(/^[0-9a-f]{40}$/);
   });
   it('S7: abort with psync result 6 is one replica.abort (the plain line is merged)', () => {
     const s7 = readValkeyLogTexts(runLogs('s7-leftover-rdb-client-cob-1'));
@@ -82,7 +87,7 @@ describe('refusals, partial resyncs, normal sync', () => {
   it('S5: normal sync: bgsave mode normal, replica fullresync, derived primary.fullresync', () => {
     const r = readValkeyLogTexts(runLogs('s5-primary-no-replica-yes-1'));
     expect(r.events.find((e) => e.kind === 'primary.bgsave_start')!.fields).toEqual({ mode: 'normal', target: 'socket' });
-    expect(r.events.find((e) => e.kind === 'replica.fullresync')!.fields).toEqual({ offset: 0 });
+    expect(r.events.find((e) => e.kind === 'replica.fullresync')!.fields).toMatchObject({ offset: 0, replid: r.events.find((e) => e.kind === 'primary.backlog_created')!.fields.replid });
     expect(r.events.find((e) => e.rule === 'P_PIPE_DONE')!.kind).toBe('known-ignored');
   });
   it('a refusal not followed by +DUALCHANNELSYNC yields a derived primary.fullresync', () => {
@@ -152,8 +157,8 @@ describe('messages from the 8.0.1 source and protocol doc §5 (not in the run ex
     ['* Done loading RDB, keys loaded: 10001, keys expired: 0, all fields expired hashes: 0.', 'r', 'replica.load_done', {}],
     ['* Replica main thread creating Bio thread to save RDB to disk', 'r', 'replica.rdb_receiving', { to: 'disk' }],
     ['* Replica bio thread: PRIMARY <-> REPLICA sync: receiving streamed RDB from primary with EOF to disk', 'r', 'known-ignored', {}],
-    ['* Unable to partial resync with replica 127.0.0.1:6380 for lack of backlog (Replica request was 8c1d3a7f:1234, and I can only reply with the range [2000, 3000]).', 'p', 'primary.psync_refused', { reason: 'backlog', offset: 1234 }],
-    ['* Unable to partial resync with replica 127.0.0.1:6380 for lack of backlog (Replica request was: 8c1d3a7f:1234).', 'p', 'primary.psync_refused', { reason: 'backlog', offset: 1234 }],
+    ['* Unable to partial resync with replica 127.0.0.1:6380 for lack of backlog (Replica request was 8c1d3a7f:1234, and I can only reply with the range [2000, 3000]).', 'p', 'primary.psync_refused', { reason: 'backlog', offset: 1234, requestedReplid: '8c1d3a7f' }],
+    ['* Unable to partial resync with replica 127.0.0.1:6380 for lack of backlog (Replica request was: 8c1d3a7f:1234).', 'p', 'primary.psync_refused', { reason: 'backlog', offset: 1234, requestedReplid: '8c1d3a7f' }],
     ['* Dual channel capability ignored: repl-diskless-sync disabled', 'p', 'primary.dual_capa_ignored', {}],
     ["* REPLICAOF 127.0.0.1:6379 enabled (user request from 'id=3 addr=127.0.0.1:1 laddr=127.0.0.1:2 fd=11 name= user=default lib-name= lib-ver=')", 'r', 'replica.replicaof', {}],
     ["* PRIMARY MODE enabled (user request from 'id=3 addr=127.0.0.1:1 laddr=127.0.0.1:2 fd=11 name= user=default lib-name= lib-ver=')", 'r', 'replica.primary_mode', {}],

@@ -103,7 +103,8 @@ describe('real logs of every log-format × log-timestamp-format', () => {
         }
         const endoff = r.events.find((e) => e.kind === 'primary.endoff_sent')!;
         expect(endoff).toMatchObject({ peer: 'replica1', attributedBy: 'port', prefix: 'Dual channel replication: ' });
-        expect(r.events.find((e) => e.kind === 'replica.main_psync')!.fields).toEqual({ offset: (endoff.fields.endoff as number) + 1 });
+        const replid = r.events.find((e) => e.kind === 'primary.backlog_created')!.fields.replid;
+        expect(r.events.find((e) => e.kind === 'replica.main_psync')!.fields).toEqual({ offset: (endoff.fields.endoff as number) + 1, replid });
         expect(r.events.find((e) => e.kind === 'primary.psync_accepted')!.fields).toEqual({ offset: (endoff.fields.endoff as number) + 1 });
         expect(r.events.find((e) => e.kind === 'primary.main_matched')!.fields).toEqual({ cid: endoff.fields.cid });
         expect(r.nodes.map((n) => n.port)).toEqual(r.files.map((f) => +/port=(\d+)\./.exec(readFileSync(f.file, 'utf8'))![1]!));
