@@ -289,10 +289,16 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
       step.observing = false;
       for (let i = 0; i < n; i++) if (fire(step, i, s, scratch) === FIRED) emit(i, scratch);
     },
+    successor(s, action) {
+      step.observing = false;
+      return fire(step, action, s, scratch) === FIRED ? scratch : null;
+    },
     // the validator's one pass: each transition fired once, observed as it fires (not fired again by observe())
     successorsObserved(s, emit) {
+      // a fresh list only after one was filled (the engine may keep a non-empty list it was given)
+      obsStep.obs = [];
       for (let i = 0; i < n; i++) {
-        obsStep.obs = [];
+        if (obsStep.obs.length > 0) obsStep.obs = [];
         if (fire(obsStep, i, s, obsScratch) === FIRED) emit(i, obsScratch, obsStep.obs);
       }
     },

@@ -880,13 +880,25 @@ export class FastEngine {
     const start = this.eSilentEnd[s]!;
     const end = this.eEnd[s]!;
     const filts = this.filtList;
-    this.model.successors(this.states.get(s), (a, nx) => {
+    const model = this.model;
+    if (model.successor !== undefined) {
+      // one action fired per edge to resolve, in edge (= action) order: the states are interned
+      // in the order the pass over every successor below interns them
       for (let e = start; e < end; e++) {
-        if (this.eAction[e] !== a) continue;
-        if (this.eTarget[e] === -1 && filts[this.eFilt[e]!]!.first!.evKey === evKey) this.eTarget[e] = this.states.intern(nx);
-        break;
+        if (this.eTarget[e] !== -1 || filts[this.eFilt[e]!]!.first!.evKey !== evKey) continue;
+        const nx = model.successor(this.states.get(s), this.eAction[e]!);
+        if (nx === null) throw new Error(`fast engine: ${model.actionNames[this.eAction[e]!]} is no longer enabled in a state where it was`);
+        this.eTarget[e] = this.states.intern(nx);
       }
-    });
+    } else {
+      model.successors(this.states.get(s), (a, nx) => {
+        for (let e = start; e < end; e++) {
+          if (this.eAction[e] !== a) continue;
+          if (this.eTarget[e] === -1 && filts[this.eFilt[e]!]!.first!.evKey === evKey) this.eTarget[e] = this.states.intern(nx);
+          break;
+        }
+      });
+    }
     this.ensureStateArrays(this.states.size);
   }
 
