@@ -718,7 +718,7 @@ export class FastEngine {
       }
     } else this.filtsByHash.set(h, (bucket = []));
     if (e === undefined) {
-      e = { raw: list, keys: list.map((o) => Object.keys(o.fields)), f: this.makeFilt(list) };
+      e = { raw: list, keys: list.map((o) => Object.keys(o.fields)), specs: list.map((o) => Object.keys(o.fields).map((k) => o.fields[k]!)), f: this.makeFilt(list) };
       bucket.push(e);
     }
     recent.unshift(e);
@@ -1350,6 +1350,8 @@ function sameSpec(a: FieldSpec, b: FieldSpec): boolean {
 interface RawEntry {
   readonly raw: readonly Observation[];
   readonly keys: readonly (readonly string[])[];
+  /** The fields' specs in the same order (no keyed look-up into the old list's field objects). */
+  readonly specs: readonly (readonly FieldSpec[])[];
   readonly f: Filt;
 }
 
@@ -1362,9 +1364,11 @@ function sameRaw(e: RawEntry, b: readonly Observation[]): boolean {
     const y = b[i]!;
     if (x.kind !== y.kind || x.node !== y.node) return false;
     const xk = e.keys[i]!;
+    const xs = e.specs[i]!;
+    const yf = y.fields;
     let k = 0;
-    for (const f in y.fields) {
-      if (xk[k] !== f || !sameSpec(x.fields[f]!, y.fields[f]!)) return false;
+    for (const f in yf) {
+      if (xk[k] !== f || !sameSpec(xs[k]!, yf[f]!)) return false;
       k++;
     }
     if (k !== xk.length) return false;
@@ -1372,7 +1376,10 @@ function sameRaw(e: RawEntry, b: readonly Observation[]): boolean {
     const yc = y.clear;
     if (xc === undefined || yc === undefined) {
       if (xc !== yc) return false;
-    } else if (xc.length !== yc.length || !xc.every((r, j) => r === yc[j])) return false;
+    } else {
+      if (xc.length !== yc.length) return false;
+      for (let j = 0; j < xc.length; j++) if (xc[j] !== yc[j]) return false;
+    }
   }
   return true;
 }
