@@ -822,9 +822,34 @@ export class FastEngine {
     this.eAction = grow(this.eAction);
   }
 
-  private readonly tmpT: number[] = [];
-  private readonly tmpF: number[] = [];
-  private readonly tmpA: number[] = [];
+  // edges() writes a state's silent edges straight into the edge arrays and keeps its loud ones
+  // here until they follow (no per-state closure or list)
+  private edgeK = 0;
+  private loudN = 0;
+  private loudF = new Int32Array(256);
+  private loudA = new Int32Array(256);
+  private readonly addEdge = (a: number, nx: Uint8Array, obs: readonly Observation[]): void => {
+    const f = this.filtOf(obs, a);
+    if (f.silent) {
+      const k = this.edgeK++;
+      if (k >= this.eTarget.length) this.ensureEdgeArrays(k + 1);
+      this.eTarget[k] = this.states.intern(nx);
+      this.eFilt[k] = f.id;
+      this.eAction[k] = a;
+    } else {
+      const j = this.loudN++;
+      if (j >= this.loudF.length) {
+        const f2 = new Int32Array(j * 2);
+        f2.set(this.loudF);
+        this.loudF = f2;
+        const a2 = new Int32Array(j * 2);
+        a2.set(this.loudA);
+        this.loudA = a2;
+      }
+      this.loudF[j] = f.id;
+      this.loudA[j] = a;
+    }
+  };
 
   /** Computes the outgoing edges of state `s` (once). */
   private edges(s: number): void {
@@ -832,40 +857,22 @@ export class FastEngine {
     const model = this.model;
     // a view into the arena: if interning a successor grows the arena, the view keeps the old copy
     const bytes = this.states.get(s);
-    const T = this.tmpT;
-    const F = this.tmpF;
-    const A = this.tmpA;
-    T.length = 0;
-    F.length = 0;
-    A.length = 0;
-    const add = (a: number, nx: Uint8Array, obs: readonly Observation[]) => {
-      const f = this.filtOf(obs, a);
-      // the successor of a loud transition is interned only when an event needs it (most never
-      // are: interning them all took half of the interning and of the arena)
-      T.push(f.silent ? this.states.intern(nx) : -1);
-      F.push(f.id);
-      A.push(a);
-    };
-    if (model.successorsObserved !== undefined) model.successorsObserved(bytes, add);
-    else model.successors(bytes, (a, nx) => add(a, nx, model.observe(bytes, a, nx)));
-    this.ensureStateArrays(this.states.size);
-    const n = T.length;
-    this.ensureEdgeArrays(this.eCount + n);
     const start = this.eCount;
-    let k = start;
-    for (let i = 0; i < n; i++) {
-      if (!this.filtList[F[i]!]!.silent) continue;
-      this.eTarget[k] = T[i]!;
-      this.eFilt[k] = F[i]!;
-      this.eAction[k] = A[i]!;
-      k++;
-    }
-    const silentEnd = k;
-    for (let i = 0; i < n; i++) {
-      if (this.filtList[F[i]!]!.silent) continue;
-      this.eTarget[k] = T[i]!;
-      this.eFilt[k] = F[i]!;
-      this.eAction[k] = A[i]!;
+    this.edgeK = start;
+    this.loudN = 0;
+    // the successor of a loud transition is interned only when an event needs it (most never
+    // are: interning them all took half of the interning and of the arena)
+    if (model.successorsObserved !== undefined) model.successorsObserved(bytes, this.addEdge);
+    else model.successors(bytes, (a, nx) => this.addEdge(a, nx, model.observe(bytes, a, nx)));
+    this.ensureStateArrays(this.states.size);
+    const silentEnd = this.edgeK;
+    const nl = this.loudN;
+    this.ensureEdgeArrays(silentEnd + nl);
+    let k = silentEnd;
+    for (let i = 0; i < nl; i++) {
+      this.eTarget[k] = -1;
+      this.eFilt[k] = this.loudF[i]!;
+      this.eAction[k] = this.loudA[i]!;
       k++;
     }
     this.eCount = k;
