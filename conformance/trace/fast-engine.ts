@@ -34,7 +34,8 @@
 // memory: the driver (validate()) forgets everything but the live sets past a budget.
 //
 // Nothing here is specific to a model: only the ObservableModel interface is used (and its
-// optional successorsObserved(), one pass for transitions and observations). The sets are sorted
+// optional successorsObserved(), one pass for transitions and observations, and successor(), one
+// action's successor when an event needs a loud edge's target). The sets are sorted
 // id arrays, so an initial set may hold every reachable state of a model (a log that starts
 // mid-run): see FastEngine.initialFromStates.
 import type { ObservableModel, Observation, FieldSpec } from '../../model/observation.js';
