@@ -98,9 +98,15 @@ export class Step {
   }
   rep(r: number): string { return this.nodes[r + 1]!; }
   /** A primary event about replica r: it names the replica (Valkey logs its ip:port). */
-  pe(r: number, kind: Kind, fields: Record<string, FieldSpec> = {}, clear?: string[]): void {
-    if (this.observing) this.emit('primary', kind, { ...fields, replica: { op: 'lit', value: this.nodes[r + 1]! } }, clear);
+  pe(r: number, kind: Kind, fields?: Record<string, FieldSpec>, clear?: string[]): void {
+    if (!this.observing) return;
+    // every caller passes a fresh object literal: adding the field to it (last, as a spread would)
+    // spares a copy on the validator's hot path; the replica's field is one shared object
+    const f = fields ?? {};
+    f.replica = (this.replicaFields[r] ??= { op: 'lit', value: this.nodes[r + 1]! });
+    this.emit('primary', kind, f, clear);
   }
+  private readonly replicaFields: FieldSpec[] = [];
   /** Register names tie concrete values (client ids, offsets) across events. */
   regCid(r: number, s: number): string { return (this.cidNames[r * SLOTS + s] ??= `r${r + 1}.rdb${s + 1}.cid`); }
   regEndoff(r: number): string { return (this.endoffNames[r] ??= `r${r + 1}.endoff`); }

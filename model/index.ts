@@ -106,49 +106,58 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
    * the primary still has": such a value only ever fails the PSYNC range test, as it should.
    */
   function normalize(d: Uint8Array): void {
+    // (the hot path of every transition: layout offsets and enum values are hoisted into locals)
     // server.replicas order of the classic main clients a fork serves or will serve: only their
     // relative order is kept (a client that left WAIT_BGSAVE_START/END drops out of it)
     let ranked = 0;
-    for (let r = 0; r < c.replicas; r++) {
-      const b = L.replicaBase[r]!;
+    for (let r = 0; r < NR; r++) {
+      const b = RB[r]!;
       const mc = d[b + R_MC]!;
-      if (mc !== MC.WAIT_BGSAVE && mc !== MC.WAIT_END) d[b + R_MORD] = 0;
+      if (mc !== MC_WAIT_BGSAVE && mc !== MC_WAIT_END) d[b + R_MORD] = 0;
       else if (d[b + R_MORD]! > 0) ranked++;
     }
     if (ranked > 0) {
       for (let k = 1; k <= ranked; k++) {
         // the k-th smallest remaining rank becomes k
         let best = -1;
-        for (let r = 0; r < c.replicas; r++) {
-          const v = d[L.replicaBase[r]! + R_MORD]!;
-          if (v >= k && (best < 0 || v < d[L.replicaBase[best]! + R_MORD]!)) best = r;
+        for (let r = 0; r < NR; r++) {
+          const v = d[RB[r]! + R_MORD]!;
+          if (v >= k && (best < 0 || v < d[RB[best]! + R_MORD]!)) best = r;
         }
-        d[L.replicaBase[best]! + R_MORD] = k;
+        d[RB[best]! + R_MORD] = k;
       }
     }
     let base = d[G_NB]! > 0 ? d[G_HS]! : d[G_OFF]! + 1;
-    for (let r = 0; r < c.replicas; r++) {
-      const b = L.replicaBase[r]!;
+    for (let r = 0; r < NR; r++) {
+      const b = RB[r]!;
       const st = d[b + R_RS]!;
-      if (st === RS.TRANSFER || st === RS.CONNECTED) base = Math.min(base, d[b + R_APP]! + 1);
+      if (st === RS_TRANSFER || st === RS_CONNECTED) {
+        const v = d[b + R_APP]! + 1;
+        if (v < base) base = v;
+      }
       const mc = d[b + R_MC]!;
+      const inf = d[b + R_INF]!;
       // a closed main channel still delivers what is in flight; with nothing in flight its position is dead
-      if (mc === MC.NONE && d[b + R_INF] === 0) d[b + R_MREF] = 0;
-      if (mc === MC.BG_RDB_LOAD || mc === MC.ONLINE || mc === MC.WAIT_END || mc === MC.ONLINE_WAIT_ACK || mc === MC.SEND_BULK || d[b + R_INF]! > 0) base = Math.min(base, d[b + R_MREF]! - d[b + R_INF]!);
+      if (mc === MC_NONE && inf === 0) d[b + R_MREF] = 0;
+      if (mc === MC_BG_RDB_LOAD || mc === MC_ONLINE || mc === MC_WAIT_END || mc === MC_ONLINE_WAIT_ACK || mc === MC_SEND_BULK || inf > 0) {
+        const v = d[b + R_MREF]! - inf;
+        if (v < base) base = v;
+      }
       // buffer references are never below the head in a correct model; keeping them in the base
       // makes a broken model (a trimmed referenced block) visible instead of clamping it away
-      if (d[b + R_MBLK]! >= 2) base = Math.min(base, d[b + R_MBLK]!);
+      const blk = d[b + R_MBLK]!;
+      if (blk >= 2 && blk < base) base = blk;
       for (let s = 0; s < SLOTS; s++) {
-        const pin = d[b + R_SLOTS + s * SLOT_SIZE + S_PIN]!;
-        if (pin >= 2) base = Math.min(base, pin);
+        const pin = d[b + PIN_OFF[s]!]!;
+        if (pin >= 2 && pin < base) base = pin;
       }
     }
     const shift = Math.floor((base - 2) / B) * B;
     if (shift <= 0) return;
     d[G_OFF] = d[G_OFF]! - shift;
     if (d[G_NB]! > 0) d[G_HS] = d[G_HS]! - shift; else d[G_HS] = 0;
-    for (let r = 0; r < c.replicas; r++) {
-      const b = L.replicaBase[r]!;
+    for (let r = 0; r < NR; r++) {
+      const b = RB[r]!;
       d[b + R_E] = Math.max(0, d[b + R_E]! - shift);
       d[b + R_OE] = Math.max(0, d[b + R_OE]! - shift);
       d[b + R_APP] = Math.max(0, d[b + R_APP]! - shift);
@@ -156,11 +165,17 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
       if (d[b + R_MREF]! > 0) d[b + R_MREF] = Math.max(0, d[b + R_MREF]! - shift);
       if (d[b + R_MBLK]! >= 2) d[b + R_MBLK] = d[b + R_MBLK]! - shift;
       for (let s = 0; s < SLOTS; s++) {
-        const p = b + R_SLOTS + s * SLOT_SIZE + S_PIN;
+        const p = b + PIN_OFF[s]!;
         if (d[p]! >= 2) d[p] = d[p]! - shift;
       }
     }
   }
+  const NR = c.replicas;
+  const RB = Int32Array.from(L.replicaBase);
+  const PIN_OFF = Int32Array.from({ length: SLOTS }, (_, s) => R_SLOTS + s * SLOT_SIZE + S_PIN);
+  const MC_WAIT_BGSAVE = MC.WAIT_BGSAVE, MC_WAIT_END = MC.WAIT_END, MC_NONE = MC.NONE, MC_BG_RDB_LOAD = MC.BG_RDB_LOAD;
+  const MC_ONLINE = MC.ONLINE, MC_ONLINE_WAIT_ACK = MC.ONLINE_WAIT_ACK, MC_SEND_BULK = MC.SEND_BULK;
+  const RS_TRANSFER = RS.TRANSFER, RS_CONNECTED = RS.CONNECTED;
 
   // observe() re-runs an action with observations on; it owns its own working state, as does explain()
   const obsStep = new Step(c, L, mut);
@@ -289,10 +304,16 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
       step.observing = false;
       for (let i = 0; i < n; i++) if (fire(step, i, s, scratch) === FIRED) emit(i, scratch);
     },
+    successor(s, action) {
+      step.observing = false;
+      return fire(step, action, s, scratch) === FIRED ? scratch : null;
+    },
     // the validator's one pass: each transition fired once, observed as it fires (not fired again by observe())
     successorsObserved(s, emit) {
+      // a fresh list only after one was filled (the engine may keep a non-empty list it was given)
+      obsStep.obs = [];
       for (let i = 0; i < n; i++) {
-        obsStep.obs = [];
+        if (obsStep.obs.length > 0) obsStep.obs = [];
         if (fire(obsStep, i, s, obsScratch) === FIRED) emit(i, obsScratch, obsStep.obs);
       }
     },

@@ -47,6 +47,13 @@ export interface ObservableModel extends Model {
    * successors, once in observe). `next` and the list are only valid during the call.
    */
   successorsObserved?(s: Uint8Array, emit: (action: number, next: Uint8Array, obs: readonly Observation[]) => void): void;
+  /**
+   * Optional: the successor of `s` by `action` alone (the one successors() would emit for it), or
+   * null when the action is disabled there. The fast engine learns a loud transition's successor
+   * only once an event needs it; without this it runs successors() again for that one action.
+   * The result is only valid until the next call into the model.
+   */
+  successor?(s: Uint8Array, action: number): Uint8Array | null;
 }
 
 /**

@@ -34,7 +34,8 @@
 // memory: the driver (validate()) forgets everything but the live sets past a budget.
 //
 // Nothing here is specific to a model: only the ObservableModel interface is used (and its
-// optional successorsObserved(), one pass for transitions and observations). The sets are sorted
+// optional successorsObserved(), one pass for transitions and observations, and successor(), one
+// action's successor when an event needs a loud edge's target). The sets are sorted
 // id arrays, so an initial set may hold every reachable state of a model (a log that starts
 // mid-run): see FastEngine.initialFromStates.
 import type { ObservableModel, Observation, FieldSpec } from '../../model/observation.js';
@@ -718,7 +719,7 @@ export class FastEngine {
       }
     } else this.filtsByHash.set(h, (bucket = []));
     if (e === undefined) {
-      e = { raw: list, keys: list.map((o) => Object.keys(o.fields)), f: this.makeFilt(list) };
+      e = { raw: list, keys: list.map((o) => Object.keys(o.fields)), specs: list.map((o) => Object.keys(o.fields).map((k) => o.fields[k]!)), f: this.makeFilt(list) };
       bucket.push(e);
     }
     recent.unshift(e);
@@ -822,9 +823,34 @@ export class FastEngine {
     this.eAction = grow(this.eAction);
   }
 
-  private readonly tmpT: number[] = [];
-  private readonly tmpF: number[] = [];
-  private readonly tmpA: number[] = [];
+  // edges() writes a state's silent edges straight into the edge arrays and keeps its loud ones
+  // here until they follow (no per-state closure or list)
+  private edgeK = 0;
+  private loudN = 0;
+  private loudF = new Int32Array(256);
+  private loudA = new Int32Array(256);
+  private readonly addEdge = (a: number, nx: Uint8Array, obs: readonly Observation[]): void => {
+    const f = this.filtOf(obs, a);
+    if (f.silent) {
+      const k = this.edgeK++;
+      if (k >= this.eTarget.length) this.ensureEdgeArrays(k + 1);
+      this.eTarget[k] = this.states.intern(nx);
+      this.eFilt[k] = f.id;
+      this.eAction[k] = a;
+    } else {
+      const j = this.loudN++;
+      if (j >= this.loudF.length) {
+        const f2 = new Int32Array(j * 2);
+        f2.set(this.loudF);
+        this.loudF = f2;
+        const a2 = new Int32Array(j * 2);
+        a2.set(this.loudA);
+        this.loudA = a2;
+      }
+      this.loudF[j] = f.id;
+      this.loudA[j] = a;
+    }
+  };
 
   /** Computes the outgoing edges of state `s` (once). */
   private edges(s: number): void {
@@ -832,40 +858,22 @@ export class FastEngine {
     const model = this.model;
     // a view into the arena: if interning a successor grows the arena, the view keeps the old copy
     const bytes = this.states.get(s);
-    const T = this.tmpT;
-    const F = this.tmpF;
-    const A = this.tmpA;
-    T.length = 0;
-    F.length = 0;
-    A.length = 0;
-    const add = (a: number, nx: Uint8Array, obs: readonly Observation[]) => {
-      const f = this.filtOf(obs, a);
-      // the successor of a loud transition is interned only when an event needs it (most never
-      // are: interning them all took half of the interning and of the arena)
-      T.push(f.silent ? this.states.intern(nx) : -1);
-      F.push(f.id);
-      A.push(a);
-    };
-    if (model.successorsObserved !== undefined) model.successorsObserved(bytes, add);
-    else model.successors(bytes, (a, nx) => add(a, nx, model.observe(bytes, a, nx)));
-    this.ensureStateArrays(this.states.size);
-    const n = T.length;
-    this.ensureEdgeArrays(this.eCount + n);
     const start = this.eCount;
-    let k = start;
-    for (let i = 0; i < n; i++) {
-      if (!this.filtList[F[i]!]!.silent) continue;
-      this.eTarget[k] = T[i]!;
-      this.eFilt[k] = F[i]!;
-      this.eAction[k] = A[i]!;
-      k++;
-    }
-    const silentEnd = k;
-    for (let i = 0; i < n; i++) {
-      if (this.filtList[F[i]!]!.silent) continue;
-      this.eTarget[k] = T[i]!;
-      this.eFilt[k] = F[i]!;
-      this.eAction[k] = A[i]!;
+    this.edgeK = start;
+    this.loudN = 0;
+    // the successor of a loud transition is interned only when an event needs it (most never
+    // are: interning them all took half of the interning and of the arena)
+    if (model.successorsObserved !== undefined) model.successorsObserved(bytes, this.addEdge);
+    else model.successors(bytes, (a, nx) => this.addEdge(a, nx, model.observe(bytes, a, nx)));
+    this.ensureStateArrays(this.states.size);
+    const silentEnd = this.edgeK;
+    const nl = this.loudN;
+    this.ensureEdgeArrays(silentEnd + nl);
+    let k = silentEnd;
+    for (let i = 0; i < nl; i++) {
+      this.eTarget[k] = -1;
+      this.eFilt[k] = this.loudF[i]!;
+      this.eAction[k] = this.loudA[i]!;
       k++;
     }
     this.eCount = k;
@@ -880,13 +888,25 @@ export class FastEngine {
     const start = this.eSilentEnd[s]!;
     const end = this.eEnd[s]!;
     const filts = this.filtList;
-    this.model.successors(this.states.get(s), (a, nx) => {
+    const model = this.model;
+    if (model.successor !== undefined) {
+      // one action fired per edge to resolve, in edge (= action) order: the states are interned
+      // in the order the pass over every successor below interns them
       for (let e = start; e < end; e++) {
-        if (this.eAction[e] !== a) continue;
-        if (this.eTarget[e] === -1 && filts[this.eFilt[e]!]!.first!.evKey === evKey) this.eTarget[e] = this.states.intern(nx);
-        break;
+        if (this.eTarget[e] !== -1 || filts[this.eFilt[e]!]!.first!.evKey !== evKey) continue;
+        const nx = model.successor(this.states.get(s), this.eAction[e]!);
+        if (nx === null) throw new Error(`fast engine: ${model.actionNames[this.eAction[e]!]} is no longer enabled in a state where it was`);
+        this.eTarget[e] = this.states.intern(nx);
       }
-    });
+    } else {
+      model.successors(this.states.get(s), (a, nx) => {
+        for (let e = start; e < end; e++) {
+          if (this.eAction[e] !== a) continue;
+          if (this.eTarget[e] === -1 && filts[this.eFilt[e]!]!.first!.evKey === evKey) this.eTarget[e] = this.states.intern(nx);
+          break;
+        }
+      });
+    }
     this.ensureStateArrays(this.states.size);
   }
 
@@ -1338,6 +1358,8 @@ function sameSpec(a: FieldSpec, b: FieldSpec): boolean {
 interface RawEntry {
   readonly raw: readonly Observation[];
   readonly keys: readonly (readonly string[])[];
+  /** The fields' specs in the same order (no keyed look-up into the old list's field objects). */
+  readonly specs: readonly (readonly FieldSpec[])[];
   readonly f: Filt;
 }
 
@@ -1350,9 +1372,11 @@ function sameRaw(e: RawEntry, b: readonly Observation[]): boolean {
     const y = b[i]!;
     if (x.kind !== y.kind || x.node !== y.node) return false;
     const xk = e.keys[i]!;
+    const xs = e.specs[i]!;
+    const yf = y.fields;
     let k = 0;
-    for (const f in y.fields) {
-      if (xk[k] !== f || !sameSpec(x.fields[f]!, y.fields[f]!)) return false;
+    for (const f in yf) {
+      if (xk[k] !== f || !sameSpec(xs[k]!, yf[f]!)) return false;
       k++;
     }
     if (k !== xk.length) return false;
@@ -1360,7 +1384,10 @@ function sameRaw(e: RawEntry, b: readonly Observation[]): boolean {
     const yc = y.clear;
     if (xc === undefined || yc === undefined) {
       if (xc !== yc) return false;
-    } else if (xc.length !== yc.length || !xc.every((r, j) => r === yc[j])) return false;
+    } else {
+      if (xc.length !== yc.length) return false;
+      for (let j = 0; j < xc.length; j++) if (xc[j] !== yc[j]) return false;
+    }
   }
   return true;
 }
