@@ -992,9 +992,14 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'StreamDone', params: 'r',
-    doc: 'The replica has applied its local buffer after a dual-channel load: the link is up, ACK; the rdb channel is closed (the primary frees or postpones its rdb client).',
+    doc: 'The replica has applied its local buffer after a dual-channel load: the link is up, ACK; the rdb channel is closed (the primary frees or postpones its rdb client). With successChecksMainLink (#5417), a main channel the primary has closed meanwhile makes it abort the sync instead (it resyncs).',
     guard: (m, r) => m.g(r, R_DS) === DS.STREAMING,
     effect: (m, r) => {
+      if (m.c.successChecksMainLink && m.get(r, R_MEOF)) {
+        // #5417: no success on a dead link; the cached primary was discarded at the load, so the resync is full
+        m.abort(r, null);
+        return;
+      }
       m.dualSuccess(r);
       m.emit(m.rep(r), 'replica.sync_finished');
       m.closeRdbChannel(r);

@@ -211,7 +211,7 @@ export function makeStepInvariants(c: ModelConfig, L: Layout, families: readonly
  * because the version a profile names may have the bug: 8.0.1 has #1297, so I18 fails under its
  * profile by design. spec/model.md §8.1.
  */
-export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I18-child-error-unprotects'] as const;
+export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I14-success-on-live-link', 'I18-child-error-unprotects'] as const;
 export type FixPropertyId = (typeof FIX_PROPERTY_IDS)[number];
 
 export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly string[], ids: readonly string[]): { invariants: Invariant[]; transitionInvariants: TransitionInvariant[] } {
@@ -225,6 +225,23 @@ export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly 
       check: (s) => {
         if (c.localLimit !== 0) return null;
         for (let r = 0; r < c.replicas; r++) if (s[L.replicaBase[r]! + R_STOP] === 1) return `replica${r + 1} stopped reading its main channel (local buffer limit) although the limit is 0, i.e. none`;
+        return null;
+      },
+    });
+  }
+  if (ids.includes('I14-success-on-live-link')) {
+    // StreamDone is the only step from a dual-channel transfer whose local buffer is applied (rdb
+    // state streaming) to connected
+    const streamDone = families.map((f) => f === 'StreamDone');
+    transitionInvariants.push({
+      id: 'I14-success-on-live-link',
+      description: 'A replica reports a dual-channel sync as successful after applying its local buffer only while its main channel is alive: not when the primary has closed it meanwhile (#5417).',
+      check: (s, action, next) => {
+        if (!streamDone[action]) return null;
+        for (let r = 0; r < c.replicas; r++) {
+          const b = L.replicaBase[r]!;
+          if (s[b + R_DS] === DS.STREAMING && s[b + R_MEOF] === 1 && next[b + R_RS] === RS.CONNECTED) return `replica${r + 1} reported a successful sync after applying its local buffer, but the primary had closed its main channel`;
+        }
         return null;
       },
     });

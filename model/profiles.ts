@@ -18,6 +18,8 @@ export interface Switches {
   bioDiskDownload: boolean;
   /** #989 (8.0.0 GA): a replica-class hard limit of 0 means no limit for the replica's local buffer. */
   localLimitZeroMeansUnlimited: boolean;
+  /** #5417 (9.2.1): a replica whose main channel the primary closed while it applied its local buffer aborts instead of reporting success. */
+  successChecksMainLink: boolean;
 }
 
 export interface SwitchDoc {
@@ -38,6 +40,10 @@ export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
     change: '#989 (8.0.0 GA)',
     doc: 'bufferReplData compares the local buffer with the replica-class hard limit only when that limit is not 0 ("hard_limit_bytes && len > hard_limit_bytes"); before it (8.0.0-rc1/rc2) a limit of 0 stopped buffering after the first block. All three profiles have the fix: the buggy value is the zoo\'s (model/zoo.ts)',
   },
+  successChecksMainLink: {
+    change: '#5417 (9.2.1)',
+    doc: 'a replica that has applied its local buffer after a dual-channel load checks its main channel first: if the primary has closed it meanwhile, the replica aborts the sync and resyncs instead of reporting success on a dead link (StreamDone). All three profiles have the bug (they report "Finished with success", then notice the closed link): the fixed value is the zoo\'s (model/zoo.ts)',
+  },
   logsDualCapaIgnored: {
     change: '#3051 (9.1)',
     doc: 'a primary with dual channel on but repl-diskless-sync off logs "Dual channel capability ignored" when a replica announces capa dual-channel',
@@ -54,17 +60,17 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   '8.0.1': {
     name: '8.0.1',
     description: 'Valkey 8.0.1 (Debian bookworm-backports)',
-    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true },
+    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false },
   },
   '8.1.1': {
     name: '8.1.1',
     description: 'Valkey 8.1.1 (Debian trixie)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false },
   },
   '9.1.2': {
     name: '9.1.2',
     description: 'Valkey 9.1.2 (Debian forky)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true, successChecksMainLink: false },
   },
 };
 

@@ -51,6 +51,17 @@ export const ZOO: readonly ZooBug[] = [
     fixed: { localLimit: 0, localLimitZeroMeansUnlimited: true },
   },
   {
+    id: '#5417',
+    mechanism: 'the primary closes the main channel while the replica loads (output-buffer limit, kill) and the replica, not reading it, applies its local buffer and reports "Finished with success" on the dead link, to notice the loss only afterwards',
+    fixedIn: '9.2.1',
+    inProfiles: ['8.0.1', '8.1.1', '9.1.2'],
+    property: 'I14-success-on-live-link',
+    kind: 'safety',
+    preset: 'small',
+    buggy: { successChecksMainLink: false },
+    fixed: { successChecksMainLink: true },
+  },
+  {
     id: '#1649',
     mechanism: 'endless full-sync loop: writes during the load overrun the replica-class output-buffer limit, the main channel is dropped, its PSYNC refused, and the next full sync does the same',
     fixedIn: 'open',
