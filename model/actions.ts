@@ -5,7 +5,7 @@
 // reads the current state `src`; its effect mutates `d`, a copy of `src`, through the helpers of
 // `Step`. Observations are recorded only when `Step.observing` is on (simulation, conformance),
 // so the checker's hot loop pays nothing for them.
-import { effectiveHard, type ModelConfig } from './config.js';
+import { effectiveHard, effectiveSoft, type ModelConfig } from './config.js';
 import {
   CHILD, childSucceedsIn, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BIO, R_BUF, R_CACHE,
   R_CAPA, R_CS, R_DLCFG, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MORD, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
@@ -76,7 +76,7 @@ export class Step {
   constructor(readonly c: ModelConfig, readonly L: Layout, readonly mut: Mutations) {
     this.B = c.blockSize;
     this.hard = effectiveHard(c);
-    this.soft = c.cobSoft;
+    this.soft = effectiveSoft(c);
     this.nodes = ['primary', ...Array.from({ length: c.replicas }, (_, i) => `replica${i + 1}`)];
   }
 
@@ -458,7 +458,9 @@ export class Step {
    * primary left would be noticed first (MainEOF).
    */
   primarySilent(r: number): boolean {
-    return this.c.replTimeout !== 0 && this.g(r, R_RS) === RS.CONNECTED && this.g(r, R_INF) === 0 && this.g(r, R_MQ) === MQ.NONE && this.g(r, R_MEOF) === 0;
+    if (this.c.replTimeout === 0 || this.g(r, R_RS) !== RS.CONNECTED) return false;
+    // a replica that reads nothing (#804a's half success) times out whatever waits on the link
+    return this.g(r, R_STOP) === 1 || (this.g(r, R_INF) === 0 && this.g(r, R_MQ) === MQ.NONE && this.g(r, R_MEOF) === 0);
   }
   /**
    * REPLCONF capa dual-channel, read by the primary in the handshake: the replica announces it if
@@ -726,7 +728,16 @@ export const ACTIONS: readonly ActionDef[] = [
           if (loaded) {
             m.emit(me, 'replica.psync_after_load');
             m.set(r, R_SLOT, 0);
-            m.dualSuccess(r);
+            if (m.c.streamSkipsEmptyBuffer) m.dualSuccess(r);
+            else {
+              // before #804: streaming the local buffer that this order never created fails, and the
+              // success stops half-way: connected (establishPrimaryConnection ran), but the primary
+              // client has no read handler, no ACK is sent, the rdb-channel state stays "loaded"
+              m.emit(me, 'replica.stream_failed');
+              m.set(r, R_RS, RS.CONNECTED);
+              m.set(r, R_CACHE, 1);
+              m.set(r, R_STOP, 1);
+            }
           } else {
             m.set(r, R_RS, RS.TRANSFER);
             m.set(r, R_BUF, 0);
@@ -1029,7 +1040,8 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'ReadStream', params: 'r',
     doc: 'A connected replica reads and applies one write from its main channel.',
-    guard: (m, r) => m.g(r, R_RS) === RS.CONNECTED && m.g(r, R_INF) > 0,
+    // a connected replica that reads nothing (stoppedReading: only after #804a's half success) does not read it
+    guard: (m, r) => m.g(r, R_RS) === RS.CONNECTED && m.g(r, R_INF) > 0 && !m.g(r, R_STOP),
     effect: (m, r) => {
       m.readOne(r);
       m.emit(m.rep(r), 'replica.stream_read', { buffered: { op: 'lit', value: false } });
@@ -1160,7 +1172,7 @@ export const ACTIONS: readonly ActionDef[] = [
       if (v !== 0 && !(m.g(r, R_RS) === RS.CLASSIC && m.g(r, R_DS) === DS.DOWNLOAD && m.g(r, R_PROG) === 0 && !m.g(r, R_BIO))) return false;
       const rs = m.g(r, R_RS);
       const ds = m.g(r, R_DS);
-      if (rs === RS.CONNECTED) return true;
+      if (rs === RS.CONNECTED) return !m.g(r, R_STOP);
       if (rs === RS.TRANSFER) return !m.g(r, R_STOP) && readsMainWhileSyncing(ds, m.g(r, R_TOK));
       // a classic load from the socket reads the main channel itself
       if (rs === RS.CLASSIC) return ds === DS.DOWNLOAD || (ds === DS.LOADING && m.g(r, R_DLOAD) === 1);

@@ -211,7 +211,7 @@ export function makeStepInvariants(c: ModelConfig, L: Layout, families: readonly
  * because the version a profile names may have the bug: 8.0.1 has #1297, so I18 fails under its
  * profile by design. spec/model.md §8.1.
  */
-export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I14-success-on-live-link', 'I18-child-error-unprotects'] as const;
+export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I14-success-on-live-link', 'I17-limit-close-at-backlog', 'I18-child-error-unprotects'] as const;
 export type FixPropertyId = (typeof FIX_PROPERTY_IDS)[number];
 
 export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly string[], ids: readonly string[]): { invariants: Invariant[]; transitionInvariants: TransitionInvariant[] } {
@@ -241,6 +241,37 @@ export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly 
         for (let r = 0; r < c.replicas; r++) {
           const b = L.replicaBase[r]!;
           if (s[b + R_DS] === DS.STREAMING && s[b + R_MEOF] === 1 && next[b + R_RS] === RS.CONNECTED) return `replica${r + 1} reported a successful sync after applying its local buffer, but the primary had closed its main channel`;
+        }
+        return null;
+      },
+    });
+  }
+  if (ids.includes('I17-limit-close-at-backlog')) {
+    // Write (the hard limit, on a new block) and Tick (clientsCron: soft and hard limits) are the
+    // only steps that close a replica client for its output buffer, and the only ones of theirs
+    // that free a client. Its pending output is measured as the checks do, in whole blocks from
+    // the block it references to the tail, on the source state (the successor is normalised with
+    // its own shift), plus the new block a Write adds.
+    const limits = families.map((f) => f === 'Write' || f === 'Tick');
+    const writes = families.map((f) => f === 'Write');
+    const B = c.blockSize;
+    transitionInvariants.push({
+      id: 'I17-limit-close-at-backlog',
+      description: 'A replica client is closed for its output buffer only with at least repl-backlog-size pending: with less, its replica would partial-resync from the backlog and overrun the limit again (#2866).',
+      check: (s, action, next) => {
+        if (!limits[action] || s[G_NB] === 0) return null;
+        let tail = s[G_HS]! + (s[G_NB]! - 1) * B;
+        if (writes[action] && s[G_OFF]! + 1 > tail + B - 1) tail += B;
+        const pending = (start: number) => tail + B - start;
+        for (let r = 0; r < c.replicas; r++) {
+          const b = L.replicaBase[r]!;
+          const blk = s[b + R_MBLK]!;
+          if (blk >= 2 && s[b + R_MC] !== MC.NONE && next[b + R_MC] === MC.NONE && pending(blk) < c.backlog) return `replica${r + 1}: main client closed for its output buffer with ${pending(blk)} pending, less than the backlog (${c.backlog})`;
+          for (let k = 0; k < SLOTS; k++) {
+            const q = b + R_SLOTS + k * SLOT_SIZE;
+            const pin = s[q + S_PIN]!;
+            if (pin >= 2 && s[q + S_RC] !== RC.NONE && next[q + S_RC] === RC.NONE && pending(pin) < c.backlog) return `replica${r + 1}: rdb client ${k + 1} closed for its output buffer with ${pending(pin)} pending, less than the backlog (${c.backlog})`;
+          }
         }
         return null;
       },

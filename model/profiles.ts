@@ -20,6 +20,10 @@ export interface Switches {
   localLimitZeroMeansUnlimited: boolean;
   /** #5417 (9.2.1): a replica whose main channel the primary closed while it applied its local buffer aborts instead of reporting success. */
   successChecksMainLink: boolean;
+  /** #2866 (9.1): a non-zero replica-class soft COB limit below repl-backlog-size is raised to it, like the hard limit. */
+  softLimitRaisedToBacklog: boolean;
+  /** #804 (8.0.0-rc1): a dual-channel success without a local buffer (the RDB loaded before +CONTINUE) skips its streaming. */
+  streamSkipsEmptyBuffer: boolean;
 }
 
 export interface SwitchDoc {
@@ -44,6 +48,14 @@ export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
     change: '#5417 (9.2.1)',
     doc: 'a replica that has applied its local buffer after a dual-channel load checks its main channel first: if the primary has closed it meanwhile, the replica aborts the sync and resyncs instead of reporting success on a dead link (StreamDone). All three profiles have the bug (they report "Finished with success", then notice the closed link): the fixed value is the zoo\'s (model/zoo.ts)',
   },
+  softLimitRaisedToBacklog: {
+    change: '#2866 (9.1)',
+    doc: 'checkClientOutputBufferLimits raises a non-zero replica-class soft limit below repl-backlog-size to it, as it always did the hard limit (9.1.2\'s networking.c has it, 8.1.1\'s and 8.0.1\'s do not): a replica client is no longer closed by the soft limit with less than the backlog pending, which it would partial-resync and overrun again',
+  },
+  streamSkipsEmptyBuffer: {
+    change: '#804 (8.0.0-rc1)',
+    doc: 'dualChannelSyncSuccess streams the local buffer only if one exists: in the RDB-first order (+CONTINUE read after the load) none was ever created. Before #804 it streamed unconditionally, streamReplDataBufToDb failed on the missing buffer ("Failed to stream local replication buffer into memory") and the success stopped half-way: connected, with a primary client that reads nothing, no ACK, and the rdb-channel state not reset. All three profiles have the fix (it is in 8.0.0-rc1): the buggy value is the zoo\'s (model/zoo.ts)',
+  },
   logsDualCapaIgnored: {
     change: '#3051 (9.1)',
     doc: 'a primary with dual channel on but repl-diskless-sync off logs "Dual channel capability ignored" when a replica announces capa dual-channel',
@@ -60,17 +72,17 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   '8.0.1': {
     name: '8.0.1',
     description: 'Valkey 8.0.1 (Debian bookworm-backports)',
-    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false },
+    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true },
   },
   '8.1.1': {
     name: '8.1.1',
     description: 'Valkey 8.1.1 (Debian trixie)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true },
   },
   '9.1.2': {
     name: '9.1.2',
     description: 'Valkey 9.1.2 (Debian forky)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true, successChecksMainLink: false },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: true, streamSkipsEmptyBuffer: true },
   },
 };
 
