@@ -8,7 +8,7 @@
 import { effectiveHard, effectiveSoft, type ModelConfig } from './config.js';
 import {
   CHILD, childSucceedsIn, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BIO, R_BUF, R_CACHE,
-  R_CAPA, R_CS, R_DLCFG, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MORD, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
+  R_CAPA, R_CS, R_DLCFG, R_LEAK, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MORD, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
   R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 import { pendingRegister, type FieldSpec, type Observation } from './observation.js';
@@ -368,6 +368,21 @@ export class Step {
     if (mc !== MC.NONE) this.freeMain(r, mc !== MC.NORMAL, true);
     this.peerClosesRdb(r);
     if (this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
+  }
+  /**
+   * An error of the rdb channel's handshake (fullSyncWithPrimary) before #1097 (8.0.1,
+   * rdbHandshakeErrorClosesMain false): the replica drops its pointer to the main connection
+   * without closing it, so the primary keeps that connection's client (a normal client: it was only
+   * offered +DUALCHANNELSYNC) until the replica process exits (mainClient.leaked). The record is
+   * free for the next connection; the abort that follows closes only the rdb channel.
+   */
+  leakMainOnHandshakeError(r: number): void {
+    if (this.c.rdbHandshakeErrorClosesMain || this.get(r, R_MC) === MC.NONE) return;
+    this.set(r, R_LEAK, 1);
+    this.set(r, R_MC, MC.NONE);
+    this.set(r, R_CAPA, 0);
+    this.set(r, R_MASSOC, 0);
+    this.set(r, R_MSOFT, 0);
   }
   /** The replica closes the rdb channel of its current attempt: the primary has yet to read the EOF. */
   peerClosesRdb(r: number): void {
@@ -1247,15 +1262,18 @@ export const ACTIONS: readonly ActionDef[] = [
       // waiting for $ENDOFF (the REPLCONF was answered when the SYNC was taken) the failed read logs
       // only "Failed to read response from the server" before the abort (replication.c, 8.0.1–9.1)
       if (ds !== DS.SYNC_SENT) m.emit(m.rep(r), 'replica.rdb_failed');
+      // still in the rdb channel's handshake (fullSyncWithPrimary): #1097's error path
+      if (ds === DS.SYNC_SENT) m.leakMainOnHandshakeError(r);
       m.abort(r, null);
     },
   },
   {
     family: 'RdbBadEndoff', params: 'r',
-    doc: 'The replica, waiting for $ENDOFF on its rdb channel, reads the "$<size>" preamble of a saved RDB file that a disk-target fork left the primary to send: "Received unexpected $ENDOFF response: $<size>", then it aborts the dual-channel sync (closing both channels) and reconnects.',
+    doc: 'The replica, waiting for $ENDOFF on its rdb channel, reads the "$<size>" preamble of a saved RDB file that a disk-target fork left the primary to send: "Received unexpected $ENDOFF response: $<size>", then it aborts the dual-channel sync (closing both channels; 8.0.1 leaves the main connection open, #1097) and reconnects.',
     guard: (m, r) => m.g(r, R_DS) === DS.BULK_PREAMBLE,
     effect: (m, r) => {
       m.emit(m.rep(r), 'replica.rdb_failed');
+      m.leakMainOnHandshakeError(r);
       m.abort(r, null);
     },
   },
@@ -1339,11 +1357,13 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'RdbSetupFail', params: 'r', fault: true,
-    doc: 'The replica cannot set up its rdb channel (connect error, or the temp file of an earlier attempt still exists): the main channel is closed and the replica retries later.',
+    doc: 'The replica cannot set up its rdb channel (connect error, or the temp file of an earlier attempt still exists): the main channel is closed and the replica retries later. Without rdbHandshakeErrorClosesMain (8.0.1, #1097) two outcomes: an error syncWithPrimary sees (temp file, immediate connect error) closes the main channel, an asynchronous connect error, seen by fullSyncWithPrimary, leaves it open (mainClient.leaked).',
+    variants: (c) => (c.rdbHandshakeErrorClosesMain ? undefined : ['connect', 'handshake']),
     guard: (m, r) => canFault(m) && m.g(r, R_RS) === RS.RDB_HANDSHAKE && m.g(r, R_DS) === DS.NONE,
-    effect: (m, r) => {
+    effect: (m, r, v) => {
       spendFault(m);
       m.emit(m.rep(r), 'replica.rdb_failed');
+      if (v === 1) m.leakMainOnHandshakeError(r);
       m.abort(r, null);
     },
   },
@@ -1357,6 +1377,9 @@ export const ACTIONS: readonly ActionDef[] = [
       m.emit(m.rep(r), 'replica.crash', {}, [pendingRegister(m.rep(r))]);
       m.closeReplicaConnections(r);
       m.resetReplica(r, RS.DOWN);
+      // its connections close with it, a leaked main connection (#1097) too: the primary frees that
+      // normal client when it reads the EOF ("Client closed connection", verbose level only)
+      m.set(r, R_LEAK, 0);
       m.set(r, R_CACHE, 0);
       m.set(r, R_APP, 0);
       m.set(r, R_BAD, 0);

@@ -3,7 +3,7 @@
 import type { Invariant, TransitionInvariant } from '../engine/model.js';
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
-  childSucceedsIn, DS, G_BLOG, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_STOP, S_CHILD, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
+  childSucceedsIn, DS, G_BLOG, R_LEAK, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_STOP, S_CHILD, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
   R_RS, R_SLOT, R_SLOTS, RC, RS, S_GT, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 
@@ -211,7 +211,7 @@ export function makeStepInvariants(c: ModelConfig, L: Layout, families: readonly
  * because the version a profile names may have the bug: 8.0.1 has #1297, so I18 fails under its
  * profile by design. spec/model.md §8.1.
  */
-export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I14-success-on-live-link', 'I17-limit-close-at-backlog', 'I18-child-error-unprotects'] as const;
+export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I14-success-on-live-link', 'I17-limit-close-at-backlog', 'I18-child-error-unprotects', 'I19-no-leaked-main-client'] as const;
 export type FixPropertyId = (typeof FIX_PROPERTY_IDS)[number];
 
 export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly string[], ids: readonly string[]): { invariants: Invariant[]; transitionInvariants: TransitionInvariant[] } {
@@ -294,6 +294,16 @@ export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly 
             if (s[b + S_CHILD] === 1 && next[b + S_PROT] === 1) return `replica${r + 1}: rdb client ${k + 1}, served by the failed child (${families[action]}), is still protected`;
           }
         }
+        return null;
+      },
+    });
+  }
+  if (ids.includes('I19-no-leaked-main-client')) {
+    invariants.push({
+      id: 'I19-no-leaked-main-client',
+      description: 'The primary holds no client of a main channel its replica has dropped without closing it: an error of the rdb channel\'s handshake closes the main connection too (#1097).',
+      check: (s) => {
+        for (let r = 0; r < c.replicas; r++) if (s[L.replicaBase[r]! + R_LEAK] === 1) return `replica${r + 1} dropped a main connection without closing it: the primary still holds its client`;
         return null;
       },
     });

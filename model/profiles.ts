@@ -24,6 +24,8 @@ export interface Switches {
   softLimitRaisedToBacklog: boolean;
   /** #804 (8.0.0-rc1): a dual-channel success without a local buffer (the RDB loaded before +CONTINUE) skips its streaming. */
   streamSkipsEmptyBuffer: boolean;
+  /** #1097 (8.1.0): an error of the rdb channel's handshake closes the main connection too. */
+  rdbHandshakeErrorClosesMain: boolean;
 }
 
 export interface SwitchDoc {
@@ -56,6 +58,10 @@ export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
     change: '#804 (8.0.0-rc1)',
     doc: 'dualChannelSyncSuccess streams the local buffer only if one exists: in the RDB-first order (+CONTINUE read after the load) none was ever created. Before #804 it streamed unconditionally, streamReplDataBufToDb failed on the missing buffer ("Failed to stream local replication buffer into memory") and the success stopped half-way: connected, with a primary client that reads nothing, no ACK, and the rdb-channel state not reset. All three profiles have the fix (it is in 8.0.0-rc1): the buggy value is the zoo\'s (model/zoo.ts)',
   },
+  rdbHandshakeErrorClosesMain: {
+    change: '#1097 (8.1.0)',
+    doc: 'an error in the rdb channel\'s handshake (fullSyncWithPrimary: an asynchronous connect error, an EOF or error reply before $ENDOFF, an unexpected $ENDOFF) closes the main connection before aborting; 8.0.1 closes the rdb connection twice and drops its pointer to the main connection without closing it: the primary keeps that connection\'s normal client, idle, until the replica process exits (mainClient.leaked)',
+  },
   logsDualCapaIgnored: {
     change: '#3051 (9.1)',
     doc: 'a primary with dual channel on but repl-diskless-sync off logs "Dual channel capability ignored" when a replica announces capa dual-channel',
@@ -72,17 +78,17 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   '8.0.1': {
     name: '8.0.1',
     description: 'Valkey 8.0.1 (Debian bookworm-backports)',
-    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true },
+    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: false },
   },
   '8.1.1': {
     name: '8.1.1',
     description: 'Valkey 8.1.1 (Debian trixie)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true },
   },
   '9.1.2': {
     name: '9.1.2',
     description: 'Valkey 9.1.2 (Debian forky)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: true, streamSkipsEmptyBuffer: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: true, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true },
   },
 };
 

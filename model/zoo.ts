@@ -84,6 +84,17 @@ export const ZOO: readonly ZooBug[] = [
     fixed: { streamSkipsEmptyBuffer: true },
   },
   {
+    id: '#1097',
+    mechanism: 'an error in the rdb channel\'s handshake (an asynchronous connect error, an EOF or error before $ENDOFF, an unexpected $ENDOFF) closes the rdb connection twice and drops the main connection unclosed: the primary keeps its client, idle, one per failed attempt, until the replica process exits',
+    fixedIn: '8.1.0',
+    inProfiles: ['8.0.1'],
+    property: 'I19-no-leaked-main-client',
+    kind: 'safety',
+    preset: 'small',
+    buggy: { rdbHandshakeErrorClosesMain: false },
+    fixed: { rdbHandshakeErrorClosesMain: true },
+  },
+  {
     id: '#1649',
     mechanism: 'endless full-sync loop: writes during the load overrun the replica-class output-buffer limit, the main channel is dropped, its PSYNC refused, and the next full sync does the same',
     fixedIn: 'open',
