@@ -6,6 +6,7 @@ import { check } from '../engine/bfs.js';
 import { checkLiveness } from '../engine/liveness.js';
 import { resolveConfig } from '../model/config.js';
 import { buildModel } from '../model/index.js';
+import { FIX_PROPERTY_IDS } from '../model/invariants.js';
 import { ZOO, zooBug, type ZooBug } from '../model/zoo.js';
 import { parseArgs, UsageError } from './args.js';
 
@@ -36,7 +37,9 @@ export interface ZooRow extends Pick<ZooBug, 'id' | 'mechanism' | 'fixedIn' | 'i
 function runOne(b: ZooBug, settings: Readonly<Record<string, unknown>>): ZooRun {
   const config = resolveConfig(b.preset, [settings as Record<string, unknown>], `zoo ${b.id}`);
   if (b.kind === 'safety') {
-    const m = buildModel(config, {}, { fixProperties: [b.property] });
+    // a fix property is checked only when asked; a bug may also be caught by one of I1–I10 (#804a)
+    const m = buildModel(config, {}, { fixProperties: (FIX_PROPERTY_IDS as readonly string[]).includes(b.property) ? [b.property] : [] });
+    if (!m.invariants.some((i) => i.id === b.property) && !(m.transitionInvariants ?? []).some((i) => i.id === b.property)) throw new Error(`zoo ${b.id}: no invariant ${b.property}`);
     const r = check(m);
     const v = r.violation;
     return {

@@ -5,10 +5,10 @@
 // reads the current state `src`; its effect mutates `d`, a copy of `src`, through the helpers of
 // `Step`. Observations are recorded only when `Step.observing` is on (simulation, conformance),
 // so the checker's hot loop pays nothing for them.
-import { effectiveHard, type ModelConfig } from './config.js';
+import { effectiveHard, effectiveSoft, type ModelConfig } from './config.js';
 import {
   CHILD, childSucceedsIn, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BIO, R_BUF, R_CACHE,
-  R_CAPA, R_CS, R_DLCFG, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MORD, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
+  R_CAPA, R_CS, R_DLCFG, R_LEAK, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MORD, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
   R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 import { pendingRegister, type FieldSpec, type Observation } from './observation.js';
@@ -76,7 +76,7 @@ export class Step {
   constructor(readonly c: ModelConfig, readonly L: Layout, readonly mut: Mutations) {
     this.B = c.blockSize;
     this.hard = effectiveHard(c);
-    this.soft = c.cobSoft;
+    this.soft = effectiveSoft(c);
     this.nodes = ['primary', ...Array.from({ length: c.replicas }, (_, i) => `replica${i + 1}`)];
   }
 
@@ -390,6 +390,21 @@ export class Step {
     this.peerClosesRdb(r);
     if (this.get(r, R_CS) === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
   }
+  /**
+   * An error of the rdb channel's handshake (fullSyncWithPrimary) before #1097 (8.0.1,
+   * rdbHandshakeErrorClosesMain false): the replica drops its pointer to the main connection
+   * without closing it, so the primary keeps that connection's client (a normal client: it was only
+   * offered +DUALCHANNELSYNC) until the replica process exits (mainClient.leaked). The record is
+   * free for the next connection; the abort that follows closes only the rdb channel.
+   */
+  leakMainOnHandshakeError(r: number): void {
+    if (this.c.rdbHandshakeErrorClosesMain || this.get(r, R_MC) === MC.NONE) return;
+    this.set(r, R_LEAK, 1);
+    this.set(r, R_MC, MC.NONE);
+    this.set(r, R_CAPA, 0);
+    this.set(r, R_MASSOC, 0);
+    this.set(r, R_MSOFT, 0);
+  }
   /** The replica closes the rdb channel of its current attempt: the primary has yet to read the EOF. */
   peerClosesRdb(r: number): void {
     const slot = this.get(r, R_SLOT);
@@ -479,7 +494,9 @@ export class Step {
    * primary left would be noticed first (MainEOF).
    */
   primarySilent(r: number): boolean {
-    return this.c.replTimeout !== 0 && this.g(r, R_RS) === RS.CONNECTED && this.g(r, R_INF) === 0 && this.g(r, R_MQ) === MQ.NONE && this.g(r, R_MEOF) === 0;
+    if (this.c.replTimeout === 0 || this.g(r, R_RS) !== RS.CONNECTED) return false;
+    // a replica that reads nothing (#804a's half success) times out whatever waits on the link
+    return this.g(r, R_STOP) === 1 || (this.g(r, R_INF) === 0 && this.g(r, R_MQ) === MQ.NONE && this.g(r, R_MEOF) === 0);
   }
   /**
    * REPLCONF capa dual-channel, read by the primary in the handshake: the replica announces it if
@@ -755,7 +772,16 @@ export const ACTIONS: readonly ActionDef[] = [
           if (loaded) {
             m.emit(me, 'replica.psync_after_load');
             m.set(r, R_SLOT, 0);
-            m.dualSuccess(r);
+            if (m.c.streamSkipsEmptyBuffer) m.dualSuccess(r);
+            else {
+              // before #804: streaming the local buffer that this order never created fails, and the
+              // success stops half-way: connected (establishPrimaryConnection ran), but the primary
+              // client has no read handler, no ACK is sent, the rdb-channel state stays "loaded"
+              m.emit(me, 'replica.stream_failed');
+              m.set(r, R_RS, RS.CONNECTED);
+              m.set(r, R_CACHE, 1);
+              m.set(r, R_STOP, 1);
+            }
           } else {
             m.set(r, R_RS, RS.TRANSFER);
             m.set(r, R_BUF, 0);
@@ -1022,9 +1048,14 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'StreamDone', params: 'r',
-    doc: 'The replica has applied its local buffer after a dual-channel load: the link is up, ACK; the rdb channel is closed (the primary frees or postpones its rdb client).',
+    doc: 'The replica has applied its local buffer after a dual-channel load: the link is up, ACK; the rdb channel is closed (the primary frees or postpones its rdb client). With successChecksMainLink (#5417), a main channel the primary has closed meanwhile makes it abort the sync instead (it resyncs).',
     guard: (m, r) => m.g(r, R_DS) === DS.STREAMING,
     effect: (m, r) => {
+      if (m.c.successChecksMainLink && m.get(r, R_MEOF)) {
+        // #5417: no success on a dead link; the cached primary was discarded at the load, so the resync is full
+        m.abort(r, null);
+        return;
+      }
       m.dualSuccess(r);
       m.emit(m.rep(r), 'replica.sync_finished');
       m.closeRdbChannel(r);
@@ -1054,7 +1085,8 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'ReadStream', params: 'r',
     doc: 'A connected replica reads and applies one write from its main channel.',
-    guard: (m, r) => m.g(r, R_RS) === RS.CONNECTED && m.g(r, R_INF) > 0,
+    // a connected replica that reads nothing (stoppedReading: only after #804a's half success) does not read it
+    guard: (m, r) => m.g(r, R_RS) === RS.CONNECTED && m.g(r, R_INF) > 0 && !m.g(r, R_STOP),
     effect: (m, r) => {
       m.readOne(r);
       m.emit(m.rep(r), 'replica.stream_read', { buffered: { op: 'lit', value: false } });
@@ -1185,7 +1217,7 @@ export const ACTIONS: readonly ActionDef[] = [
       if (v !== 0 && !(m.g(r, R_RS) === RS.CLASSIC && m.g(r, R_DS) === DS.DOWNLOAD && m.g(r, R_PROG) === 0 && !m.g(r, R_BIO))) return false;
       const rs = m.g(r, R_RS);
       const ds = m.g(r, R_DS);
-      if (rs === RS.CONNECTED) return true;
+      if (rs === RS.CONNECTED) return !m.g(r, R_STOP);
       if (rs === RS.TRANSFER) return !m.g(r, R_STOP) && readsMainWhileSyncing(ds, m.g(r, R_TOK));
       // a classic load from the socket reads the main channel itself
       if (rs === RS.CLASSIC) return ds === DS.DOWNLOAD || (ds === DS.LOADING && m.g(r, R_DLOAD) === 1);
@@ -1260,15 +1292,18 @@ export const ACTIONS: readonly ActionDef[] = [
       // waiting for $ENDOFF (the REPLCONF was answered when the SYNC was taken) the failed read logs
       // only "Failed to read response from the server" before the abort (replication.c, 8.0.1–9.1)
       if (ds !== DS.SYNC_SENT) m.emit(m.rep(r), 'replica.rdb_failed');
+      // still in the rdb channel's handshake (fullSyncWithPrimary): #1097's error path
+      if (ds === DS.SYNC_SENT) m.leakMainOnHandshakeError(r);
       m.abort(r, null);
     },
   },
   {
     family: 'RdbBadEndoff', params: 'r',
-    doc: 'The replica, waiting for $ENDOFF on its rdb channel, reads the "$<size>" preamble of a saved RDB file that a disk-target fork left the primary to send: "Received unexpected $ENDOFF response: $<size>", then it aborts the dual-channel sync (closing both channels) and reconnects.',
+    doc: 'The replica, waiting for $ENDOFF on its rdb channel, reads the "$<size>" preamble of a saved RDB file that a disk-target fork left the primary to send: "Received unexpected $ENDOFF response: $<size>", then it aborts the dual-channel sync (closing both channels; 8.0.1 leaves the main connection open, #1097) and reconnects.',
     guard: (m, r) => m.g(r, R_DS) === DS.BULK_PREAMBLE,
     effect: (m, r) => {
       m.emit(m.rep(r), 'replica.rdb_failed');
+      m.leakMainOnHandshakeError(r);
       m.abort(r, null);
     },
   },
@@ -1352,11 +1387,13 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'RdbSetupFail', params: 'r', fault: true,
-    doc: 'The replica cannot set up its rdb channel (connect error, or the temp file of an earlier attempt still exists): the main channel is closed and the replica retries later.',
+    doc: 'The replica cannot set up its rdb channel (connect error, or the temp file of an earlier attempt still exists): the main channel is closed and the replica retries later. Without rdbHandshakeErrorClosesMain (8.0.1, #1097) two outcomes: an error syncWithPrimary sees (temp file, immediate connect error) closes the main channel, an asynchronous connect error, seen by fullSyncWithPrimary, leaves it open (mainClient.leaked).',
+    variants: (c) => (c.rdbHandshakeErrorClosesMain ? undefined : ['connect', 'handshake']),
     guard: (m, r) => canFault(m) && m.g(r, R_RS) === RS.RDB_HANDSHAKE && m.g(r, R_DS) === DS.NONE,
-    effect: (m, r) => {
+    effect: (m, r, v) => {
       spendFault(m);
       m.emit(m.rep(r), 'replica.rdb_failed');
+      if (v === 1) m.leakMainOnHandshakeError(r);
       m.abort(r, null);
     },
   },
@@ -1370,6 +1407,9 @@ export const ACTIONS: readonly ActionDef[] = [
       m.emit(m.rep(r), 'replica.crash', {}, [pendingRegister(m.rep(r))]);
       m.closeReplicaConnections(r);
       m.resetReplica(r, RS.DOWN);
+      // its connections close with it, a leaked main connection (#1097) too: the primary frees that
+      // normal client when it reads the EOF ("Client closed connection", verbose level only)
+      m.set(r, R_LEAK, 0);
       m.set(r, R_CACHE, 0);
       m.set(r, R_APP, 0);
       m.set(r, R_BAD, 0);

@@ -330,3 +330,8 @@ export function checkConfig(c: unknown, where = 'configuration'): asserts c is M
 export function effectiveHard(c: ModelConfig): number {
   return c.cobHard > 0 ? Math.max(c.cobHard, c.backlog) : 0;
 }
+
+/** Effective replica-class soft limit: with softLimitRaisedToBacklog (#2866) a non-zero limit below the backlog is raised to it. */
+export function effectiveSoft(c: ModelConfig): number {
+  return c.cobSoft > 0 && c.softLimitRaisedToBacklog ? Math.max(c.cobSoft, c.backlog) : c.cobSoft;
+}

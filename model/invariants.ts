@@ -3,7 +3,7 @@
 import type { Invariant, TransitionInvariant } from '../engine/model.js';
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
-  childSucceedsIn, DS, G_BLOG, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_STOP, S_CHILD, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
+  childSucceedsIn, DS, G_BLOG, R_LEAK, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_STOP, S_CHILD, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
   R_RS, R_SLOT, R_SLOTS, RC, RS, S_GT, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 
@@ -211,7 +211,7 @@ export function makeStepInvariants(c: ModelConfig, L: Layout, families: readonly
  * because the version a profile names may have the bug: 8.0.1 has #1297, so I18 fails under its
  * profile by design. spec/model.md §8.1.
  */
-export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I18-child-error-unprotects'] as const;
+export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I14-success-on-live-link', 'I17-limit-close-at-backlog', 'I18-child-error-unprotects', 'I19-no-leaked-main-client'] as const;
 export type FixPropertyId = (typeof FIX_PROPERTY_IDS)[number];
 
 export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly string[], ids: readonly string[]): { invariants: Invariant[]; transitionInvariants: TransitionInvariant[] } {
@@ -225,6 +225,54 @@ export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly 
       check: (s) => {
         if (c.localLimit !== 0) return null;
         for (let r = 0; r < c.replicas; r++) if (s[L.replicaBase[r]! + R_STOP] === 1) return `replica${r + 1} stopped reading its main channel (local buffer limit) although the limit is 0, i.e. none`;
+        return null;
+      },
+    });
+  }
+  if (ids.includes('I14-success-on-live-link')) {
+    // StreamDone is the only step from a dual-channel transfer whose local buffer is applied (rdb
+    // state streaming) to connected
+    const streamDone = families.map((f) => f === 'StreamDone');
+    transitionInvariants.push({
+      id: 'I14-success-on-live-link',
+      description: 'A replica reports a dual-channel sync as successful after applying its local buffer only while its main channel is alive: not when the primary has closed it meanwhile (#5417).',
+      check: (s, action, next) => {
+        if (!streamDone[action]) return null;
+        for (let r = 0; r < c.replicas; r++) {
+          const b = L.replicaBase[r]!;
+          if (s[b + R_DS] === DS.STREAMING && s[b + R_MEOF] === 1 && next[b + R_RS] === RS.CONNECTED) return `replica${r + 1} reported a successful sync after applying its local buffer, but the primary had closed its main channel`;
+        }
+        return null;
+      },
+    });
+  }
+  if (ids.includes('I17-limit-close-at-backlog')) {
+    // Write (the hard limit, on a new block) and Tick (clientsCron: soft and hard limits) are the
+    // only steps that close a replica client for its output buffer, and the only ones of theirs
+    // that free a client. Its pending output is measured as the checks do, in whole blocks from
+    // the block it references to the tail, on the source state (the successor is normalised with
+    // its own shift), plus the new block a Write adds.
+    const limits = families.map((f) => f === 'Write' || f === 'Tick');
+    const writes = families.map((f) => f === 'Write');
+    const B = c.blockSize;
+    transitionInvariants.push({
+      id: 'I17-limit-close-at-backlog',
+      description: 'A replica client is closed for its output buffer only with at least repl-backlog-size pending: with less, its replica would partial-resync from the backlog and overrun the limit again (#2866).',
+      check: (s, action, next) => {
+        if (!limits[action] || s[G_NB] === 0) return null;
+        let tail = s[G_HS]! + (s[G_NB]! - 1) * B;
+        if (writes[action] && s[G_OFF]! + 1 > tail + B - 1) tail += B;
+        const pending = (start: number) => tail + B - start;
+        for (let r = 0; r < c.replicas; r++) {
+          const b = L.replicaBase[r]!;
+          const blk = s[b + R_MBLK]!;
+          if (blk >= 2 && s[b + R_MC] !== MC.NONE && next[b + R_MC] === MC.NONE && pending(blk) < c.backlog) return `replica${r + 1}: main client closed for its output buffer with ${pending(blk)} pending, less than the backlog (${c.backlog})`;
+          for (let k = 0; k < SLOTS; k++) {
+            const q = b + R_SLOTS + k * SLOT_SIZE;
+            const pin = s[q + S_PIN]!;
+            if (pin >= 2 && s[q + S_RC] !== RC.NONE && next[q + S_RC] === RC.NONE && pending(pin) < c.backlog) return `replica${r + 1}: rdb client ${k + 1} closed for its output buffer with ${pending(pin)} pending, less than the backlog (${c.backlog})`;
+          }
+        }
         return null;
       },
     });
@@ -246,6 +294,16 @@ export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly 
             if (s[b + S_CHILD] === 1 && next[b + S_PROT] === 1) return `replica${r + 1}: rdb client ${k + 1}, served by the failed child (${families[action]}), is still protected`;
           }
         }
+        return null;
+      },
+    });
+  }
+  if (ids.includes('I19-no-leaked-main-client')) {
+    invariants.push({
+      id: 'I19-no-leaked-main-client',
+      description: 'The primary holds no client of a main channel its replica has dropped without closing it: an error of the rdb channel\'s handshake closes the main connection too (#1097).',
+      check: (s) => {
+        for (let r = 0; r < c.replicas; r++) if (s[L.replicaBase[r]! + R_LEAK] === 1) return `replica${r + 1} dropped a main connection without closing it: the primary still holds its client`;
         return null;
       },
     });

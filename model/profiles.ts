@@ -18,6 +18,14 @@ export interface Switches {
   bioDiskDownload: boolean;
   /** #989 (8.0.0 GA): a replica-class hard limit of 0 means no limit for the replica's local buffer. */
   localLimitZeroMeansUnlimited: boolean;
+  /** #5417 (9.2.1): a replica whose main channel the primary closed while it applied its local buffer aborts instead of reporting success. */
+  successChecksMainLink: boolean;
+  /** #2866 (9.1): a non-zero replica-class soft COB limit below repl-backlog-size is raised to it, like the hard limit. */
+  softLimitRaisedToBacklog: boolean;
+  /** #804 (8.0.0-rc1): a dual-channel success without a local buffer (the RDB loaded before +CONTINUE) skips its streaming. */
+  streamSkipsEmptyBuffer: boolean;
+  /** #1097 (8.1.0): an error of the rdb channel's handshake closes the main connection too. */
+  rdbHandshakeErrorClosesMain: boolean;
 }
 
 export interface SwitchDoc {
@@ -38,6 +46,22 @@ export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
     change: '#989 (8.0.0 GA)',
     doc: 'bufferReplData compares the local buffer with the replica-class hard limit only when that limit is not 0 ("hard_limit_bytes && len > hard_limit_bytes"); before it (8.0.0-rc1/rc2) a limit of 0 stopped buffering after the first block. All three profiles have the fix: the buggy value is the zoo\'s (model/zoo.ts)',
   },
+  successChecksMainLink: {
+    change: '#5417 (9.2.1)',
+    doc: 'a replica that has applied its local buffer after a dual-channel load checks its main channel first: if the primary has closed it meanwhile, the replica aborts the sync and resyncs instead of reporting success on a dead link (StreamDone). All three profiles have the bug (they report "Finished with success", then notice the closed link): the fixed value is the zoo\'s (model/zoo.ts)',
+  },
+  softLimitRaisedToBacklog: {
+    change: '#2866 (9.1)',
+    doc: 'checkClientOutputBufferLimits raises a non-zero replica-class soft limit below repl-backlog-size to it, as it always did the hard limit (9.1.2\'s networking.c has it, 8.1.1\'s and 8.0.1\'s do not): a replica client is no longer closed by the soft limit with less than the backlog pending, which it would partial-resync and overrun again',
+  },
+  streamSkipsEmptyBuffer: {
+    change: '#804 (8.0.0-rc1)',
+    doc: 'dualChannelSyncSuccess streams the local buffer only if one exists: in the RDB-first order (+CONTINUE read after the load) none was ever created. Before #804 it streamed unconditionally, streamReplDataBufToDb failed on the missing buffer ("Failed to stream local replication buffer into memory") and the success stopped half-way: connected, with a primary client that reads nothing, no ACK, and the rdb-channel state not reset. All three profiles have the fix (it is in 8.0.0-rc1): the buggy value is the zoo\'s (model/zoo.ts)',
+  },
+  rdbHandshakeErrorClosesMain: {
+    change: '#1097 (8.1.0)',
+    doc: 'an error in the rdb channel\'s handshake (fullSyncWithPrimary: an asynchronous connect error, an EOF or error reply before $ENDOFF, an unexpected $ENDOFF) closes the main connection before aborting; 8.0.1 closes the rdb connection twice and drops its pointer to the main connection without closing it: the primary keeps that connection\'s normal client, idle, until the replica process exits (mainClient.leaked)',
+  },
   logsDualCapaIgnored: {
     change: '#3051 (9.1)',
     doc: 'a primary with dual channel on but repl-diskless-sync off logs "Dual channel capability ignored" when a replica announces capa dual-channel',
@@ -54,17 +78,17 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   '8.0.1': {
     name: '8.0.1',
     description: 'Valkey 8.0.1 (Debian bookworm-backports)',
-    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true },
+    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: false },
   },
   '8.1.1': {
     name: '8.1.1',
     description: 'Valkey 8.1.1 (Debian trixie)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true },
   },
   '9.1.2': {
     name: '9.1.2',
     description: 'Valkey 9.1.2 (Debian forky)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: true, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true },
   },
 };
 

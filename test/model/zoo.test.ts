@@ -11,6 +11,7 @@ import { ZOO } from '../../model/zoo.js';
 import { check } from '../../engine/bfs.js';
 import { buildModel } from '../../model/index.js';
 import { resolveConfig } from '../../model/config.js';
+import { PROFILE_NAMES, PROFILES, SWITCH_NAMES, type Switches } from '../../model/profiles.js';
 import { schemaErrors } from '../json-schemas.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,6 +37,16 @@ describe('replcheck zoo', () => {
     });
   }
 
+  it('each row names the profiles that have its bug: those whose switches take its buggy values', () => {
+    for (const b of ZOO) {
+      const keys = Object.keys(b.buggy).filter((k) => (SWITCH_NAMES as string[]).includes(k)) as (keyof Switches)[];
+      if (!keys.length) continue; // #1649: no switch, no fix
+      const having = PROFILE_NAMES.filter((p) => keys.every((k) => PROFILES[p].switches[k] === b.buggy[k]));
+      expect(having, b.id).toEqual([...b.inProfiles]);
+      for (const k of keys) expect(b.fixed[k], `${b.id} ${k}`).toBe(!b.buggy[k]);
+    }
+  });
+
   it('a row whose fixed run keeps the bug is not re-found', () => {
     const b = ZOO.find((x) => x.id === '#989')!;
     const row = zooRow({ ...b, fixed: b.buggy });
@@ -43,7 +54,7 @@ describe('replcheck zoo', () => {
     expect(row.reFound).toBe(false);
   });
 
-  it('the fix properties are not checked unless asked: the 8.0.1 profile has #1297 and its check is complete', () => {
+  it('the fix properties are not checked unless asked: the 8.0.1 profile has #1297 (and #1097, #5417, #2866) and its check is complete', () => {
     const c = resolveConfig('small', [{ childErrorClearsProtection: false }]);
     expect(check(buildModel(c)).verdict).toBe('complete');
     expect(() => buildModel(c, {}, { fixProperties: ['I99-nothing'] })).toThrow(/unknown fix property/);
@@ -55,6 +66,6 @@ describe('replcheck zoo', () => {
     expect(one.stdout).toContain('1 of 1 bugs re-found');
     const bad = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'zoo', '--bug', '4242'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/not in the zoo; known: #1297, #989, #1649/);
+    expect(bad.stderr).toMatch(new RegExp(`not in the zoo; known: ${ZOO.map((b) => b.id).join(", ")}`));
   });
 });
