@@ -121,16 +121,14 @@ export class Step {
   private readonly psyncReplidNames: string[] = [];
   /** The replication id of replica r's last first PSYNC: a mismatch line (or 9.1's "lack of backlog") repeats it. */
   regPsyncReplid(r: number): string { return (this.psyncReplidNames[r] ??= `r${r + 1}.psyncReplid`); }
-  private readonly refusedForIdSpecs: Record<string, FieldSpec>[] = [];
   /**
    * A refusal of replica r's first PSYNC without a usable cached primary. When it is a replication
    * id mismatch the line names the id asked for (the replica's PSYNC line names it too) and both of
    * the primary's ids; PSYNC ? -1 and the second id's offset name none.
    */
   refusedForId(r: number): Record<string, FieldSpec> {
-    return (this.refusedForIdSpecs[r] ??= {
-      reason: { op: 'any' }, replid: { op: 'eq', reg: REG_REPLID }, replid2: { op: 'eq', reg: REG_REPLID2 }, requestedReplid: { op: 'eq', reg: this.regPsyncReplid(r) },
-    });
+    // a fresh object: pe() adds the replica's field to it
+    return { reason: { op: 'any' }, replid: { op: 'eq', reg: REG_REPLID }, replid2: { op: 'eq', reg: REG_REPLID2 }, requestedReplid: { op: 'eq', reg: this.regPsyncReplid(r) } };
   }
   private readonly cidRegs: string[][] = [];
   /** The registers of replica r's rdb-client ids (one array per replica, built once). */
