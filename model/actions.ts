@@ -7,7 +7,7 @@
 // so the checker's hot loop pays nothing for them.
 import { effectiveHard, effectiveSoft, type ModelConfig } from './config.js';
 import {
-  CHILD, childSucceedsIn, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BIO, R_BUF, R_CACHE,
+  CHILD, childSucceedsIn, dualSaveFails, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BIO, R_BUF, R_CACHE,
   R_CAPA, R_CS, R_DLCFG, R_LEAK, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MORD, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
   R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
@@ -970,8 +970,8 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'ChildFlush', params: 'r',
-    doc: 'The fork child finishes writing the RDB into this replica\'s socket (the replica may read it later).',
-    guard: (m, r) => m.g(r, R_CS) === CS.STREAMING && m.src[G_CHILD] !== 0 && m.g(r, R_MC) !== MC.SEND_BULK,
+    doc: 'The fork child finishes writing the RDB into this replica\'s socket (the replica may read it later). Not a dual-channel child whose save fails (#4103, dualSaveFails): it exits with an error first (ChildExit).',
+    guard: (m, r) => m.g(r, R_CS) === CS.STREAMING && m.src[G_CHILD] !== 0 && m.g(r, R_MC) !== MC.SEND_BULK && !(m.src[G_CHILD] === CHILD.DUAL && dualSaveFails(m.c)),
     effect: (m, r) => {
       m.set(r, R_CS, CS.DELIVERED);
       m.pe(r, 'primary.child_flushed');
@@ -1126,7 +1126,7 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'ChildExit', params: 'none',
-    doc: 'The fork child exits once no transfer is in progress: a socket child succeeds if it delivered to at least one replica, a disk child by saving the file. rdb clients of a successful child are finished (freed, or postponed while protected); on error they are closed with "SYNC failed" (protection kept in 8.0.1). Classic clients of a failed child are freed; those of a successful disk child are sent the file by the primary.',
+    doc: 'The fork child exits once no transfer is in progress: a socket child succeeds if it delivered to at least one replica, a disk child by saving the file; a dual-channel child whose save fails (#4103) exits with an error at once. rdb clients of a successful child are finished (freed, or postponed while protected); on error they are closed with "SYNC failed" (protection kept in 8.0.1). Classic clients of a failed child are freed; those of a successful disk child are sent the file by the primary.',
     guard: (m) => childExitEnabled(m),
     effect: (m) => {
       childEnds(m, childSucceeds(m), null);
@@ -1657,13 +1657,15 @@ function attachMain(m: Step, r: number, o: number): void {
 /** A fork child runs and no transfer of it is still in progress (ChildExit, ChildExitFork). */
 function childExitEnabled(m: Step): boolean {
   if (m.src[G_CHILD] === 0) return false;
+  // #4103: the save stops at the first key RDB 11 cannot hold, whatever the transfers have received
+  if (m.src[G_CHILD] === CHILD.DUAL && dualSaveFails(m.c)) return true;
   for (let r = 0; r < m.c.replicas; r++) if (m.g(r, R_CS) === CS.STREAMING && m.g(r, R_MC) !== MC.SEND_BULK) return false;
   return true;
 }
 
 /** A disk child (classic or for rdb clients) succeeds by saving the file; a socket child if it delivered to some replica. */
 function childSucceeds(m: Step): boolean {
-  return childSucceedsIn(m.L, m.d);
+  return childSucceedsIn(m.L, m.d, dualSaveFails(m.c));
 }
 
 /** Some rdb client is served by the running child. */

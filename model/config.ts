@@ -67,6 +67,12 @@ export interface ModelConfig extends Switches {
    * checker's presets.
    */
   abandonedPsync: boolean;
+  /**
+   * Environment: the primary's data needs an RDB format newer than 11 (a 9.x type such as a hash with
+   * field expirations). Only matters without rdbChannelSendsVersion (#4103): then every dual-channel
+   * fork child's save fails. Off in every preset.
+   */
+  datasetNeedsNewRdb: boolean;
 }
 
 export const FAULT_FAMILIES = ['KillMain', 'KillRdb', 'KillChild', 'ForkFail', 'RdbSetupFail', 'CrashReplica'] as const;
@@ -103,6 +109,7 @@ const base: ModelConfig = {
   replicaDual: [true],
   disklessLoad: false,
   abandonedPsync: false,
+  datasetNeedsNewRdb: false,
 };
 
 /**
@@ -242,6 +249,7 @@ export const CONFIG_SCHEMA = {
     disklessSync: { type: 'boolean' },
     disklessLoad: { type: 'boolean' },
     abandonedPsync: { type: 'boolean' },
+    datasetNeedsNewRdb: { type: 'boolean' },
     replicaDual: { type: 'array', items: { type: 'boolean' }, minItems: 1, maxItems: 3 },
     profile: { enum: [...PROFILE_NAMES] },
     ...Object.fromEntries(SWITCH_NAMES.map((k) => [k, { type: 'boolean' }])),

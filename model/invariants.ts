@@ -3,7 +3,7 @@
 import type { Invariant, TransitionInvariant } from '../engine/model.js';
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
-  childSucceedsIn, DS, G_BLOG, R_LEAK, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_STOP, S_CHILD, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
+  childSucceedsIn, dualSaveFails, DS, G_BLOG, R_LEAK, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_STOP, S_CHILD, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
   R_RS, R_SLOT, R_SLOTS, RC, RS, S_GT, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 
@@ -287,7 +287,7 @@ export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly 
       description: 'A fork child that fails leaves none of the rdb clients it served protected: they are closed at once instead of pinning the backlog for the grace period (#1297).',
       check: (s, action, next) => {
         if (!ends[action]) return null;
-        if (!killed[action] && childSucceedsIn(L, s)) return null;
+        if (!killed[action] && childSucceedsIn(L, s, dualSaveFails(c))) return null;
         for (let r = 0; r < c.replicas; r++) {
           for (let k = 0; k < SLOTS; k++) {
             const b = L.replicaBase[r]! + R_SLOTS + k * SLOT_SIZE;

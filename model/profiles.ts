@@ -26,6 +26,8 @@ export interface Switches {
   streamSkipsEmptyBuffer: boolean;
   /** #1097 (8.1.0): an error of the rdb channel's handshake closes the main connection too. */
   rdbHandshakeErrorClosesMain: boolean;
+  /** #4103/#4105 (after 9.0, before 9.1.2): the rdb channel's REPLCONF announces the replica's version, so a dual-channel child saves the newest RDB format the replica reads. */
+  rdbChannelSendsVersion: boolean;
 }
 
 export interface SwitchDoc {
@@ -62,6 +64,10 @@ export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
     change: '#1097 (8.1.0)',
     doc: 'an error in the rdb channel\'s handshake (fullSyncWithPrimary: an asynchronous connect error, an EOF or error reply before $ENDOFF, an unexpected $ENDOFF) closes the main connection before aborting; 8.0.1 closes the rdb connection twice and drops its pointer to the main connection without closing it: the primary keeps that connection\'s normal client, idle, until the replica process exits (mainClient.leaked)',
   },
+  rdbChannelSendsVersion: {
+    change: '#4103/#4105 (9.x)',
+    doc: 'the rdb channel\'s handshake announces "version" in its REPLCONF (9.1.2\'s dualChannelReplHandleHandshake does), so replicaRdbVersion picks the newest RDB format the replica reads (80 for a 9.x replica). Without it replica_version stays 0 and a 9.x primary saves RDB 11 for the rdb client: with data that needs RDB 80 (datasetNeedsNewRdb, e.g. hash field expirations) rdbSaveKeyValuePair refuses a key ("Can\'t store key … in RDB version 11") and every dual-channel child fails. 8.0.1 and 8.1.1 have one RDB format (RDB_VERSION 11, no replicaRdbVersion): true there is vacuous. No profile has the bug (9.0.x had it): false is the zoo\'s buggy value (model/zoo.ts)',
+  },
   logsDualCapaIgnored: {
     change: '#3051 (9.1)',
     doc: 'a primary with dual channel on but repl-diskless-sync off logs "Dual channel capability ignored" when a replica announces capa dual-channel',
@@ -78,17 +84,17 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   '8.0.1': {
     name: '8.0.1',
     description: 'Valkey 8.0.1 (Debian bookworm-backports)',
-    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: false },
+    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: false, rdbChannelSendsVersion: true },
   },
   '8.1.1': {
     name: '8.1.1',
     description: 'Valkey 8.1.1 (Debian trixie)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true, rdbChannelSendsVersion: true },
   },
   '9.1.2': {
     name: '9.1.2',
     description: 'Valkey 9.1.2 (Debian forky)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: true, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: true, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true, rdbChannelSendsVersion: true },
   },
 };
 

@@ -128,11 +128,23 @@ export interface FieldDef {
 }
 
 /**
- * Does the running fork child end with success when it exits (checkChildrenDone)? A disk child
- * has saved its file; a socket child succeeded when some transfer was delivered. One definition
- * for the model's child exits and for the fix property I18 (model/invariants.ts).
+ * #4103: a dual-channel fork child's save fails. Without rdbChannelSendsVersion the rdb client's
+ * replica_version is 0 and replicaRdbVersion falls back to RDB 11; data that needs a newer format
+ * (datasetNeedsNewRdb) makes rdbSaveKeyValuePair refuse a key, so the child exits with an error
+ * before it has finished any transfer.
  */
-export function childSucceedsIn(layout: Layout, s: Uint8Array): boolean {
+export function dualSaveFails(c: { readonly rdbChannelSendsVersion: boolean; readonly datasetNeedsNewRdb: boolean }): boolean {
+  return !c.rdbChannelSendsVersion && c.datasetNeedsNewRdb;
+}
+
+/**
+ * Does the running fork child end with success when it exits (checkChildrenDone)? A disk child
+ * has saved its file; a socket child succeeded when some transfer was delivered; a dual-channel
+ * child fails when `saveFails` (dualSaveFails, #4103). One definition for the model's child exits
+ * and for the fix property I18 (model/invariants.ts).
+ */
+export function childSucceedsIn(layout: Layout, s: Uint8Array, saveFails = false): boolean {
+  if (saveFails && (s[G_CHILD] === CHILD.DUAL || s[G_CHILD] === CHILD.DUAL_DISK)) return false;
   if (s[G_CHILD] === CHILD.DISK || s[G_CHILD] === CHILD.DUAL_DISK) return true;
   for (const b of layout.replicaBase) if (s[b + R_CS] === CS.DELIVERED) return true;
   return false;

@@ -95,6 +95,18 @@ export const ZOO: readonly ZooBug[] = [
     fixed: { rdbHandshakeErrorClosesMain: true },
   },
   {
+    id: '#4103',
+    mechanism: 'the rdb channel\'s REPLCONF does not announce the replica\'s version: the primary saves RDB 11 for the rdb client, data that needs a newer format (hash field expirations) cannot be stored, every dual-channel fork child fails and the replica resyncs forever',
+    fixedIn: '#4105 (9.x; 9.1.2 has the fix)',
+    inProfiles: [],
+    property: 'L1-sync-completes',
+    kind: 'liveness',
+    preset: 'small',
+    buggy: { profile: '9.1.2', faults: 0, cobHard: 0, datasetNeedsNewRdb: true, rdbChannelSendsVersion: false },
+    fixed: { profile: '9.1.2', faults: 0, cobHard: 0, datasetNeedsNewRdb: true, rdbChannelSendsVersion: true },
+    note: 'the 9.1.2 profile with the switch flipped stands for 9.0.x; cobHard=0 keeps the endless loop of #1649 out of both runs',
+  },
+  {
     id: '#1649',
     mechanism: 'endless full-sync loop: writes during the load overrun the replica-class output-buffer limit, the main channel is dropped, its PSYNC refused, and the next full sync does the same',
     fixedIn: 'open',
