@@ -1135,13 +1135,11 @@ export const ACTIONS: readonly ActionDef[] = [
   {
     family: 'ChildExitFork', params: 'none',
     // which fork starts: for the waiting rdb clients (socket, or disk), or for classic replicas (socket or disk)
-    variants: (c) => (freeSetting(c, 'ToggleDisklessSync') ? ['dual', 'dual-disk', 'socket', 'disk'] : ['dual', 'classic']),
+    variants: (c) => forkVariants(c),
     doc: 'A dual-channel fork child exits while other rdb clients wait for a fork: checkChildrenDone reports the finished clients (freeClientAsync), then replicationStartPendingFork forks for the waiting ones at once (no repl-diskless-sync-delay left), and only then are the finished clients freed, in beforeSleep. So the new fork\'s lines come before the old clients\' "rdb channel disconnected".',
-    guard: (m, _r, v) => m.src[G_CHILD] === CHILD.DUAL && childExitEnabled(m) && anyServed(m) && (forkFamilyDual(m.c, v) ? anyWaitStart(m) : anyClassicWait(m)),
+    guard: (m, _r, v) => m.src[G_CHILD] === CHILD.DUAL && childExitEnabled(m) && anyServed(m) && forkWaiting(m, v),
     effect: (m, _r, v) => {
-      const free = freeSetting(m.c, 'ToggleDisklessSync');
-      const disk = free ? v === 1 || v === 3 : m.d[G_PDISKLESS] === 0;
-      childEnds(m, childSucceeds(m), forkFamilyDual(m.c, v) ? () => forkDual(m, disk) : () => forkClassic(m, disk));
+      childEnds(m, childSucceeds(m), forkFor(m, v));
     },
   },
   {
@@ -1350,13 +1348,16 @@ export const ACTIONS: readonly ActionDef[] = [
   },
   {
     family: 'KillChild', params: 'none', fault: true,
-    doc: 'The fork child is killed: it exits by signal, handled like a child error (unprotected rdb clients are freed and their replicas see EOF; protected ones linger with their sockets open).',
-    guard: (m) => canFault(m) && m.src[G_CHILD] !== 0,
-    effect: (m) => {
+    // `only`: the child's clients are freed before anything else; `fork-*`: a fork for waiting
+    // clients starts first (checkChildrenDone forks at once, the async frees come in beforeSleep)
+    variants: (c) => ['only', ...forkVariants(c).map((v) => `fork-${v}`)],
+    doc: 'The fork child is killed: it exits by signal, handled like a child error (unprotected rdb clients are freed and their replicas see EOF; protected ones linger with their sockets open). Variants fork-*: as ChildExitFork, the fork for clients waiting in WAIT_BGSAVE_START starts before the killed child\'s clients are freed.',
+    guard: (m, _r, v) => canFault(m) && m.src[G_CHILD] !== 0 && (v === 0 || (killFreesLater(m) && forkWaiting(m, v - 1))),
+    effect: (m, _r, v) => {
       spendFault(m);
       // the transfers just stop; a replica sees EOF only when its rdb client is really freed
       // (a protected one lingers with its socket open: the replica may time out instead)
-      childEnds(m, false, null);
+      childEnds(m, false, v === 0 ? null : forkFor(m, v - 1));
     },
   },
   {
@@ -1680,9 +1681,32 @@ function anyDiskServed(m: Step): boolean {
   return false;
 }
 
-/** ChildExitFork's variant v forks for rdb clients (else for classic replicas). */
+/** The forks a child's exit can start at once (ChildExitFork, KillChild's fork-* variants): for rdb clients or for classic replicas, by target under the free setting. */
+function forkVariants(c: ModelConfig): string[] {
+  return freeSetting(c, 'ToggleDisklessSync') ? ['dual', 'dual-disk', 'socket', 'disk'] : ['dual', 'classic'];
+}
+
+/** Fork variant v forks for rdb clients (else for classic replicas). */
 function forkFamilyDual(c: ModelConfig, v: number): boolean {
   return freeSetting(c, 'ToggleDisklessSync') ? v <= 1 : v === 0;
+}
+
+/** Someone waits for fork variant v: an rdb client (dual) or a classic replica (otherwise). */
+function forkWaiting(m: Step, v: number): boolean {
+  return forkFamilyDual(m.c, v) ? anyWaitStart(m) : anyClassicWait(m);
+}
+
+/** The fork variant v starts, run by childEnds before the ended child's clients are freed. */
+function forkFor(m: Step, v: number): () => void {
+  const disk = freeSetting(m.c, 'ToggleDisklessSync') ? v === 1 || v === 3 : m.d[G_PDISKLESS] === 0;
+  return forkFamilyDual(m.c, v) ? () => forkDual(m, disk) : () => forkClassic(m, disk);
+}
+
+/** A killed socket child leaves clients to free asynchronously: rdb clients it served (dual), or classic ones waiting for its end. */
+function killFreesLater(m: Step): boolean {
+  if (m.src[G_CHILD] === CHILD.DUAL) return anyServed(m);
+  if (m.src[G_CHILD] === CHILD.SOCKET) for (let r = 0; r < m.c.replicas; r++) if (m.g(r, R_MC) === MC.WAIT_END) return true;
+  return false;
 }
 
 /** A classic main client waits for a fork (WAIT_BGSAVE_START). */
@@ -1774,9 +1798,10 @@ function forkDual(m: Step, disk = false): void {
 }
 
 /**
- * The fork child has exited (ok or not): updateReplicasWaitingBgsave. `forkFirst` (ChildExitFork):
- * the next fork starts before the finished rdb clients are freed (their R_CS no longer matters to
- * the free: the replicas it served keep the same end-of-file outcome either way).
+ * The fork child has exited (ok or not): updateReplicasWaitingBgsave. `forkFirst` (ChildExitFork,
+ * KillChild's fork-* variants): the next fork starts before the ended child's clients are freed, rdb
+ * clients and failed classic ones alike (their R_CS no longer matters to the free: the replicas it
+ * served keep the same end-of-file outcome either way).
  */
 function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
   const dual = m.d[G_CHILD] === CHILD.DUAL;
@@ -1826,14 +1851,15 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
     if (!forkFirst) for (const [r, s] of served) m.closeRdb(r, s);
   }
   // updateReplicasWaitingBgsave walks server.replicas: the classic clients in their list order
+  const freeLater: number[] = [];
   for (const r of m.mainListOrder()) {
     const cs = m.get(r, R_CS);
     if (cs === CS.NONE || cs === CS.FLUSHED || m.get(r, R_MC) === MC.SEND_BULK) continue; // not served by this child
     if (dual) {
       // the rdb clients are done above
     } else if (!ok && m.get(r, R_MC) === MC.WAIT_END) {
-      m.freeMain(r, true);
-      m.set(r, R_MEOF, 1);
+      if (forkFirst) freeLater.push(r);
+      else { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
     } else if (ok && m.get(r, R_MC) === MC.WAIT_END) {
       // replicaPutOnline right away; the stream waits for the first ACK
       m.pe(r, 'primary.rdb_streamed');
@@ -1852,5 +1878,6 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
   if (forkFirst) {
     forkFirst();
     for (const [r, s] of served) m.closeRdb(r, s);
+    for (const r of freeLater) { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
   }
 }

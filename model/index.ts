@@ -392,7 +392,7 @@ export const GUARD_TEXT: Record<string, string> = {
   Timeout: 'needs the replica\'s repl-timeout clock at its limit, or a connected replica with nothing left to read from its primary',
   KillMain: 'needs fault budget and a main-channel client',
   KillRdb: 'needs fault budget and an rdb client of the current attempt',
-  KillChild: 'needs fault budget and a running fork child',
+  KillChild: 'needs fault budget and a running fork child; for fork-*, also clients it leaves to free (rdb clients it served, or classic replicas waiting for its end) and someone waiting for that fork',
   ForkFail: 'needs fault budget, no fork child and an rdb client waiting for a fork',
   CrashReplica: 'needs fault budget and a running replica',
   RestartReplica: 'needs a crashed replica',

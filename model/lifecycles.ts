@@ -100,6 +100,7 @@ export const REPLICA_MAIN = new Lifecycle<RsState>('replica main channel', RS_ST
   tr('psync_wait', 'RecvReply', 'classic_sync'),
   tr('rdb_handshake', 'ForkDual', 'setid_wait'),
   tr('rdb_handshake', 'ChildExitFork', 'setid_wait'),
+  tr('rdb_handshake', 'KillChild', 'setid_wait'),
   tr('rdb_handshake', 'ForkFail', 'setid_wait'),
   tr('setid_wait', 'RecvReply', 'main_psync_wait'),
   tr('setid_wait', 'RecvReply', 'idle'),
@@ -134,6 +135,7 @@ export const REPLICA_RDB = new Lifecycle<DsState>('replica rdb channel', DS_STAT
   tr('none', 'RdbConnect', 'sync_sent'),
   tr('sync_sent', 'ForkDual', 'download'),
   tr('sync_sent', 'ChildExitFork', 'download'),
+  tr('sync_sent', 'KillChild', 'download'),
   tr('sync_sent', 'ForkFail', 'download'),
   tr('none', 'RecvReply', 'download'),
   ...each(['download', 'loading', 'loaded'] as const, 'RecvReply', 'none'),
@@ -179,6 +181,8 @@ export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client'
   tr('normal', 'HandlePsync', 'wait_bgsave_end'),
   tr('wait_bgsave_start', 'ForkClassic', 'wait_bgsave_end'),
   tr('wait_bgsave_start', 'ChildExitFork', 'wait_bgsave_end'),
+  // KillChild fork-*: the fork for waiting clients starts before the killed child's clients are freed
+  tr('wait_bgsave_start', 'KillChild', 'wait_bgsave_end'),
   tr('normal', 'HandleMainPsync', 'bg_rdb_load'),
   tr('normal', 'HandleMainPsync', 'online'),
   tr('bg_rdb_load', 'RecvAck', 'online'),
@@ -211,6 +215,7 @@ export const PRIMARY_RDB = new Lifecycle<RcState>('primary rdb client', RC_STATE
   tr('none', 'HandleSync', 'wait_bgsave_start'),
   tr('wait_bgsave_start', 'ForkDual', 'wait_bgsave_end'),
   tr('wait_bgsave_start', 'ChildExitFork', 'wait_bgsave_end'),
+  tr('wait_bgsave_start', 'KillChild', 'wait_bgsave_end'),
   tr('wait_bgsave_start', 'ForkFail', 'linger'),
   // a disk-target fork for rdb clients: a new rdb client joins it (syncCommand CASE 1); the primary
   // sends the saved file once it exits, and frees the client when it has sent it

@@ -55,9 +55,16 @@ function stepRows(n: number, step: TraceStep, prev: TraceStep, replicas: number)
     case 'HandleSync': rows.push(note([Pd], 'rdb client waits for a fork')); break;
     case 'ForkDual':
     case 'ForkClassic':
-    case 'ChildExitFork': {
+    case 'ChildExitFork':
+    case 'KillChild': {
+      if (fam === 'KillChild' && variant === 'only') { rows.push(note(['C'], 'fork child killed')); break; }
       if (fam === 'ChildExitFork') rows.push(note(['C'], 'child exits, the next fork starts'));
-      rows.push(note(['C'], fam === 'ForkClassic' ? `fork (classic${variant ? `, ${variant}` : ''})` : `fork (dual channel${variant ? `, ${variant}` : ''})`));
+      if (fam === 'KillChild') rows.push(note(['C'], 'fork child killed, the next fork starts'));
+      // ChildExitFork's and KillChild's variants name the fork: dual, dual-disk, or classic, socket, disk
+      const fv = variant?.replace(/^fork-/, '');
+      const classic = fam === 'ForkClassic' || (fam !== 'ForkDual' && fv !== undefined && !fv.startsWith('dual'));
+      const target = fam === 'ForkClassic' || fam === 'ForkDual' ? fv : fv === 'dual-disk' || fv === 'disk' ? 'disk' : fv === 'dual' || fv === 'classic' ? undefined : fv;
+      rows.push(note(['C'], `fork (${classic ? 'classic' : 'dual channel'}${target ? `, ${target}` : ''})`));
       perReplica((q) => {
         if (s[`r${q}.replica.endoff`] !== p[`r${q}.replica.endoff`] && fam !== 'ForkClassic') rows.push(arrow(`P${q}d`, `R${q}d`, `$ENDOFF ${s[`r${q}.replica.endoff`]}`));
         if (s[`r${q}.main.message`] === '+FULLRESYNC' && p[`r${q}.main.message`] !== '+FULLRESYNC') rows.push(arrow(`P${q}m`, `R${q}m`, '+FULLRESYNC'));
@@ -89,7 +96,7 @@ function stepRows(n: number, step: TraceStep, prev: TraceStep, replicas: number)
     case 'Timeout': rows.push(note([Rm], 'timeout')); break;
     case 'KillMain': rows.push(arrow(Pm, Rm, 'CLIENT KILL (main channel)', true)); break;
     case 'KillRdb': rows.push(arrow(Pd, Rd, 'CLIENT KILL (rdb channel)', true)); break;
-    case 'KillChild': rows.push(note(['C'], 'fork child killed')); break;
+
     case 'ForkFail': rows.push(note(['C'], 'fork failed')); break;
     case 'RdbSetupFail': rows.push(arrow(Pd, Rd, 'rdb channel setup fails', true)); break;
     case 'CrashReplica': rows.push(note([Rm, Rd], 'replica crashes')); break;
