@@ -10,7 +10,7 @@ import type { Kind } from './vocabulary.js';
 import type { LivenessProperty } from '../engine/liveness.js';
 import {
   DS, G_CFG, G_FAULTS, G_HS, G_PDISKLESS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MORD, R_MREF, R_OE, R_PERS, R_RDUAL, R_DLCFG, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
-  R_STOP, R_DS, R_HIST, R_MQ, R_MEOF, R_CACHE, SLOT_SIZE, SLOTS, describeState, makeLayout, type Layout,
+  R_STOP, R_DS, R_HIST, R_MQ, R_MEOF, R_CACHE, SLOT_SIZE, SLOTS, describeState, makeLayout, stepDownSince, type Layout,
 } from './state.js';
 
 export interface ReplGoal extends Goal {
@@ -86,7 +86,8 @@ export interface BuildOptions {
 }
 
 export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptions = {}): ReplModel {
-  const L = makeLayout(c);
+  // #1149's ghost exists only for the fix property that reads it
+  const L = makeLayout(c, { downSince: (opts.fixProperties ?? []).includes('I13-down-since') });
   const inst = instancesFor(c);
   const step = new Step(c, L, mut);
   const fix = makeFixProperties(c, L, inst.map((i) => i.def.family), opts.fixProperties ?? []);
@@ -176,6 +177,7 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
   const MC_WAIT_BGSAVE = MC.WAIT_BGSAVE, MC_WAIT_END = MC.WAIT_END, MC_NONE = MC.NONE, MC_BG_RDB_LOAD = MC.BG_RDB_LOAD;
   const MC_ONLINE = MC.ONLINE, MC_ONLINE_WAIT_ACK = MC.ONLINE_WAIT_ACK, MC_SEND_BULK = MC.SEND_BULK;
   const RS_TRANSFER = RS.TRANSFER, RS_CONNECTED = RS.CONNECTED;
+  const GHOST_DOWN_SINCE = L.downSinceAt !== undefined;
 
   // observe() re-runs an action with observations on; it owns its own working state, as does explain()
   const obsStep = new Step(c, L, mut);
@@ -195,6 +197,7 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
     if (!guards[i]!(st, rs[i]!, ss[i]!)) return DISABLED;
     d.set(s);
     effects[i]!(st, rs[i]!, ss[i]!);
+    if (GHOST_DOWN_SINCE) stepDownSince(c, L, s, d);
     normalize(d);
     // state constraint: the span of offsets the model tracks stays within maxOffset
     return d[G_OFF]! > c.maxOffset ? BEYOND_BOUND : FIRED;

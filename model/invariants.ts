@@ -3,7 +3,7 @@
 import type { Invariant, TransitionInvariant } from '../engine/model.js';
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
-  childSucceedsIn, dualSaveFails, DS, G_BLOG, R_LEAK, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_STOP, S_CHILD, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
+  childSucceedsIn, dualSaveFails, DS, DS_NAMES, linkUp, RS_NAMES, G_BLOG, R_LEAK, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_STOP, S_CHILD, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
   R_RS, R_SLOT, R_SLOTS, RC, RS, S_GT, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 
@@ -211,7 +211,7 @@ export function makeStepInvariants(c: ModelConfig, L: Layout, families: readonly
  * because the version a profile names may have the bug: 8.0.1 has #1297, so I18 fails under its
  * profile by design. spec/model.md §8.1.
  */
-export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I14-success-on-live-link', 'I17-limit-close-at-backlog', 'I18-child-error-unprotects', 'I19-no-leaked-main-client'] as const;
+export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I13-down-since', 'I14-success-on-live-link', 'I17-limit-close-at-backlog', 'I18-child-error-unprotects', 'I19-no-leaked-main-client'] as const;
 export type FixPropertyId = (typeof FIX_PROPERTY_IDS)[number];
 
 export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly string[], ids: readonly string[]): { invariants: Invariant[]; transitionInvariants: TransitionInvariant[] } {
@@ -225,6 +225,25 @@ export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly 
       check: (s) => {
         if (c.localLimit !== 0) return null;
         for (let r = 0; r < c.replicas; r++) if (s[L.replicaBase[r]! + R_STOP] === 1) return `replica${r + 1} stopped reading its main channel (local buffer limit) although the limit is 0, i.e. none`;
+        return null;
+      },
+    });
+  }
+  if (ids.includes('I13-down-since')) {
+    // reads the ghost rN.replica.downSince, which buildModel adds to the layout only for this property
+    const at = L.downSinceAt;
+    if (!at) throw new Error('I13-down-since needs the layout with the ghost rN.replica.downSince (buildModel adds it when the property is asked for)');
+    transitionInvariants.push({
+      id: 'I13-down-since',
+      description: 'A replica resets repl_down_since to 0 ("never connected") only when its link with the primary comes up, or when it stops being a replica (REPLICAOF NO ONE) or dies: a replica whose link is down keeps saying since when (#1149).',
+      check: (s, _action, next) => {
+        for (let r = 0; r < c.replicas; r++) {
+          if (s[at[r]!] !== 1 || next[at[r]!] !== 0) continue;
+          const b = L.replicaBase[r]!;
+          const rs = next[b + R_RS]!;
+          if (linkUp(next, b) || rs === RS.NONE || rs === RS.DOWN) continue;
+          return `replica${r + 1} reset repl_down_since to 0 ("never connected") with its link down (replica state ${RS_NAMES[rs]}, rdb ${DS_NAMES[next[b + R_DS]!]})`;
+        }
         return null;
       },
     });

@@ -28,6 +28,8 @@ export interface Switches {
   rdbHandshakeErrorClosesMain: boolean;
   /** #4103/#4105 (after 9.0, before 9.1.2): the rdb channel's REPLCONF announces the replica's version, so a dual-channel child saves the newest RDB format the replica reads. */
   rdbChannelSendsVersion: boolean;
+  /** #1149 (8.0.2, 8.1.0): repl_down_since is reset only when the link comes up, not at every dual-channel load. */
+  downSinceResetOnlyOnConnect: boolean;
 }
 
 export interface SwitchDoc {
@@ -68,6 +70,10 @@ export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
     change: '#4103/#4105 (9.x)',
     doc: 'the rdb channel\'s handshake announces "version" in its REPLCONF (9.1.2\'s dualChannelReplHandleHandshake does), so replicaRdbVersion picks the newest RDB format the replica reads (80 for a 9.x replica). Without it replica_version stays 0 and a 9.x primary saves RDB 11 for the rdb client: with data that needs RDB 80 (datasetNeedsNewRdb, e.g. hash field expirations) rdbSaveKeyValuePair refuses a key ("Can\'t store key … in RDB version 11") and every dual-channel child fails. 8.0.1 and 8.1.1 have one RDB format (RDB_VERSION 11, no replicaRdbVersion): true there is vacuous. No profile has the bug (9.0.x had it): false is the zoo\'s buggy value (model/zoo.ts)',
   },
+  downSinceResetOnlyOnConnect: {
+    change: '#1149 (8.0.2, 8.1.0)',
+    doc: 'readSyncBulkPayload resets repl_down_since (0 = "never connected": INFO master_link_down_since_seconds:-1, and a cluster replica\'s data age becomes huge, so it refuses to fail over) only in the classic branch, where the link comes up; a dual-channel success resets it in establishPrimaryConnection. 8.0.1 reset it after every load, also a dual-channel load that ends before the main channel\'s PSYNC was accepted (RDB_LOADED, the link still down). Seen only through a ghost variable built when the fix property I13-down-since is asked for (model/zoo.ts): no check of a preset sees the switch',
+  },
   logsDualCapaIgnored: {
     change: '#3051 (9.1)',
     doc: 'a primary with dual channel on but repl-diskless-sync off logs "Dual channel capability ignored" when a replica announces capa dual-channel',
@@ -84,17 +90,17 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   '8.0.1': {
     name: '8.0.1',
     description: 'Valkey 8.0.1 (Debian bookworm-backports)',
-    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: false, rdbChannelSendsVersion: true },
+    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: false, rdbChannelSendsVersion: true, downSinceResetOnlyOnConnect: false },
   },
   '8.1.1': {
     name: '8.1.1',
     description: 'Valkey 8.1.1 (Debian trixie)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true, rdbChannelSendsVersion: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true, rdbChannelSendsVersion: true, downSinceResetOnlyOnConnect: true },
   },
   '9.1.2': {
     name: '9.1.2',
     description: 'Valkey 9.1.2 (Debian forky)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: true, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true, rdbChannelSendsVersion: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: true, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true, rdbChannelSendsVersion: true, downSinceResetOnlyOnConnect: true },
   },
 };
 

@@ -117,6 +117,12 @@ export interface Layout {
   readonly replicaBase: readonly number[];
   readonly bytes: number;
   readonly fields: readonly FieldDef[];
+  /**
+   * Ghost `rN.replica.downSince` (#1149's fix property I13-down-since): where each replica's byte
+   * is, after every replica record. Only in a layout made with `{ downSince: true }`: the states of
+   * every other model keep their size and their counts.
+   */
+  readonly downSinceAt?: readonly number[];
 }
 
 export interface FieldDef {
@@ -150,12 +156,52 @@ export function childSucceedsIn(layout: Layout, s: Uint8Array, saveFails = false
   return false;
 }
 
+/**
+ * The replica's link with its primary is up: Valkey's server.primary exists (repl_state CONNECTED):
+ * connected, or applying its local buffer after a dual-channel load (establishPrimaryConnection runs
+ * before the streaming).
+ */
+export function linkUp(s: Uint8Array, b: number): boolean {
+  return s[b + R_RS] === RS.CONNECTED || s[b + R_DS] === DS.STREAMING;
+}
+
+/**
+ * #1149's ghost rN.replica.downSince (1: Valkey's repl_down_since holds a time; 0: it is 0, "never
+ * connected"), updated after a step's effect from its source `s` and successor `d`, only in a layout
+ * that has the ghost. Valkey sets it when the replica frees its primary client
+ * (replicationHandlePrimaryDisconnection: the link was up) and resets it when the link comes up
+ * (establishPrimaryConnection; the classic branch of readSyncBulkPayload), in replicationUnsetPrimary
+ * (REPLICAOF NO ONE) and at start-up (a crashed replica restarts with 0). Without
+ * downSinceResetOnlyOnConnect (8.0.1) readSyncBulkPayload also resets it at the end of every
+ * dual-channel load, the RDB-first order (RDB_LOADED: the main channel's PSYNC not yet accepted,
+ * the link down) included.
+ */
+export function stepDownSince(c: { readonly downSinceResetOnlyOnConnect: boolean }, layout: Layout, s: Uint8Array, d: Uint8Array): void {
+  const at = layout.downSinceAt;
+  if (!at) return;
+  for (let r = 0; r < at.length; r++) {
+    const b = layout.replicaBase[r]!;
+    const rs = d[b + R_RS]!;
+    const up0 = linkUp(s, b), up1 = linkUp(d, b);
+    if (rs === RS.NONE || rs === RS.DOWN) d[at[r]!] = 0;
+    else if (!up0 && up1) d[at[r]!] = 0;
+    else if (up0 && !up1) d[at[r]!] = 1;
+    else if (!c.downSinceResetOnlyOnConnect && s[b + R_DS] === DS.LOADING && d[b + R_DS] === DS.LOADED) d[at[r]!] = 0;
+  }
+}
+
 export function slotBase(layout: Layout, r: number, s: number): number {
   return layout.replicaBase[r]! + R_SLOTS + s * SLOT_SIZE;
 }
 
+/** Optional ghost variables of a layout (each only for the property that reads it). */
+export interface LayoutGhosts {
+  /** rN.replica.downSince: Valkey's repl_down_since is set (a time), for I13-down-since. */
+  readonly downSince?: boolean;
+}
+
 /** The layout and the declared domain of every field for a configuration. */
-export function makeLayout(c: ModelConfig): Layout {
+export function makeLayout(c: ModelConfig, ghosts: LayoutGhosts = {}): Layout {
   // Offsets live in [0, maxOffset + blockSize + 1]; blocks cover at most maxOffset writes.
   const maxBlocks = Math.ceil(c.maxOffset / c.blockSize) + 1;
   const OMAX = c.maxOffset + c.blockSize + 1;
@@ -229,7 +275,13 @@ export function makeLayout(c: ModelConfig): Layout {
       add(q + 'order', sb + S_ORD, 0, c.replicas * SLOTS);
     }
   }
-  const used = g + c.replicas * REPLICA_SIZE;
+  let used = g + c.replicas * REPLICA_SIZE;
+  if (ghosts.downSince) {
+    const downSinceAt = replicaBase.map((_, r) => used + r);
+    downSinceAt.forEach((at, r) => fields.push({ name: `r${r + 1}.replica.downSince`, at, min: 0, max: 1 }));
+    used += c.replicas;
+    return { maxBlocks, replicaBase, bytes: (used + 3) & ~3, fields, downSinceAt };
+  }
   return { maxBlocks, replicaBase, bytes: (used + 3) & ~3, fields };
 }
 

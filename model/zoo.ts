@@ -107,6 +107,18 @@ export const ZOO: readonly ZooBug[] = [
     note: 'the 9.1.2 profile with the switch flipped stands for 9.0.x; cobHard=0 keeps the endless loop of #1649 out of both runs',
   },
   {
+    id: '#1149',
+    mechanism: 'a dual-channel load that ends before the main channel\'s PSYNC is accepted (RDB_LOADED) resets repl_down_since to 0, "never connected", although the link is down: INFO shows master_link_down_since_seconds:-1 and a cluster replica\'s data age looks huge, so it refuses to fail over',
+    fixedIn: '8.0.2, 8.1.0',
+    inProfiles: ['8.0.1'],
+    property: 'I13-down-since',
+    kind: 'safety',
+    preset: 'small',
+    buggy: { downSinceResetOnlyOnConnect: false },
+    fixed: { downSinceResetOnlyOnConnect: true },
+    note: 'the ghost rN.replica.downSince (Valkey\'s repl_down_since) exists only in these two runs: no other check has the variable, so the 8.0.1 profile\'s counts are unchanged',
+  },
+  {
     id: '#1649',
     mechanism: 'endless full-sync loop: writes during the load overrun the replica-class output-buffer limit, the main channel is dropped, its PSYNC refused, and the next full sync does the same',
     fixedIn: 'open',

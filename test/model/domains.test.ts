@@ -1,5 +1,5 @@
 // Random walks (engine/simulate, seeds drawn by fast-check) on `small`, `default` (with and without
-// the history variable) and `valkey`: every state lies in the declared domains (domainErrors) and
+// the history variable, and with #1149's ghost) and `valkey`: every state lies in the declared domains (domainErrors) and
 // satisfies every invariant, and every step's observations can be computed and are well-formed
 // events of the trace vocabulary, never an empty list (the simulator relies on every step being
 // visible in the trace it writes). On `small` the last property is also checked exhaustively, for
@@ -11,7 +11,8 @@ import { fieldsOf, KIND_NAMES, KINDS, type Kind } from '../../model/vocabulary.j
 import { check } from '../../engine/bfs.js';
 import type { Model } from '../../engine/model.js';
 import { simulate } from '../../engine/simulate.js';
-import type { ReplModel } from '../../model/index.js';
+import { buildModel, type ReplModel } from '../../model/index.js';
+import { resolveConfig } from '../../model/config.js';
 import { domainErrors } from '../../model/state.js';
 import { brief, model } from './helpers.js';
 import { observationsOffThread } from './offthread.js';
@@ -57,6 +58,8 @@ const CASES: { name: string; build: () => ReplModel; runs: number }[] = [
   { name: 'default', build: () => model('default'), runs: 30 },
   { name: 'default with the history variable', build: () => model('default', {}, {}, true), runs: 15 },
   { name: 'valkey', build: () => model('valkey'), runs: 30 },
+  // the ghost of #1149's fix property I13-down-since, which only the zoo builds
+  { name: 'default (8.1.1) with the ghost rN.replica.downSince', build: () => buildModel(resolveConfig('default', [{ profile: '8.1.1' }]), {}, { fixProperties: ['I13-down-since'] }), runs: 15 },
 ];
 
 /** Silent steps seen by the walks: "<case>: <action instance>" -> where (first occurrence). */

@@ -12,6 +12,7 @@ import { check } from '../../engine/bfs.js';
 import { buildModel } from '../../model/index.js';
 import { resolveConfig } from '../../model/config.js';
 import { PROFILE_NAMES, PROFILES, SWITCH_NAMES, type Switches } from '../../model/profiles.js';
+import { REPLICA_SIZE } from '../../model/state.js';
 import { schemaErrors } from '../json-schemas.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -54,10 +55,21 @@ describe('replcheck zoo', () => {
     expect(row.reFound).toBe(false);
   });
 
-  it('the fix properties are not checked unless asked: the 8.0.1 profile has #1297 (and #1097, #5417, #2866) and its check is complete', () => {
+  it('the fix properties are not checked unless asked: the 8.0.1 profile has #1297 (and #1097, #1149, #5417, #2866) and its check is complete', () => {
     const c = resolveConfig('small', [{ childErrorClearsProtection: false }]);
     expect(check(buildModel(c)).verdict).toBe('complete');
     expect(() => buildModel(c, {}, { fixProperties: ['I99-nothing'] })).toThrow(/unknown fix property/);
+  });
+
+  it('#1149\'s ghost rN.replica.downSince exists only when I13-down-since is asked for: the plain model\'s layout and states are as before', () => {
+    const c = resolveConfig('small', []);
+    const plain = buildModel(c), ghost = buildModel(c, {}, { fixProperties: ['I13-down-since'] });
+    expect(plain.layout.downSinceAt).toBeUndefined();
+    expect(plain.layout.fields.some((f) => f.name.endsWith('downSince'))).toBe(false);
+    expect(ghost.layout.fields.map((f) => f.name)).toEqual([...plain.layout.fields.map((f) => f.name), 'r1.replica.downSince']);
+    // after the replica records: every other field keeps its place
+    expect(ghost.layout.downSinceAt).toEqual([plain.layout.replicaBase[0]! + REPLICA_SIZE]);
+    expect(ghost.layout.replicaBase).toEqual(plain.layout.replicaBase);
   });
 
   it('--bug picks one row; an unknown one is bad input', () => {
