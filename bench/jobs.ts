@@ -48,7 +48,10 @@ export function atNotice(content: string): string {
   return content.split('\n').filter((l) => { const m = LINE.exec(l); return !m || (m[1] !== '.' && m[1] !== '-'); }).join('\n');
 }
 
-export function realTrace(files: readonly string[], level: LogLevel): { model: ObservableModel; trace: Trace; toleranceMs: number; wider?: () => { model: ObservableModel; set: Record<string, number> } } {
+/** The model of the preset's wider sizes and the settings they change (conformance/judge.ts widerSettings). */
+type Wider = () => { model: ObservableModel; set: Record<string, number> };
+
+export function realTrace(files: readonly string[], level: LogLevel): { model: ObservableModel; trace: Trace; toleranceMs: number; wider?: Wider } {
   const texts = files.map((f) => ({ file: f, content: level === 'notice' ? atNotice(readFileSync(f, 'utf8')) : readFileSync(f, 'utf8') }));
   const conv = traceFromLogs(readValkeyLogTexts(texts));
   const h = conv.trace.header.model;
@@ -67,7 +70,7 @@ export function runJob(job: Job): JobResult {
     writeFileSync(job.file, formatTrace(logViewTrace(logViewModel(job.replicas), job.replicas, job.level, job.events)));
     return { verdict: 'written', events: job.events, consumed: 0, seconds: 0, maxCandidates: 0, meanCandidates: 0, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), finished: true };
   }
-  let wider: (() => { model: ObservableModel; set: Record<string, number> }) | undefined;
+  let wider: Wider | undefined;
   if (job.kind === 'real') ({ model, trace, toleranceMs, wider } = realTrace(job.files, job.level));
   else {
     model = logViewModel(job.replicas);

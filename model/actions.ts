@@ -1797,6 +1797,12 @@ function forkDual(m: Step, disk = false): void {
   m.emit('primary', 'primary.child_started');
 }
 
+/** A failed child's classic client is freed ("Connection with replica … lost"); its replica reads the EOF. */
+function failMain(m: Step, r: number): void {
+  m.freeMain(r, true);
+  m.set(r, R_MEOF, 1);
+}
+
 /**
  * The fork child has exited (ok or not): updateReplicasWaitingBgsave. `forkFirst` (ChildExitFork,
  * KillChild's fork-* variants): the next fork starts before the ended child's clients are freed, rdb
@@ -1810,7 +1816,7 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
     // the file is saved: the primary sends it to each waiting replica itself; a failed save frees them
     for (const r of m.mainListOrder()) {
       if (m.get(r, R_MC) !== MC.WAIT_END) continue;
-      if (ok) { m.set(r, R_MC, MC.SEND_BULK); m.set(r, R_CS, CS.STREAMING); } else { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
+      if (ok) { m.set(r, R_MC, MC.SEND_BULK); m.set(r, R_CS, CS.STREAMING); } else failMain(m, r);
     }
     m.d[G_CHILD] = CHILD.NONE;
     return;
@@ -1859,7 +1865,7 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
       // the rdb clients are done above
     } else if (!ok && m.get(r, R_MC) === MC.WAIT_END) {
       if (forkFirst) freeLater.push(r);
-      else { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
+      else failMain(m, r);
     } else if (ok && m.get(r, R_MC) === MC.WAIT_END) {
       // replicaPutOnline right away; the stream waits for the first ACK
       m.pe(r, 'primary.rdb_streamed');
@@ -1878,6 +1884,6 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
   if (forkFirst) {
     forkFirst();
     for (const [r, s] of served) m.closeRdb(r, s);
-    for (const r of freeLater) { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
+    for (const r of freeLater) failMain(m, r);
   }
 }
