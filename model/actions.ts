@@ -252,6 +252,8 @@ export class Step {
   }
   /** freeClient / freeClientAsync of an rdb client: protected ones linger for the grace period. */
   closeRdb(r: number, s: number): void {
+    // already in the async free queue, unprotected: freed in beforeSleep (AsyncFreeRdb)
+    if (this.getS(r, s, S_RC) === RC.CLOSING) return;
     if (this.getS(r, s, S_PROT)) {
       if (this.getS(r, s, S_RC) !== RC.LINGER) {
         this.setS(r, s, S_RC, RC.LINGER);
@@ -523,7 +525,7 @@ export const REG_REPLID2 = 'primary.replid2';
 // =====================================================================================================
 // The actions, in the order of spec/model.md.
 // =====================================================================================================
-export const ACTIONS: readonly ActionDef[] = [
+const STEPS: readonly ActionDef[] = [
   // ---- environment ---------------------------------------------------------------------------------
   {
     family: 'Write', params: 'none',
@@ -895,8 +897,9 @@ export const ACTIONS: readonly ActionDef[] = [
       attachMain(m, r, o);
       m.set(r, R_MQ, MQ.CONT);
       m.pe(r, 'primary.psync_accepted', { offset: offsetField });
-      // a lingering client lost its protection: freed in beforeSleep, after the reply
-      if (lingering >= 0) m.freeRdb(r, lingering);
+      // a lingering client lost its protection: freed in beforeSleep (AsyncFreeRdb), after the reply
+      // and after whatever other clients' handlers run in the same event-loop iteration
+      if (lingering >= 0) m.setS(r, lingering, S_RC, RC.CLOSING);
     },
   },
   // ---- transfer and load -----------------------------------------------------------------------------
@@ -1166,7 +1169,7 @@ export const ACTIONS: readonly ActionDef[] = [
         if (m.getS(r, assoc - 1, S_RC) === RC.LINGER) lingering = assoc - 1;
       }
       m.pe(r, 'primary.psync_accepted', { offset: anyInt });
-      if (lingering >= 0) m.freeRdb(r, lingering);
+      if (lingering >= 0) m.setS(r, lingering, S_RC, RC.CLOSING);
       // a replica-class client now: its loss is logged when the primary reads the EOF
       if (m.get(r, R_LOSTLOG)) m.pe(r, 'primary.replica_lost', {}, [m.regMainCid(r)]);
       m.set(r, R_LOSTLOG, 1);
@@ -1190,6 +1193,12 @@ export const ACTIONS: readonly ActionDef[] = [
       m.pe(r, 'primary.rdb_eof');
       if (m.getS(r, s, S_RC) !== RC.LINGER) m.closeRdb(r, s);
     },
+  },
+  {
+    family: 'AsyncFreeRdb', params: 'rs',
+    doc: 'beforeSleep frees an rdb client its main channel\'s PSYNC unprotected while it lingered (freeClientsInAsyncFreeQueue): "rdb channel disconnected", pin already released. Other clients\' handlers of the same event-loop iteration may log first.',
+    guard: (m, r, s) => m.gs(r, s, S_RC) === RC.CLOSING,
+    effect: (m, r, s) => m.freeRdb(r, s),
   },
   {
     family: 'GraceExpire', params: 'rs',
@@ -1447,6 +1456,23 @@ export const ACTIONS: readonly ActionDef[] = [
     },
   },
 ];
+
+/** Replica r has an rdb client that its main channel's PSYNC unprotected and beforeSleep has yet to free. */
+function closing(m: Step, r: number): boolean {
+  for (let s = 0; s < SLOTS; s++) if (m.gs(r, s, S_RC) === RC.CLOSING) return true;
+  return false;
+}
+/**
+ * The free of a `closing` rdb client (AsyncFreeRdb) comes in beforeSleep of the event-loop iteration
+ * that accepted the PSYNC: other replicas' clients, writes, timers and the child may be handled first,
+ * but nothing more of replica r itself: its next lines answer the +CONTINUE (another process, ordered
+ * by the log's timestamps) or are unobservable. So while r has such a client, r's steps wait.
+ */
+export const ACTIONS: readonly ActionDef[] = STEPS.map((def) => {
+  if (def.params === 'none' || def.family === 'AsyncFreeRdb') return def;
+  const g = def.guard;
+  return { ...def, guard: (m: Step, r: number, s: number) => !closing(m, r) && g(m, r, s) };
+});
 
 // ---- helpers shared by several actions ------------------------------------------------------------------
 /** bioDiskDownload: the bio thread's download has failed; the main thread aborts once it notices (DownloadNoticed). */

@@ -98,6 +98,7 @@ function stepRows(n: number, step: TraceStep, prev: TraceStep, replicas: number)
     case 'MainPeerClosed': rows.push(note([Pm], 'reads the EOF: main client freed')); break;
     case 'RdbPeerClosed': rows.push(note([Pd], 'reads the EOF: rdb client closed')); break;
     case 'GraceExpire': rows.push(note([Pd], 'grace period over: rdb client freed')); break;
+    case 'AsyncFreeRdb': rows.push(note([Pd], 'beforeSleep: rdb client freed')); break;
     case 'MainEOF': rows.push(note([Rm], 'main connection lost')); break;
     case 'RdbEOF': rows.push(note([Rd], 'rdb connection lost')); break;
     case 'Timeout': rows.push(note([Rm], 'timeout')); break;
