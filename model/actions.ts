@@ -1457,10 +1457,14 @@ const STEPS: readonly ActionDef[] = [
   },
 ];
 
-/** Replica r has an rdb client that its main channel's PSYNC unprotected and beforeSleep has yet to free. */
-function closing(m: Step, r: number): boolean {
-  for (let s = 0; s < SLOTS; s++) if (m.gs(r, s, S_RC) === RC.CLOSING) return true;
-  return false;
+/** The slot of replica r's rdb client that its main channel's PSYNC unprotected and beforeSleep has yet to free, or -1. */
+export function closingSlot(m: Step, r: number): number {
+  for (let s = 0; s < SLOTS; s++) if (m.gs(r, s, S_RC) === RC.CLOSING) return s;
+  return -1;
+}
+/** Steps that wait while their replica has a `closing` rdb client: every r and rs family but AsyncFreeRdb. */
+export function waitsForClosing(def: ActionDef): boolean {
+  return def.params !== 'none' && def.family !== 'AsyncFreeRdb';
 }
 /**
  * The free of a `closing` rdb client (AsyncFreeRdb) comes in beforeSleep of the event-loop iteration
@@ -1469,9 +1473,9 @@ function closing(m: Step, r: number): boolean {
  * by the log's timestamps) or are unobservable. So while r has such a client, r's steps wait.
  */
 export const ACTIONS: readonly ActionDef[] = STEPS.map((def) => {
-  if (def.params === 'none' || def.family === 'AsyncFreeRdb') return def;
+  if (!waitsForClosing(def)) return def;
   const g = def.guard;
-  return { ...def, guard: (m: Step, r: number, s: number) => !closing(m, r) && g(m, r, s) };
+  return { ...def, guard: (m: Step, r: number, s: number) => closingSlot(m, r) < 0 && g(m, r, s) };
 });
 
 // ---- helpers shared by several actions ------------------------------------------------------------------

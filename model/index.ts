@@ -2,7 +2,7 @@
 // successor function with normalisation, invariants, goals, observations.
 import type { Goal } from '../engine/model.js';
 import type { Observation, ObservableModel } from './observation.js';
-import { ACTIONS, Step, type ActionDef, type Mutations } from './actions.js';
+import { ACTIONS, closingSlot, Step, waitsForClosing, type ActionDef, type Mutations } from './actions.js';
 import { TOGGLE_FAMILIES, type ModelConfig } from './config.js';
 import { makeFixProperties, makeInvariants, makeStepInvariants } from './invariants.js';
 import { connectionOfKind, connectionsOf } from './lifecycles.js';
@@ -341,11 +341,9 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
       const r = fire(explainStep, action, s, new Uint8Array(L.bytes));
       if (r === FIRED) return `${i.name} is enabled`;
       if (r === BEYOND_BOUND) return `${i.name} is disabled: its successor would exceed the offset span bound maxOffset=${c.maxOffset} (a model bound, not a protocol rule)`;
-      if (i.def.params !== 'none' && i.def.family !== 'AsyncFreeRdb') {
-        for (let k = 0; k < SLOTS; k++) {
-          if (s[L.replicaBase[i.r]! + R_SLOTS + k * SLOT_SIZE + S_RC] === RC.CLOSING) return `${i.name} is disabled: replica${i.r + 1}'s rdb client ${k + 1} is closing; its steps wait for AsyncFreeRdb`;
-        }
-      }
+      // fire() left explainStep reading s
+      const k = waitsForClosing(i.def) ? closingSlot(explainStep, i.r) : -1;
+      if (k >= 0) return `${i.name} is disabled: replica${i.r + 1}'s rdb client ${k + 1} is closing; its steps wait for AsyncFreeRdb`;
       return `${i.name} is disabled: ${guardText(i.def.family)}`;
     },
   };

@@ -25,7 +25,6 @@ export function lanes(replicas: number): Lane[] {
   return out;
 }
 
-/** The rows of one step: what the action does on the wire, then the buffer levels it changed. */
 // The fork a ChildExitFork or KillChild (fork-*) variant starts: which clients it is for, and its target
 const FORK_OF_VARIANT: Readonly<Record<string, readonly [string, string | undefined]>> = {
   dual: ['dual channel', undefined], 'dual-disk': ['dual channel', 'disk'], classic: ['classic', undefined], socket: ['classic', 'socket'], disk: ['classic', 'disk'],
@@ -37,6 +36,7 @@ function forkNote(fam: string, variant: string | undefined): string {
   return `fork (${kind}${target ? `, ${target}` : ''})`;
 }
 
+/** The rows of one step: what the action does on the wire, then the buffer levels it changed. */
 function stepRows(n: number, step: TraceStep, prev: TraceStep, replicas: number): Row[] {
   const action = step.action ?? '';
   const m = /^([A-Za-z]+)(?:\[r(\d+)(?:,([^\]]*))?\])?/.exec(action);
