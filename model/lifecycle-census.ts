@@ -2,8 +2,7 @@
 // that classifies every transition into per-connection lifecycle steps (model/lifecycles.ts) and
 // keeps one witness per distinct step. The lifecycle tests hold the tables against it; its result
 // is plain data (a worker thread can send it).
-import { fingerprint, WordView } from '../engine/hash.js';
-import { StateQueue } from '../engine/state-queue.js';
+import { check } from '../engine/bfs.js';
 import type { ReplModel } from './index.js';
 import { connectionSteps, connectionsOf, lifecycleViolations } from './lifecycles.js';
 
@@ -24,92 +23,73 @@ export interface Census {
   ms: number;
 }
 
-/** Set of 64-bit state fingerprints (open addressing, linear probing; (0,0) = empty). */
-class FingerprintSet {
-  private cap = 1 << 16;
-  private tab = new Uint32Array(this.cap * 2);
-  size = 0;
-  add(a: number, b: number): boolean {
-    const mask = this.cap - 1;
-    let j = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
-    for (;;) {
-      const x = this.tab[2 * j]!;
-      const y = this.tab[2 * j + 1]!;
-      if ((x | y) === 0) break;
-      if (x === a && y === b) return false;
-      j = (j + 1) & mask;
-    }
-    this.tab[2 * j] = a;
-    this.tab[2 * j + 1] = b;
-    if (++this.size * 4 > this.cap * 3) this.grow();
-    return true;
+/**
+ * Classifies transitions as a search generates them: one witness per distinct (connection, from,
+ * to, action family), and, when `perTransition`, every transition judged by lifecycleViolations
+ * (slow, exact). A check() run feeds it through `observing`, so one exploration can serve both a
+ * preset's counts and its lifecycle tables.
+ */
+export class CensusCollector {
+  private readonly conns;
+  private readonly famIdx: number[];
+  private readonly byCode = new Map<number, Witness>();
+  private readonly violations: string[] = [];
+  transitions = 0;
+  constructor(private readonly model: ReplModel, private readonly perTransition: boolean) {
+    this.conns = connectionsOf(model.layout);
+    this.famIdx = model.actionFamilies.map((f) => model.families.indexOf(f));
   }
-  private grow(): void {
-    const old = this.tab;
-    const oldCap = this.cap;
-    this.cap *= 2;
-    this.tab = new Uint32Array(this.cap * 2);
-    this.size = 0;
-    for (let i = 0; i < oldCap; i++) if ((old[2 * i]! | old[2 * i + 1]!) !== 0) this.add(old[2 * i]!, old[2 * i + 1]!);
+
+  observe(cur: Uint8Array, a: number, next: Uint8Array): void {
+    this.transitions++;
+    const conns = this.conns;
+    for (let k = 0; k < conns.length; k++) {
+      const at = conns[k]!.at;
+      const x = cur[at]!;
+      const y = next[at]!;
+      if (x === y) continue;
+      const code = ((k * 16 + x) * 16 + y) * 64 + this.famIdx[a]!;
+      if (!this.byCode.has(code)) this.byCode.set(code, { before: cur.slice(), after: next.slice(), action: a });
+    }
+    if (this.perTransition && this.violations.length < 20) {
+      for (const v of lifecycleViolations(this.model.layout, cur, next, this.model.instances[a]!)) this.violations.push(report(this.model, cur, next, a, v));
+    }
+  }
+
+  /** The model with its successors observed (the search's own counts are unchanged). */
+  observing(): ReplModel {
+    const m = this.model;
+    return { ...m, successors: (s, emit) => m.successors(s, (a, next) => { this.observe(s, a, next); emit(a, next); }) };
+  }
+
+  /** Judges every distinct step by its witness. */
+  finish(states: number, ms: number): Census {
+    const L = this.model.layout;
+    const violations = [...this.violations];
+    const steps = new Map<string, Witness>();
+    for (const w of this.byCode.values()) {
+      for (const s of connectionSteps(L, w.before, w.after, this.model.instances[w.action]!)) {
+        if (!s.changed) continue;
+        const key = `${s.connection}|${s.from}|${s.event}|${s.to}`;
+        if (!steps.has(key)) steps.set(key, w);
+        if (!s.allowed && !this.perTransition) violations.push(report(this.model, w.before, w.after, w.action, `${s.label}: ${s.from} --${s.event}--> ${s.to} is not in its lifecycle table`));
+      }
+    }
+    return { states, transitions: this.transitions, steps, violations, ms };
   }
 }
 
 /**
- * Breadth-first enumeration of the reachable graph. `perTransition`: judge every transition with
- * lifecycleViolations (slow, exact); otherwise judge one witness per distinct step.
+ * Breadth-first enumeration of the reachable graph (check() without invariants or deadlock
+ * checks). `perTransition`: judge every transition with lifecycleViolations (slow, exact);
+ * otherwise judge one witness per distinct step.
  */
 export function lifecycleCensus(model: ReplModel, perTransition: boolean): Census {
   const t0 = Date.now();
-  const L = model.layout;
-  const n = model.stateBytes;
-  const W = n >>> 2;
-  const conns = connectionsOf(L);
-  const famOf = model.actionFamilies;
-  const famIdx = famOf.map((f) => model.families.indexOf(f));
-  const seen = new FingerprintSet();
-  const fp = new Uint32Array(2);
-  const queue = new StateQueue(n);
-  const view = new WordView(n);
-  const visit = (s: Uint8Array): void => {
-    const w = view.of(s);
-    fingerprint(w, 0, W, fp);
-    if (seen.add(fp[0]!, fp[1]!)) queue.push(w, 0);
-  };
-  model.initStates(visit);
-  const cur = new Uint8Array(n);
-  const curW = new Uint32Array(cur.buffer);
-  const byCode = new Map<number, Witness>();
-  const violations: string[] = [];
-  let transitions = 0;
-  while (queue.length > 0) {
-    queue.shift(curW);
-    model.successors(cur, (a, next) => {
-      transitions++;
-      for (let k = 0; k < conns.length; k++) {
-        const at = conns[k]!.at;
-        const x = cur[at]!;
-        const y = next[at]!;
-        if (x === y) continue;
-        const code = ((k * 16 + x) * 16 + y) * 64 + famIdx[a]!;
-        if (!byCode.has(code)) byCode.set(code, { before: cur.slice(), after: next.slice(), action: a });
-      }
-      if (perTransition && violations.length < 20) {
-        for (const v of lifecycleViolations(L, cur, next, model.instances[a]!)) violations.push(report(model, cur, next, a, v));
-      }
-      visit(next);
-    });
-  }
-  // judge every distinct step by its witness
-  const steps = new Map<string, Witness>();
-  for (const w of byCode.values()) {
-    for (const s of connectionSteps(L, w.before, w.after, model.instances[w.action]!)) {
-      if (!s.changed) continue;
-      const key = `${s.connection}|${s.from}|${s.event}|${s.to}`;
-      if (!steps.has(key)) steps.set(key, w);
-      if (!s.allowed && !perTransition) violations.push(report(model, w.before, w.after, w.action, `${s.label}: ${s.from} --${s.event}--> ${s.to} is not in its lifecycle table`));
-    }
-  }
-  return { states: seen.size, transitions, steps, violations, ms: Date.now() - t0 };
+  const collector = new CensusCollector(model, perTransition);
+  const r = check({ ...collector.observing(), transitionInvariants: [] }, { invariants: [], deadlock: false });
+  if (r.verdict !== 'complete') throw new Error(`lifecycleCensus: ${model.name} ended ${r.verdict}`);
+  return collector.finish(r.distinctStates, Date.now() - t0);
 }
 
 /** A failing step: the connection, the action, and the state pair (the fields that changed in full). */

@@ -3,7 +3,7 @@
 // (profile 9.1.2 with disk-target syncs and diskless loads; abandoned main-channel PSYNCs answered;
 // two classic replicas syncing to disk, so that one attaches to the other's running disk child)
 // is a row of its table, and every row is taken by some step (no dead rows). The `default` preset's
-// complete graph is checked in lifecycles-default.test.ts (it runs beside this file). Also:
+// complete graph is checked in presets.test.ts (the same search that pins its counts). Also:
 // spec/lifecycles.md is the generated text, the tables are real typescript-fsm machines, and every
 // trace event kind is attributed to a connection.
 //
@@ -100,7 +100,7 @@ describe('lifecycle tables against the model', () => {
     abandoned = await explore('small', false, { abandonedPsync: true });
     twoDisk = await explore('small', false, { replicas: 2, replicaDual: [false, false], disklessSync: false, faults: 0 });
     // eslint-disable-next-line no-console
-    console.log(`lifecycles: ${[['small', small], ['operator', operator], ['small 9.1.2', small912], ['small abandoned', abandoned], ['small two classic replicas to disk', twoDisk]].map(([n, e]) => `${n} ${(e as Exploration).states} states / ${(e as Exploration).transitions} transitions in ${(e as Exploration).ms} ms`).join('; ')} (the default preset: lifecycles-default.test.ts)`);
+    console.log(`lifecycles: ${[['small', small], ['operator', operator], ['small 9.1.2', small912], ['small abandoned', abandoned], ['small two classic replicas to disk', twoDisk]].map(([n, e]) => `${n} ${(e as Exploration).states} states / ${(e as Exploration).transitions} transitions in ${(e as Exploration).ms} ms`).join('; ')} (the default preset: presets.test.ts)`);
   }, 1_200_000);
 
   it('every per-connection step of the small preset is a row of its table', () => {

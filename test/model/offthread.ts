@@ -46,7 +46,15 @@ const { parentPort, workerData: w } = require('node:worker_threads');
   const invariants = [...m.invariants];
   if (w.domain) invariants.push({ id: 'domain', description: 'every field lies in its declared domain',
     check: (s) => { const e = domainErrors(m.layout, s); return e.length === 0 ? null : e.join('; '); } });
-  const r = check(m, { invariants, ...(w.maxDepth !== undefined ? { maxDepth: w.maxDepth } : {}), ...(w.maxStates !== undefined ? { maxStates: w.maxStates } : {}) });
+  // census: the same search also classifies every transition into lifecycle steps
+  let collector = null;
+  if (w.census) {
+    const { CensusCollector } = await import(w.dist + 'model/lifecycle-census.js');
+    collector = new CensusCollector(m, false);
+  }
+  const t0 = Date.now();
+  const r = check(collector ? collector.observing() : m, { invariants, ...(w.maxDepth !== undefined ? { maxDepth: w.maxDepth } : {}), ...(w.maxStates !== undefined ? { maxStates: w.maxStates } : {}) });
+  if (collector) r.census = collector.finish(r.distinctStates, Date.now() - t0);
   parentPort.postMessage({ result: r });
 })().catch((e) => parentPort.postMessage({ error: String((e && e.stack) || e) }));
 `;
@@ -65,10 +73,13 @@ function inWorker<T>(workerData: Record<string, unknown>): Promise<T> {
 
 /**
  * check() of a preset with overrides (the model's invariants, plus the domain invariant when
- * `domain`), in a worker thread; the result as check() returns it.
+ * `domain`), in a worker thread; the result as check() returns it, plus, when `census`, the
+ * lifecycle census of the same search (one exploration serves both).
  */
-export function checkOffThread(preset: string, overrides: Record<string, unknown> = {}, opts: { domain?: boolean; maxDepth?: number; maxStates?: number } = {}): Promise<CheckResult> {
-  return inWorker({ job: 'check', preset, overrides, domain: opts.domain ?? false, maxDepth: opts.maxDepth, maxStates: opts.maxStates });
+export function checkOffThread(preset: string, overrides?: Record<string, unknown>, opts?: { domain?: boolean; maxDepth?: number; maxStates?: number; census?: false }): Promise<CheckResult>;
+export function checkOffThread(preset: string, overrides: Record<string, unknown>, opts: { domain?: boolean; maxDepth?: number; maxStates?: number; census: true }): Promise<CheckResult & { census: Census }>;
+export function checkOffThread(preset: string, overrides: Record<string, unknown> = {}, opts: { domain?: boolean; maxDepth?: number; maxStates?: number; census?: boolean } = {}): Promise<CheckResult> {
+  return inWorker({ job: 'check', preset, overrides, domain: opts.domain ?? false, maxDepth: opts.maxDepth, maxStates: opts.maxStates, census: opts.census ?? false });
 }
 
 /** Each action instance's distinct observation lists over every transition of a preset's graph (with a state it fired from). */

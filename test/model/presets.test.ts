@@ -2,11 +2,13 @@
 // invariant and deadlock checking on, and their counts are the ones spec/model.md §12 publishes
 // (the numbers live in the spec only: this test reads them from there).
 //
-// Cost: `small` is checked fully twice (~3 s each), `default` fully once (~80 s on 2 vCPUs) and
-// twice more under a 150,000-state budget for determinism; the full checks run in a worker thread
-// on the compiled model (offthread.ts), which keeps vitest's worker responsive.
+// Cost: `small` is checked fully twice (~3 s each), `default` fully once (a few minutes on 2 vCPUs;
+// the same search also takes the lifecycle census, so the default graph is explored once in the
+// whole suite) and twice more under a 150,000-state budget for determinism; the full checks run in
+// a worker thread on the compiled model (offthread.ts), which keeps vitest's worker responsive.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { check, type CheckResult } from '../../engine/bfs.js';
+import type { Census } from '../../model/lifecycle-census.js';
 import { checkOffThread } from './offthread.js';
 import { measuredTable, model, settle, SPEC_MODEL, timeless, type MeasuredRow } from './helpers.js';
 
@@ -66,11 +68,13 @@ describe('preset small', () => {
 
 describe('preset default', () => {
   const m = model('default');
-  let full: CheckResult;
+  let full: CheckResult & { census: Census };
   beforeAll(async () => {
     await settle();
-    full = await checkOffThread('default');
-  }, 600_000);
+    full = await checkOffThread('default', {}, { census: true });
+    // eslint-disable-next-line no-console
+    console.log(`default: ${full.distinctStates} states / ${full.census.transitions} transitions, check and census in ${full.census.ms} ms`);
+  }, 1_800_000);
 
   it('is complete: every reachable state explored, no invariant violated, no deadlock', () => {
     expect(full.violation).toBeUndefined();
@@ -87,6 +91,16 @@ describe('preset default', () => {
 
   it('has the counts spec/model.md publishes', (ctx) => {
     expectMatchesSpec('default', full, (note) => ctx.skip(note));
+  });
+
+  it('every per-connection step of its complete graph is a row of its lifecycle table (model/lifecycles.ts)', () => {
+    // the census saw every transition the search generated (generated = initial states + transitions)
+    let initial = 0;
+    m.initStates(() => initial++);
+    expect(full.census.transitions).toBe(full.generatedStates - initial);
+    expect(full.census.states).toBe(full.distinctStates);
+    expect(full.census.steps.size).toBeGreaterThan(0);
+    expect(full.census.violations.join('\n\n')).toBe('');
   });
 
   it('is deterministic: two budgeted runs (150,000 states) give identical results', () => {
