@@ -270,6 +270,8 @@ export class Step {
   }
   /** freeClient / freeClientAsync of an rdb client: protected ones linger for the grace period. */
   closeRdb(r: number, s: number): void {
+    // already in the async free queue, unprotected: freed in beforeSleep (AsyncFreeRdb)
+    if (this.getS(r, s, S_RC) === RC.CLOSING) return;
     if (this.getS(r, s, S_PROT)) {
       if (this.getS(r, s, S_RC) !== RC.LINGER) {
         this.setS(r, s, S_RC, RC.LINGER);
@@ -541,7 +543,7 @@ export const REG_REPLID2 = 'primary.replid2';
 // =====================================================================================================
 // The actions, in the order of spec/model.md.
 // =====================================================================================================
-export const ACTIONS: readonly ActionDef[] = [
+const STEPS: readonly ActionDef[] = [
   // ---- environment ---------------------------------------------------------------------------------
   {
     family: 'Write', params: 'none',
@@ -913,8 +915,9 @@ export const ACTIONS: readonly ActionDef[] = [
       attachMain(m, r, o);
       m.set(r, R_MQ, MQ.CONT);
       m.pe(r, 'primary.psync_accepted', { offset: offsetField });
-      // a lingering client lost its protection: freed in beforeSleep, after the reply
-      if (lingering >= 0) m.freeRdb(r, lingering);
+      // a lingering client lost its protection: freed in beforeSleep (AsyncFreeRdb), after the reply
+      // and after whatever other clients' handlers run in the same event-loop iteration
+      if (lingering >= 0) m.setS(r, lingering, S_RC, RC.CLOSING);
     },
   },
   // ---- transfer and load -----------------------------------------------------------------------------
@@ -1184,7 +1187,7 @@ export const ACTIONS: readonly ActionDef[] = [
         if (m.getS(r, assoc - 1, S_RC) === RC.LINGER) lingering = assoc - 1;
       }
       m.pe(r, 'primary.psync_accepted', { offset: anyInt });
-      if (lingering >= 0) m.freeRdb(r, lingering);
+      if (lingering >= 0) m.setS(r, lingering, S_RC, RC.CLOSING);
       // a replica-class client now: its loss is logged when the primary reads the EOF
       if (m.get(r, R_LOSTLOG)) m.pe(r, 'primary.replica_lost', {}, [m.regMainCid(r)]);
       m.set(r, R_LOSTLOG, 1);
@@ -1208,6 +1211,12 @@ export const ACTIONS: readonly ActionDef[] = [
       m.pe(r, 'primary.rdb_eof');
       if (m.getS(r, s, S_RC) !== RC.LINGER) m.closeRdb(r, s);
     },
+  },
+  {
+    family: 'AsyncFreeRdb', params: 'rs',
+    doc: 'beforeSleep frees an rdb client its main channel\'s PSYNC unprotected while it lingered (freeClientsInAsyncFreeQueue): "rdb channel disconnected", pin already released. Other clients\' handlers of the same event-loop iteration may log first.',
+    guard: (m, r, s) => m.gs(r, s, S_RC) === RC.CLOSING,
+    effect: (m, r, s) => m.freeRdb(r, s),
   },
   {
     family: 'GraceExpire', params: 'rs',
@@ -1468,6 +1477,23 @@ export const ACTIONS: readonly ActionDef[] = [
     },
   },
 ];
+
+/** Replica r has an rdb client that its main channel's PSYNC unprotected and beforeSleep has yet to free. */
+function closing(m: Step, r: number): boolean {
+  for (let s = 0; s < SLOTS; s++) if (m.gs(r, s, S_RC) === RC.CLOSING) return true;
+  return false;
+}
+/**
+ * The free of a `closing` rdb client (AsyncFreeRdb) comes in beforeSleep of the event-loop iteration
+ * that accepted the PSYNC: other replicas' clients, writes, timers and the child may be handled first,
+ * but nothing more of replica r itself: its next lines answer the +CONTINUE (another process, ordered
+ * by the log's timestamps) or are unobservable. So while r has such a client, r's steps wait.
+ */
+export const ACTIONS: readonly ActionDef[] = STEPS.map((def) => {
+  if (def.params === 'none' || def.family === 'AsyncFreeRdb') return def;
+  const g = def.guard;
+  return { ...def, guard: (m: Step, r: number, s: number) => !closing(m, r) && g(m, r, s) };
+});
 
 // ---- helpers shared by several actions ------------------------------------------------------------------
 /** bioDiskDownload: the bio thread's download has failed; the main thread aborts once it notices (DownloadNoticed). */
@@ -1821,6 +1847,12 @@ function forkDual(m: Step, disk = false): void {
   m.emit('primary', 'primary.child_started');
 }
 
+/** A failed child's classic client is freed ("Connection with replica … lost"); its replica reads the EOF. */
+function failMain(m: Step, r: number): void {
+  m.freeMain(r, true);
+  m.set(r, R_MEOF, 1);
+}
+
 /**
  * The fork child has exited (ok or not): updateReplicasWaitingBgsave. `forkFirst` (ChildExitFork,
  * KillChild's fork-* variants): the next fork starts before the ended child's clients are freed, rdb
@@ -1834,7 +1866,7 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
     // the file is saved: the primary sends it to each waiting replica itself; a failed save frees them
     for (const r of m.mainListOrder()) {
       if (m.get(r, R_MC) !== MC.WAIT_END) continue;
-      if (ok) { m.set(r, R_MC, MC.SEND_BULK); m.set(r, R_CS, CS.STREAMING); } else { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
+      if (ok) { m.set(r, R_MC, MC.SEND_BULK); m.set(r, R_CS, CS.STREAMING); } else failMain(m, r);
     }
     m.d[G_CHILD] = CHILD.NONE;
     return;
@@ -1883,7 +1915,7 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
       // the rdb clients are done above
     } else if (!ok && m.get(r, R_MC) === MC.WAIT_END) {
       if (forkFirst) freeLater.push(r);
-      else { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
+      else failMain(m, r);
     } else if (ok && m.get(r, R_MC) === MC.WAIT_END) {
       // replicaPutOnline right away; the stream waits for the first ACK
       m.pe(r, 'primary.rdb_streamed');
@@ -1902,6 +1934,6 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
   if (forkFirst) {
     forkFirst();
     for (const [r, s] of served) m.closeRdb(r, s);
-    for (const r of freeLater) { m.freeMain(r, true); m.set(r, R_MEOF, 1); }
+    for (const r of freeLater) failMain(m, r);
   }
 }

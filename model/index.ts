@@ -341,6 +341,11 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
       const r = fire(explainStep, action, s, new Uint8Array(L.bytes));
       if (r === FIRED) return `${i.name} is enabled`;
       if (r === BEYOND_BOUND) return `${i.name} is disabled: its successor would exceed the offset span bound maxOffset=${c.maxOffset} (a model bound, not a protocol rule)`;
+      if (i.def.params !== 'none' && i.def.family !== 'AsyncFreeRdb') {
+        for (let k = 0; k < SLOTS; k++) {
+          if (s[L.replicaBase[i.r]! + R_SLOTS + k * SLOT_SIZE + S_RC] === RC.CLOSING) return `${i.name} is disabled: replica${i.r + 1}'s rdb client ${k + 1} is closing; its steps wait for AsyncFreeRdb`;
+        }
+      }
       return `${i.name} is disabled: ${guardText(i.def.family)}`;
     },
   };
@@ -387,6 +392,7 @@ export const GUARD_TEXT: Record<string, string> = {
   ChildExit: 'needs a fork child with no transfer in progress',
   ChildExitFork: 'needs a dual-channel fork child with no transfer in progress, an rdb client it served, and an rdb client (dual) or a classic replica (otherwise) waiting for a fork',
   GraceExpire: 'needs a lingering protected rdb client past its grace period',
+  AsyncFreeRdb: 'needs an rdb client its main channel\'s PSYNC unprotected while it lingered, not yet freed',
   RdbPeerClosed: 'needs an rdb channel the replica has closed whose EOF the primary has not read yet',
   MainPeerClosed: 'needs a replica-class main channel the replica has closed whose loss the primary has not logged yet',
   HandleAbandonedPsync: 'needs a main-channel PSYNC the replica wrote before abandoning the connection, not yet read by the primary',

@@ -161,6 +161,8 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
           if (rc === RC.NONE) continue;
           // the replica has closed it; the primary has not read the EOF yet
           if (cur[q + S_PEER]) continue;
+          // unprotected, in the async free queue: freed in the next beforeSleep
+          if (rc === RC.CLOSING) continue;
           if (rc === RC.LINGER) {
             if (!cur[q + S_PROT] || cur[q + S_GT]! > c.grace + 1) return `${name(r)}: rdb client ${k + 1} lingers past its grace period`;
             continue;

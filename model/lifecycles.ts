@@ -23,7 +23,7 @@ import { DS_NAMES, MC_NAMES, R_DS, R_MC, R_RS, R_SLOTS, RC_NAMES, RS_NAMES, S_RC
 export const RS_STATES = ['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'down', 'none'] as const;
 export const DS_STATES = ['none', 'sync_sent', 'download', 'loading', 'loaded', 'streaming', 'downloaded', 'download_failed', 'bulk_preamble'] as const;
 export const MC_STATES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end', 'bg_rdb_load', 'online', 'send_bulk', 'online_before_ack'] as const;
-export const RC_STATES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger', 'send_bulk'] as const;
+export const RC_STATES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger', 'send_bulk', 'closing'] as const;
 export type RsState = (typeof RS_STATES)[number];
 export type DsState = (typeof DS_STATES)[number];
 export type McState = (typeof MC_STATES)[number];
@@ -245,8 +245,10 @@ export const PRIMARY_RDB = new Lifecycle<RcState>('primary rdb client', RC_STATE
   tr('wait_bgsave_end', 'RdbPeerClosed', 'none'),
   // a lingering client is freed: grace period over, its main channel's PSYNC matched it, output-buffer limits
   tr('linger', 'GraceExpire', 'none'),
-  tr('linger', 'HandleMainPsync', 'none'),
-  tr('linger', 'HandleAbandonedPsync', 'none'),
+  // its main channel's PSYNC unprotects it: freed in the next beforeSleep, after other clients' handlers
+  tr('linger', 'HandleMainPsync', 'closing'),
+  tr('linger', 'HandleAbandonedPsync', 'closing'),
+  tr('closing', 'AsyncFreeRdb', 'none'),
   ...each(['wait_bgsave_end', 'linger'] as const, 'Write', 'none'),
   ...each(['wait_bgsave_end', 'linger'] as const, 'Tick', 'none'),
 ]);
@@ -384,7 +386,7 @@ const EXPLAIN: Record<ConnectionName, string> = {
     'The primary\'s client for a replica\'s rdb channel, in one of two slots (a new attempt may start while the previous one\'s client ' +
     'lingers). SYNC makes it wait for a fork; the fork sends `$ENDOFF`, pins the backlog and protects it. Closed while protected, it ' +
     '`linger`s for the grace period (still pinning the backlog) until its main channel\'s PSYNC matches it, the grace period ends, ' +
-    'or an output-buffer limit frees it.',
+    'or an output-buffer limit frees it; a PSYNC match unprotects it, and it is `closing` until the event loop\'s `beforeSleep` frees it.',
 };
 
 /** spec/lifecycles.md's exact text. */

@@ -26,6 +26,17 @@ export function lanes(replicas: number): Lane[] {
 }
 
 /** The rows of one step: what the action does on the wire, then the buffer levels it changed. */
+// The fork a ChildExitFork or KillChild (fork-*) variant starts: which clients it is for, and its target
+const FORK_OF_VARIANT: Readonly<Record<string, readonly [string, string | undefined]>> = {
+  dual: ['dual channel', undefined], 'dual-disk': ['dual channel', 'disk'], classic: ['classic', undefined], socket: ['classic', 'socket'], disk: ['classic', 'disk'],
+};
+
+/** The note of a step that forks: ForkDual and ForkClassic name their target, the other forking steps their fork. */
+function forkNote(fam: string, variant: string | undefined): string {
+  const [kind, target] = fam === 'ForkClassic' ? ['classic', variant] : fam === 'ForkDual' ? ['dual channel', variant] : FORK_OF_VARIANT[variant?.replace(/^fork-/, '') ?? ''] ?? ['dual channel', undefined];
+  return `fork (${kind}${target ? `, ${target}` : ''})`;
+}
+
 function stepRows(n: number, step: TraceStep, prev: TraceStep, replicas: number): Row[] {
   const action = step.action ?? '';
   const m = /^([A-Za-z]+)(?:\[r(\d+)(?:,([^\]]*))?\])?/.exec(action);
@@ -60,11 +71,7 @@ function stepRows(n: number, step: TraceStep, prev: TraceStep, replicas: number)
       if (fam === 'KillChild' && variant === 'only') { rows.push(note(['C'], 'fork child killed')); break; }
       if (fam === 'ChildExitFork') rows.push(note(['C'], 'child exits, the next fork starts'));
       if (fam === 'KillChild') rows.push(note(['C'], 'fork child killed, the next fork starts'));
-      // ChildExitFork's and KillChild's variants name the fork: dual, dual-disk, or classic, socket, disk
-      const fv = variant?.replace(/^fork-/, '');
-      const classic = fam === 'ForkClassic' || (fam !== 'ForkDual' && fv !== undefined && !fv.startsWith('dual'));
-      const target = fam === 'ForkClassic' || fam === 'ForkDual' ? fv : fv === 'dual-disk' || fv === 'disk' ? 'disk' : fv === 'dual' || fv === 'classic' ? undefined : fv;
-      rows.push(note(['C'], `fork (${classic ? 'classic' : 'dual channel'}${target ? `, ${target}` : ''})`));
+      rows.push(note(['C'], forkNote(fam, variant)));
       perReplica((q) => {
         if (s[`r${q}.replica.endoff`] !== p[`r${q}.replica.endoff`] && fam !== 'ForkClassic') rows.push(arrow(`P${q}d`, `R${q}d`, `$ENDOFF ${s[`r${q}.replica.endoff`]}`));
         if (s[`r${q}.main.message`] === '+FULLRESYNC' && p[`r${q}.main.message`] !== '+FULLRESYNC') rows.push(arrow(`P${q}m`, `R${q}m`, '+FULLRESYNC'));
@@ -91,12 +98,12 @@ function stepRows(n: number, step: TraceStep, prev: TraceStep, replicas: number)
     case 'MainPeerClosed': rows.push(note([Pm], 'reads the EOF: main client freed')); break;
     case 'RdbPeerClosed': rows.push(note([Pd], 'reads the EOF: rdb client closed')); break;
     case 'GraceExpire': rows.push(note([Pd], 'grace period over: rdb client freed')); break;
+    case 'AsyncFreeRdb': rows.push(note([Pd], 'beforeSleep: rdb client freed')); break;
     case 'MainEOF': rows.push(note([Rm], 'main connection lost')); break;
     case 'RdbEOF': rows.push(note([Rd], 'rdb connection lost')); break;
     case 'Timeout': rows.push(note([Rm], 'timeout')); break;
     case 'KillMain': rows.push(arrow(Pm, Rm, 'CLIENT KILL (main channel)', true)); break;
     case 'KillRdb': rows.push(arrow(Pd, Rd, 'CLIENT KILL (rdb channel)', true)); break;
-
     case 'ForkFail': rows.push(note(['C'], 'fork failed')); break;
     case 'RdbSetupFail': rows.push(arrow(Pd, Rd, 'rdb channel setup fails', true)); break;
     case 'CrashReplica': rows.push(note([Rm, Rd], 'replica crashes')); break;

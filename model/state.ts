@@ -32,10 +32,11 @@ export const MC_NAMES = ['none', 'normal', 'wait_bgsave_start', 'wait_bgsave_end
 /**
  * Primary's rdb-channel client slot. LINGER = freed by its peer or finished, kept while protected.
  * SEND_BULK = a disk-target fork (repl-diskless-sync turned off while it waited) saved the file,
- * which the primary now sends it itself ("$<size>" preamble, no $ENDOFF).
+ * which the primary now sends it itself ("$<size>" preamble, no $ENDOFF). CLOSING = a lingering
+ * client its main channel's PSYNC unprotected: still in the async free queue, freed in beforeSleep.
  */
-export const RC = { NONE: 0, WAIT_START: 1, WAIT_END: 2, LINGER: 3, SEND_BULK: 4 } as const;
-export const RC_NAMES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger', 'send_bulk'];
+export const RC = { NONE: 0, WAIT_START: 1, WAIT_END: 2, LINGER: 3, SEND_BULK: 4, CLOSING: 5 } as const;
+export const RC_NAMES = ['none', 'wait_bgsave_start', 'wait_bgsave_end', 'linger', 'send_bulk', 'closing'];
 /** Fork child's view of one replica's transfer. */
 /** STREAMING: the child is writing; DELIVERED: it has written everything (the replica may still be
  * reading it from the socket); FLUSHED: likewise, and the child has exited; BROKEN: the connection failed. */
@@ -266,7 +267,7 @@ export function makeLayout(c: ModelConfig, ghosts: LayoutGhosts = {}): Layout {
     for (let s = 0; s < SLOTS; s++) {
       const sb = R_SLOTS + s * SLOT_SIZE;
       const q = `rdbClient${s + 1}.`;
-      add(q + 'state', sb + S_RC, 0, 4, RC_NAMES);
+      add(q + 'state', sb + S_RC, 0, 5, RC_NAMES);
       add(q + 'protected', sb + S_PROT, 0, 1);
       add(q + 'waitingPsync', sb + S_RAX, 0, 1);
       add(q + 'pin', sb + S_PIN, 0, OMAX);
