@@ -9,7 +9,7 @@ import { effectiveHard, effectiveSoft, type ModelConfig } from './config.js';
 import {
   CHILD, childSucceedsIn, dualSaveFails, CS, DS, G_BLOG, G_CFG, G_CHILD, G_FAULTS, G_PDISKLESS, G_PDUAL, G_HS, G_NB, G_OFF, G_RC, MC, MQ, PIN_NONE, PIN_NULL, R_ACK, R_APP, R_BAD, R_BIO, R_BUF, R_CACHE,
   R_CAPA, R_CS, R_DLCFG, R_LEAK, R_DLOAD, R_DS, R_E, R_HIST, R_INF, R_IO, R_LOSTLOG, R_OASSOC, R_OE, R_ORPH, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MORD, R_MQ, R_MREF, R_MSOFT, R_PERS, R_PROG, R_RDUAL, R_REOF, R_RS, R_SLOT, R_SLOTS,
-  R_STOP, R_TOK, RC, RS, S_CHILD, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
+  R_STOP, R_TOK, R_OVER, RC, RS, S_CHILD, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, S_SOFT, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 import { pendingRegister, type FieldSpec, type Observation } from './observation.js';
 import type { Kind } from './vocabulary.js';
@@ -199,6 +199,7 @@ export class Step {
     const blk = this.get(r, R_MBLK);
     if (blk >= 2) this.decRef(blk);
     this.set(r, R_MBLK, 0);
+    this.set(r, R_OVER, 0);
     this.set(r, R_MC, MC.NONE);
     this.set(r, R_CAPA, 0);
     this.set(r, R_MASSOC, 0);
@@ -219,6 +220,26 @@ export class Step {
     this.setS(r, s, S_PROT, 0);
     this.setS(r, s, S_RAX, 0);
   }
+  /** The main client references more than the (raised) hard limit + one block (I8's bound). */
+  mainOverBound(r: number): boolean {
+    const blk = this.get(r, R_MBLK);
+    return this.hard > 0 && blk >= 2 && this.d[G_NB]! > 0 && this.d[G_HS]! + this.d[G_NB]! * this.B - 1 - blk + 1 > this.hard + this.B;
+  }
+  /** The rdb client in slot s leaves server.replicas (if still there): the clients after it move up. */
+  leaveReplicas(r: number, s: number): void {
+    const ord = this.getS(r, s, S_ORD);
+    if (ord === 0) return;
+    this.setS(r, s, S_ORD, 0);
+    for (let q = 0; q < this.c.replicas; q++) for (let t = 0; t < SLOTS; t++) if (this.getS(q, t, S_ORD) > ord) this.setS(q, t, S_ORD, this.getS(q, t, S_ORD) - 1);
+  }
+  /**
+   * H2: an rdb client a failed fork dropped from server.replicas (`order` 0 while it lingers) is
+   * class normal in Valkey, with reply_bytes 0: no output-buffer check sees its pin. Only with
+   * forkFailedRdbChecksCob (no Valkey version) is it still held to the replica-class limits.
+   */
+  escapesCob(r: number, s: number): boolean {
+    return !this.c.forkFailedRdbChecksCob && this.getS(r, s, S_ORD) === 0;
+  }
   /** Really free the rdb client in slot s (freeClient of an unprotected client). */
   freeRdb(r: number, s: number, keepCid = false): void {
     // Valkey logs "rdb channel disconnected" (freeClient) before "Remove psync waiting replica …
@@ -233,10 +254,7 @@ export class Step {
     this.setS(r, s, S_SOFT, 0);
     this.setS(r, s, S_CHILD, 0);
     this.setS(r, s, S_PEER, 0);
-    // it leaves server.replicas: the clients after it move up
-    const ord = this.getS(r, s, S_ORD);
-    this.setS(r, s, S_ORD, 0);
-    for (let q = 0; q < this.c.replicas; q++) for (let t = 0; t < SLOTS; t++) if (this.getS(q, t, S_ORD) > ord) this.setS(q, t, S_ORD, this.getS(q, t, S_ORD) - 1);
+    this.leaveReplicas(r, s);
     if (this.get(r, R_SLOT) === s + 1) {
       // the socket is shut down: the child's writes fail and the replica sees EOF before the end;
       // an RDB the child already wrote completely is still read to its end
@@ -355,7 +373,7 @@ export class Step {
       if (blk >= 2 && this.used(blk) >= this.hard) over.push(r * (SLOTS + 1));
       for (let s = 0; s < SLOTS; s++) {
         const pin = this.getS(r, s, S_PIN);
-        if (pin >= 2 && this.getS(r, s, S_RC) !== RC.NONE && this.used(pin) >= this.hard) over.push(r * (SLOTS + 1) + s + 1);
+        if (pin >= 2 && this.getS(r, s, S_RC) !== RC.NONE && !this.escapesCob(r, s) && this.used(pin) >= this.hard) over.push(r * (SLOTS + 1) + s + 1);
       }
     }
     if (sync || over.length <= 1) {
@@ -574,7 +592,7 @@ const STEPS: readonly ActionDef[] = [
         if (m.soft > 0) {
           const blk = m.g(r, R_MBLK);
           if (blk >= 2 && softOver(m, blk)) return true;
-          for (let s = 0; s < SLOTS; s++) { const pin = m.gs(r, s, S_PIN); if (pin >= 2 && softOver(m, pin)) return true; }
+          for (let s = 0; s < SLOTS; s++) { const pin = m.gs(r, s, S_PIN); if (pin >= 2 && !(!m.c.forkFailedRdbChecksCob && m.gs(r, s, S_ORD) === 0) && softOver(m, pin)) return true; }
         }
       }
       return false;
@@ -593,7 +611,7 @@ const STEPS: readonly ActionDef[] = [
           } else m.set(r, R_MSOFT, 0);
           for (let s = 0; s < SLOTS; s++) {
             const pin = m.getS(r, s, S_PIN);
-            if (pin >= 2 && m.used(pin) >= m.soft) {
+            if (pin >= 2 && !m.escapesCob(r, s) && m.used(pin) >= m.soft) {
               const t = m.getS(r, s, S_SOFT) + 1;
               m.setS(r, s, S_SOFT, t);
               if (t > m.c.cobSoftTicks) m.cobClose(r, s, true);
@@ -1381,7 +1399,10 @@ const STEPS: readonly ActionDef[] = [
       // rdbSaveToReplicasSockets puts every WAIT_BGSAVE_END client back to WAIT_BGSAVE_START, and
       // startBgsaveForReplication drops those from server.replicas: a client a failed child left
       // in WAIT_BGSAVE_END (8.0.1) is never reported to again
-      for (let r = 0; r < m.c.replicas; r++) for (let s = 0; s < SLOTS; s++) if (m.getS(r, s, S_CHILD) === 2) m.setS(r, s, S_CHILD, 0);
+      // startBgsaveForReplication's failure branch: flag.replica = 0 and out of server.replicas (H2:
+      // class normal, no COB check sees its pin unless forkFailedRdbChecksCob)
+      for (let r = 0; r < m.c.replicas; r++) for (let s = 0; s < SLOTS; s++) if (m.getS(r, s, S_CHILD) === 2) { m.setS(r, s, S_CHILD, 0); m.leaveReplicas(r, s); }
+      for (const [r, s] of sent) m.leaveReplicas(r, s);
       m.emit('primary', 'primary.fork_failed');
       for (const [r, s] of sent) {
         // the replica of the current attempt reads the -ERR on its rdb channel
@@ -1674,6 +1695,7 @@ function moveMain(m: Step, r: number): void {
   m.set(r, R_MBLK, blk + m.B);
   m.addRef(blk + m.B);
   m.trim();
+  if (m.get(r, R_OVER) && !m.mainOverBound(r)) m.set(r, R_OVER, 0);
 }
 
 /** addReplyReplicationBacklog: the main client references the block holding offset o (or the tail). */
@@ -1683,6 +1705,8 @@ function attachMain(m: Step, r: number, o: number): void {
   const start = o > m.d[G_OFF]! ? tail : m.d[G_HS]! + Math.floor((o - m.d[G_HS]!) / m.B) * m.B;
   m.set(r, R_MBLK, start);
   m.addRef(start);
+  // H2: an escaped pin kept more of the backlog than a checked one could; PSYNC does no limit check
+  if (m.mainOverBound(r)) m.set(r, R_OVER, 1);
 }
 
 /** A fork child runs and no transfer of it is still in progress (ChildExit, ChildExitFork). */

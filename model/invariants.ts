@@ -3,8 +3,8 @@
 import type { Invariant, TransitionInvariant } from '../engine/model.js';
 import { effectiveHard, type ModelConfig } from './config.js';
 import {
-  childSucceedsIn, dualSaveFails, DS, DS_NAMES, linkUp, RS_NAMES, G_BLOG, R_LEAK, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_STOP, S_CHILD, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
-  R_RS, R_SLOT, R_SLOTS, RC, RS, S_GT, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, SLOT_SIZE, SLOTS, type Layout,
+  childSucceedsIn, dualSaveFails, DS, DS_NAMES, linkUp, RS_NAMES, G_BLOG, R_LEAK, G_HS, G_NB, G_OFF, G_RC, MC, R_APP, R_STOP, R_OVER, S_CHILD, R_BAD, R_BUF, R_CACHE, R_DS, R_E, R_INF, R_MASSOC, R_MBLK, R_MC, R_MEOF, R_MREF,
+  R_RS, R_SLOT, R_SLOTS, RC, RS, S_GT, S_ORD, S_PEER, S_PIN, S_PROT, S_RAX, S_RC, SLOT_SIZE, SLOTS, type Layout,
 } from './state.js';
 
 export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
@@ -138,9 +138,12 @@ export function makeInvariants(c: ModelConfig, L: Layout): Invariant[] {
         if (hard === 0) return null;
         const te = tailEnd(cur);
         const blk = cur[rb(r) + R_MBLK]!;
-        if (blk >= 2 && cur[G_NB]! > 0 && te - blk + 1 > hard + B) return `${name(r)}: main client output buffer ${te - blk + 1} over limit ${hard} + one block`;
+        // a main client whose PSYNC adopted the span an escaped pin kept (H2: I20) until it is checked
+        if (blk >= 2 && cur[G_NB]! > 0 && te - blk + 1 > hard + B && !cur[rb(r) + R_OVER]) return `${name(r)}: main client output buffer ${te - blk + 1} over limit ${hard} + one block`;
         for (let k = 0; k < SLOTS; k++) {
           const pin = cur[sb(r, k) + S_PIN]!;
+          // a client a failed fork dropped from server.replicas is no replica client (H2: I20)
+          if (cur[sb(r, k) + S_ORD] === 0 && cur[sb(r, k) + S_RC] !== RC.NONE) continue;
           if (pin >= 2 && cur[G_NB]! > 0 && te - pin + 1 > hard + B) return `${name(r)}: rdb client ${k + 1} output buffer ${te - pin + 1} over limit ${hard} + one block`;
         }
         return null;
@@ -213,7 +216,7 @@ export function makeStepInvariants(c: ModelConfig, L: Layout, families: readonly
  * because the version a profile names may have the bug: 8.0.1 has #1297, so I18 fails under its
  * profile by design. spec/model.md §8.1.
  */
-export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I13-down-since', 'I14-success-on-live-link', 'I17-limit-close-at-backlog', 'I18-child-error-unprotects', 'I19-no-leaked-main-client'] as const;
+export const FIX_PROPERTY_IDS = ['I11-unlimited-local-buffer', 'I13-down-since', 'I14-success-on-live-link', 'I17-limit-close-at-backlog', 'I18-child-error-unprotects', 'I19-no-leaked-main-client', 'I20-fork-failed-cob-bound'] as const;
 export type FixPropertyId = (typeof FIX_PROPERTY_IDS)[number];
 
 export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly string[], ids: readonly string[]): { invariants: Invariant[]; transitionInvariants: TransitionInvariant[] } {
@@ -325,6 +328,26 @@ export function makeFixProperties(c: ModelConfig, L: Layout, families: readonly 
       description: 'The primary holds no client of a main channel its replica has dropped without closing it: an error of the rdb channel\'s handshake closes the main connection too (#1097).',
       check: (s) => {
         for (let r = 0; r < c.replicas; r++) if (s[L.replicaBase[r]! + R_LEAK] === 1) return `replica${r + 1} dropped a main connection without closing it: the primary still holds its client`;
+        return null;
+      },
+    });
+  }
+  if (ids.includes('I20-fork-failed-cob-bound')) {
+    const hard = effectiveHard(c), B = c.blockSize;
+    invariants.push({
+      id: 'I20-fork-failed-cob-bound',
+      description: 'With a hard limit, an rdb client a failed fork dropped from server.replicas holds no more of the replication buffer than the (raised) limit plus one block while it lingers (H2).',
+      check: (s) => {
+        if (hard === 0 || s[G_NB] === 0) return null;
+        const te = s[G_HS]! + s[G_NB]! * B - 1;
+        for (let r = 0; r < c.replicas; r++) {
+          if (s[L.replicaBase[r]! + R_OVER]) return `replica${r + 1}: its main client's PSYNC adopted more of the replication buffer than limit ${hard} + one block`;
+          for (let k = 0; k < SLOTS; k++) {
+            const q = L.replicaBase[r]! + R_SLOTS + k * SLOT_SIZE;
+            const pin = s[q + S_PIN]!;
+            if (s[q + S_RC] !== RC.NONE && s[q + S_ORD] === 0 && pin >= 2 && te - pin + 1 > hard + B) return `replica${r + 1}: rdb client ${k + 1}, dropped from server.replicas by a failed fork, pins ${te - pin + 1} of the replication buffer, over limit ${hard} + one block`;
+          }
+        }
         return null;
       },
     });

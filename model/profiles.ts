@@ -30,6 +30,8 @@ export interface Switches {
   rdbChannelSendsVersion: boolean;
   /** #1149 (8.0.2, 8.1.0): repl_down_since is reset only when the link comes up, not at every dual-channel load. */
   downSinceResetOnlyOnConnect: boolean;
+  /** H2 (no Valkey fix): an rdb client a failed fork dropped from server.replicas is still held to the replica-class COB limits while it lingers. */
+  forkFailedRdbChecksCob: boolean;
 }
 
 export interface SwitchDoc {
@@ -74,6 +76,10 @@ export const SWITCH_DOCS: Readonly<Record<keyof Switches, SwitchDoc>> = {
     change: '#1149 (8.0.2, 8.1.0)',
     doc: 'readSyncBulkPayload resets repl_down_since (0 = "never connected": INFO master_link_down_since_seconds:-1, and a cluster replica\'s data age becomes huge, so it refuses to fail over) only in the classic branch, where the link comes up; a dual-channel success resets it in establishPrimaryConnection. 8.0.1 reset it after every load, also a dual-channel load that ends before the main channel\'s PSYNC was accepted (RDB_LOADED, the link still down). Seen only through a ghost variable built when the fix property I13-down-since is asked for (model/zoo.ts): no check of a preset sees the switch',
   },
+  forkFailedRdbChecksCob: {
+    change: 'H2 (not fixed)',
+    doc: 'an rdb client a failed dual-channel fork dropped from server.replicas (startBgsaveForReplication: flag.replica = 0, listDelNode, -ERR, close_after_reply; its pin, protection and rax entry stay) is still held to the replica-class output-buffer limits while it lingers. Valkey (8.0.1, 8.1.1, 9.1.2, verified) does not: the client is class normal, feedReplicationBuffer checks only server.replicas, and closeClientOnOutputBufferLimitReached returns at once for a normal client with reply_bytes 0, so its pin holds the replication buffer without limit for the grace period. Every profile has the bug: true is the zoo\'s fixed value (model/zoo.ts)',
+  },
   logsDualCapaIgnored: {
     change: '#3051 (9.1)',
     doc: 'a primary with dual channel on but repl-diskless-sync off logs "Dual channel capability ignored" when a replica announces capa dual-channel',
@@ -90,17 +96,17 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   '8.0.1': {
     name: '8.0.1',
     description: 'Valkey 8.0.1 (Debian bookworm-backports)',
-    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: false, rdbChannelSendsVersion: true, downSinceResetOnlyOnConnect: false },
+    switches: { childErrorClearsProtection: false, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: false, rdbChannelSendsVersion: true, downSinceResetOnlyOnConnect: false, forkFailedRdbChecksCob: false },
   },
   '8.1.1': {
     name: '8.1.1',
     description: 'Valkey 8.1.1 (Debian trixie)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true, rdbChannelSendsVersion: true, downSinceResetOnlyOnConnect: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: false, bioDiskDownload: false, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: false, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true, rdbChannelSendsVersion: true, downSinceResetOnlyOnConnect: true, forkFailedRdbChecksCob: false },
   },
   '9.1.2': {
     name: '9.1.2',
     description: 'Valkey 9.1.2 (Debian forky)',
-    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: true, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true, rdbChannelSendsVersion: true, downSinceResetOnlyOnConnect: true },
+    switches: { childErrorClearsProtection: true, logsDualCapaIgnored: true, bioDiskDownload: true, localLimitZeroMeansUnlimited: true, successChecksMainLink: false, softLimitRaisedToBacklog: true, streamSkipsEmptyBuffer: true, rdbHandshakeErrorClosesMain: true, rdbChannelSendsVersion: true, downSinceResetOnlyOnConnect: true, forkFailedRdbChecksCob: false },
   },
 };
 

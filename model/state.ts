@@ -98,7 +98,8 @@ export const R_OASSOC = 32; // primary: the rdb-client slot its connection was a
 export const R_MORD = 33; // primary: position of a classic main client waiting for or fed during a fork (WAIT_BGSAVE_START/END) among those in server.replicas (1 = oldest), 0 = none
 export const R_BIO = 34; // replica (bioDiskDownload): a classic sync's bio thread was created by a keep-alive, before the first RDB data
 export const R_LEAK = 35; // primary (#1097, 8.0.1): a normal client of a main channel the replica dropped without closing it is still open
-export const R_SLOTS = 36; // first rdb-client slot
+export const R_OVER = 36; // primary (H2): the main client's PSYNC adopted more of the buffer than the hard limit + one block (only an escaped pin keeps that much); cleared when it is back within or freed
+export const R_SLOTS = 37; // first rdb-client slot
 // per rdb-client slot (relative to the slot)
 export const S_RC = 0; // slot state
 export const S_PROT = 1; // protected_rdb_channel
@@ -262,6 +263,7 @@ export function makeLayout(c: ModelConfig, ghosts: LayoutGhosts = {}): Layout {
     add('mainClient.order', R_MORD, 0, c.replicas);
     add('replica.bioBeforeData', R_BIO, 0, 1);
     add('mainClient.leaked', R_LEAK, 0, 1);
+    add('mainClient.bornOverLimit', R_OVER, 0, 1);
     for (let s = 0; s < SLOTS; s++) {
       const sb = R_SLOTS + s * SLOT_SIZE;
       const q = `rdbClient${s + 1}.`;

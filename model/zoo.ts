@@ -119,6 +119,18 @@ export const ZOO: readonly ZooBug[] = [
     note: 'the ghost rN.replica.downSince (Valkey\'s repl_down_since) exists only in these two runs: no other check has the variable, so the 8.0.1 profile\'s counts are unchanged',
   },
   {
+    id: 'H2',
+    mechanism: 'a failed dual-channel fork drops its rdb clients from server.replicas after $ENDOFF (class normal, reply_bytes 0) but leaves them pinned and protected: no output-buffer check sees them, and each holds the replication buffer without limit while it lingers for the grace period',
+    fixedIn: 'not fixed (a code-reading finding, not reported)',
+    inProfiles: ['8.0.1', '8.1.1', '9.1.2'],
+    property: 'I20-fork-failed-cob-bound',
+    kind: 'safety',
+    preset: 'small',
+    buggy: { forkFailedRdbChecksCob: false },
+    fixed: { forkFailedRdbChecksCob: true },
+    note: 'no Valkey fix: the "fixed" run holds the dropped client to the replica-class limits, as the model did before the switch',
+  },
+  {
     id: '#1649',
     mechanism: 'endless full-sync loop: writes during the load overrun the replica-class output-buffer limit, the main channel is dropped, its PSYNC refused, and the next full sync does the same',
     fixedIn: 'open',
@@ -133,6 +145,6 @@ export const ZOO: readonly ZooBug[] = [
 ];
 
 export function zooBug(id: string): ZooBug | undefined {
-  const want = id.startsWith('#') ? id : `#${id}`;
+  const want = id.startsWith('#') || /^H\d+$/i.test(id) ? id.toUpperCase() : `#${id}`;
   return ZOO.find((b) => b.id === want);
 }
