@@ -128,7 +128,15 @@ export class Step {
    */
   refusedForId(r: number): Record<string, FieldSpec> {
     // a fresh object: pe() adds the replica's field to it
-    return { reason: { op: 'any' }, replid: { op: 'eq', reg: REG_REPLID }, replid2: { op: 'eq', reg: REG_REPLID2 }, requestedReplid: { op: 'eq', reg: this.regPsyncReplid(r) } };
+    return { reason: { op: 'any' }, replid: { op: 'eq', reg: REG_REPLID, unlike: [this.regPsyncReplid(r)] }, replid2: { op: 'eq', reg: REG_REPLID2 }, requestedReplid: this.notPrimaryId(r) };
+  }
+  /**
+   * The id a replica without a cached primary asks for: register PSYID(r), never bound to the
+   * primary's current id (a mismatch means just that, and the primary's id is bound unlike it in
+   * refusedForId, whichever line comes first; the second id may be asked for, refused for its offset).
+   */
+  notPrimaryId(r: number): FieldSpec {
+    return { op: 'eq', reg: this.regPsyncReplid(r), unlike: [REG_REPLID] };
   }
   private readonly cidRegs: string[][] = [];
   /** The registers of replica r's rdb-client ids (one array per replica, built once). */
@@ -724,7 +732,8 @@ const STEPS: readonly ActionDef[] = [
       if (m.history && cached && m.get(r, R_HIST) === 2) m.set(r, R_HIST, 3);
       // "for lack of backlog (Replica request was: <psync_offset>)": the requested offset
       // 9.1 names the id asked for in "lack of backlog (Replica request was <replid>:<offset>)" too
-      m.pe(r, 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: { op: 'eq', reg: m.regPsync(r) }, requestedReplid: { op: 'eq', reg: m.regPsyncReplid(r) } } : m.refusedForId(r));
+      // (a cached primary's id is the primary's current one: startHandshake)
+      m.pe(r, 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: { op: 'eq', reg: m.regPsync(r) }, requestedReplid: { op: 'eq', reg: REG_REPLID } } : m.refusedForId(r));
       if (m.get(r, R_CAPA)) {
         m.set(r, R_MQ, MQ.DUAL);
         m.pe(r, 'primary.dualchannel_offered');
@@ -1587,8 +1596,14 @@ function startHandshake(m: Step, r: number, replicaof: boolean, variant: number)
   // without a cached primary Valkey sends PSYNC ? -1, or (after REPLICAOF) its own replid and
   // offset, which the primary refuses as a replid mismatch. The offset is kept in a register: the
   // primary's acceptance or "lack of backlog" line repeats it. 'eq', not 'set': the primary's line
-  // may be matched first (the PSYNC line is a pending obligation of this action), and then binds it
-  m.emit(m.rep(r), 'replica.psync', { offset: { op: 'eq', reg: m.regPsync(r) }, replid: { op: 'eq', reg: m.regPsyncReplid(r) } });
+  // may be matched first (the PSYNC line is a pending obligation of this action), and then binds it.
+  // A cached primary is this primary as the replica last synced with it, and the primary's ids
+  // change only when it creates its backlog, before any replica can have synced: the id asked for
+  // is its current one (primaryTryPartialResynchronization accepts, or refuses for lack of backlog,
+  // only a request for it). Without one, the replica asks for its own id (shiftReplicationId made it
+  // afresh at REPLICAOF NO ONE, a restart without dump.rdb a random one): never the primary's current id
+  const asked: FieldSpec = m.get(r, R_CACHE) === 1 ? { op: 'eq', reg: REG_REPLID } : m.notPrimaryId(r);
+  m.emit(m.rep(r), 'replica.psync', { offset: { op: 'eq', reg: m.regPsync(r) }, replid: asked });
 }
 
 /**

@@ -37,7 +37,8 @@ type Expect =
 const R = (where: string): Expect => ({ outcome: 'rejected', where });
 const A = (why: string): Expect => ({ outcome: 'accepted', why });
 const DEBUG_IGNORED = 'a debug "[PSYNC] …" detail line, known-ignored by the reader (gap: it repeats the request offset of the acceptance line that follows; the history length is the primary\'s backlog length, which no register holds)';
-const REPLID_GAP = 'the replica\'s first PSYNC names the id of its cached primary; an accepted PSYNC or a refusal for lack of backlog (8.x) names no id on the primary, and relating the two needs an "equals one of the primary\'s two ids" check the field specs lack (gap)';
+const CACHED_ID = 'the changed line itself, or the line that bound the primary\'s current id first (register primary.replid): a replica with a cached primary asks for the primary\'s current id, the only one an accepted PSYNC or a refusal for lack of backlog answers';
+const NO_ANSWER = 'the primary logged no answer to this PSYNC, and the replica had no cached primary (PSYNC after REPLICAOF or a restart without its dump.rdb): the id it asked for is tied only to a mismatch line, and there is none (a replica with a cached primary asks for primary.replid, checked like an accepted PSYNC)';
 
 /** Expected outcome by mutation kind and site (a '#n' suffix — which id of a line — is ignored). */
 /** A site's outcome may depend on the mutant (which id it replaced, and whether another line names it). */
@@ -57,14 +58,16 @@ const EXPECT: Readonly<Record<string, Expect | ((m: LogMutant) => Expect)>> = {
   'replid:mismatch#1': R('the line itself, or the replica\'s PSYNC line naming the id it asked for (register rN.psyncReplid), whichever is matched second'),
   'replid:mismatch#2': (m) => (namedElsewhere(m)
     ? R('the line itself, or the other line that names the primary\'s id it replaced (register primary.replid)')
-    : A('the first line naming the primary\'s start-up id binds it, and no other line names it before the backlog\'s creation replaces it (that the id asked for differs from it is not checked: a field has one spec, and the asked-for id is tied to the replica\'s PSYNC line)')),
+    : asksForOwnId(m)
+      ? R('the line itself: the primary\'s id is bound unlike the id asked for (a mismatch), and the mutant made them equal')
+      : A('the first line naming the primary\'s start-up id binds it, and no other line names it before the backlog\'s creation replaces it')),
   'replid:mismatch#3': R('the line itself, or another line naming the primary\'s second id (register primary.replid2)'),
   'replid:backlog-created': R('the next line that names the primary\'s current id: a +FULLRESYNC, a main-channel PSYNC, a mismatch line (register primary.replid)'),
   'replid:main-psync': R('the line itself, or the primary\'s answer to that PSYNC when that is matched first (register primary.replid: the id $ENDOFF carried)'),
-  'replid:psync-request/accepted': A(REPLID_GAP),
-  'replid:psync-request/backlog': A(REPLID_GAP),
+  'replid:psync-request/accepted': R(CACHED_ID),
+  'replid:psync-request/backlog': R(CACHED_ID),
   'replid:psync-request/replid-mismatch': R('the line itself, or the primary\'s mismatch line, which names the id asked for (register rN.psyncReplid)'),
-  'replid:psync-request/none': A(REPLID_GAP),
+  'replid:psync-request/none': A(NO_ANSWER),
   'replid:fullresync': R('the line itself (register primary.replid: +FULLRESYNC carries the primary\'s current id)'),
   'client:endoff-cid': R('the "Add rdb replica … to waiting psync, with cid N" line right after it, the next line that names the rdb client (the $ENDOFF line binds the id)'),
   'client:pinned-cid': R('the line itself: the $ENDOFF line before it bound the id'),
@@ -94,6 +97,12 @@ function namedElsewhere(m: LogMutant): boolean {
   if (old === undefined) return false;
   // the mutant's files: its changed line no longer names the id
   return m.files.some((f) => f.lines.some((l) => l.includes(old)));
+}
+
+/** A mismatch line whose mutant names the id asked for as the primary's own ("asked for 'A', my replication IDs are 'A' and …"). */
+function asksForOwnId(m: LogMutant): boolean {
+  const g = /Replica asked for '(\w+)', my replication IDs are '(\w+)'/.exec(m.after);
+  return g !== null && g[1] === g[2];
 }
 
 interface Row { fixture: string; m: LogMutant; out: string; r?: ChildJudgement }
