@@ -127,6 +127,31 @@ function linesWith(files: readonly LogText[], tokens: readonly string[], except:
   return out;
 }
 
+/**
+ * The primary's replication offset a line names, or null: $ENDOFF, an accepted PSYNC's offset +
+ * bytes − 1, 9.1's "lack of backlog … range [A, B]" B − 1 (the model's register primary.offset).
+ */
+export function primaryOffsetOf(msg: string): number | null {
+  let m = /RDB end offset (\d+) and client-id/.exec(msg);
+  if (m) return Number(m[1]);
+  m = /accepted\. Sending (-?\d+) bytes of backlog starting from offset (-?\d+)\./.exec(msg);
+  if (m) return Number(m[2]) + Number(m[1]) - 1;
+  m = /for lack of backlog .*and I can only reply with the range \[-?\d+, (-?\d+)\]\)\.$/.exec(msg);
+  if (m) return Number(m[1]) - 1;
+  return null;
+}
+
+/** The lines naming the primary's replication offset, in file order, with it (a new backlog starts a new run: value null). */
+export function primaryOffsetLines(files: readonly LogText[]): { at: LineRef; value: number | null }[] {
+  const out: { at: LineRef; value: number | null }[] = [];
+  for (const s of sites(files)) {
+    if (s.p.msg.startsWith('Replication backlog created')) out.push({ at: ref(files, s), value: null });
+    const v = primaryOffsetOf(s.p.msg);
+    if (v !== null) out.push({ at: ref(files, s), value: v });
+  }
+  return out;
+}
+
 function ref(files: readonly LogText[], s: Site): LineRef {
   return { file: files[s.fi]!.name, line: s.li + 1 };
 }
@@ -180,7 +205,9 @@ export function offsetMutants(files: readonly LogText[], deltas: readonly number
       const msg = replaceGroup(s.p.msg, re, String(v + delta));
       const after = withMsg('', s.p, msg);
       out.push({
-        kind: 'offset', site: site === 'psync-request' ? `${site}/${primaryAnswer(files, s.fi, s.li)}` : site, at: ref(files, s), related: linesWith(files, [String(v - 1), String(v), String(v + 1)], s),
+        // a value the primary's offset is computed from is tied to every other line naming that offset
+        kind: 'offset', site: site === 'psync-request' ? `${site}/${primaryAnswer(files, s.fi, s.li)}` : site, at: ref(files, s),
+        related: [...linesWith(files, [String(v - 1), String(v), String(v + 1)], s), ...(primaryOffsetOf(s.p.msg) !== null ? primaryOffsetLines(files).filter((l) => l.value !== null && l.at.file === files[s.fi]!.name && l.at.line !== s.li + 1).map((l) => l.at) : [])],
         before: files[s.fi]!.lines[s.li]!, after,
         description: `${files[s.fi]!.name}:${s.li + 1}: ${site} ${v} → ${v + delta} (${delta > 0 ? '+' : ''}${delta})`,
         files: replaceLine(files, s.fi, s.li, after),

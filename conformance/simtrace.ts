@@ -50,6 +50,13 @@ export function simulateTrace(model: ObservableModel, o: SimTraceOptions): { tra
         return v;
       }
       case 'ne': return fresh();
+      case 'mono': {
+        // the primary's offset: the writes so far, never below what an earlier line named
+        const r = regs.get(spec.reg);
+        const v = Math.max(written, typeof r === 'number' ? r + (spec.plus ?? 0) : written);
+        regs.set(spec.reg, v - (spec.plus ?? 0));
+        return v;
+      }
     }
   };
   const res = simulate(model, {

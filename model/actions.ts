@@ -187,7 +187,7 @@ export class Step {
     if (this.d[G_BLOG]) return;
     this.d[G_BLOG] = 1;
     // createReplicationBacklog: changeReplicationId + clearReplicationId2 ("my new replication IDs are …")
-    this.emit('primary', 'primary.backlog_created', { replid: { op: 'set', reg: REG_REPLID }, replid2: { op: 'set', reg: REG_REPLID2 } });
+    this.emit('primary', 'primary.backlog_created', { replid: { op: 'set', reg: REG_REPLID }, replid2: { op: 'set', reg: REG_REPLID2 } }, [REG_POFF]);
   }
 
   // ---- primary-side clients ------------------------------------------------------------------------
@@ -547,6 +547,14 @@ const anyInt: FieldSpec = { op: 'any' };
  */
 export const REG_REPLID = 'primary.replid';
 export const REG_REPLID2 = 'primary.replid2';
+/**
+ * The primary's replication offset as its own lines name it ($ENDOFF; an accepted PSYNC's offset +
+ * bytes − 1; 9.1's "can only reply with the range [A, B]": B − 1). It never decreases, and the
+ * primary's lines are judged in its log's order, so each such line is at least the last one. A new
+ * backlog (a new replication id) starts the history afresh.
+ */
+export const REG_POFF = 'primary.offset';
+const PRIMARY_OFFSET: FieldSpec = { op: 'mono', reg: REG_POFF };
 
 // =====================================================================================================
 // The actions, in the order of spec/model.md.
@@ -725,7 +733,7 @@ const STEPS: readonly ActionDef[] = [
         attachMain(m, r, o);
         m.set(r, R_MQ, MQ.CONT);
         // "accepted. Sending N bytes of backlog starting from offset <psync_offset>": the requested offset
-        m.pe(r, 'primary.psync_accepted', { offset: { op: 'eq', reg: m.regPsync(r) } });
+        m.pe(r, 'primary.psync_accepted', { offset: { op: 'eq', reg: m.regPsync(r) }, primaryOffset: PRIMARY_OFFSET });
         return;
       }
       // history: … and later its reconnect PSYNC is refused for lack of backlog (the seed's expected path)
@@ -733,7 +741,7 @@ const STEPS: readonly ActionDef[] = [
       // "for lack of backlog (Replica request was: <psync_offset>)": the requested offset
       // 9.1 names the id asked for in "lack of backlog (Replica request was <replid>:<offset>)" too
       // (a cached primary's id is the primary's current one: startHandshake)
-      m.pe(r, 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: { op: 'eq', reg: m.regPsync(r) }, requestedReplid: { op: 'eq', reg: REG_REPLID } } : m.refusedForId(r));
+      m.pe(r, 'primary.psync_refused', cached ? { reason: { op: 'lit', value: 'backlog' }, offset: { op: 'eq', reg: m.regPsync(r) }, requestedReplid: { op: 'eq', reg: REG_REPLID }, primaryOffset: PRIMARY_OFFSET } : m.refusedForId(r));
       if (m.get(r, R_CAPA)) {
         m.set(r, R_MQ, MQ.DUAL);
         m.pe(r, 'primary.dualchannel_offered');
@@ -901,7 +909,7 @@ const STEPS: readonly ActionDef[] = [
       m.pe(r, 'primary.sync_request');
       if (!m.inBacklog(o)) {
         // 9.1 names the id asked for: the one $ENDOFF carried, the primary's current id
-        m.pe(r, 'primary.psync_refused', { reason: { op: 'lit', value: 'backlog' }, offset: offsetField, requestedReplid: { op: 'eq', reg: REG_REPLID } });
+        m.pe(r, 'primary.psync_refused', { reason: { op: 'lit', value: 'backlog' }, offset: offsetField, requestedReplid: { op: 'eq', reg: REG_REPLID }, primaryOffset: PRIMARY_OFFSET });
         m.pe(r, 'primary.dualchannel_offered');
         m.set(r, R_MQ, MQ.DUAL);
         return;
@@ -923,7 +931,7 @@ const STEPS: readonly ActionDef[] = [
       m.set(r, R_MREF, o);
       attachMain(m, r, o);
       m.set(r, R_MQ, MQ.CONT);
-      m.pe(r, 'primary.psync_accepted', { offset: offsetField });
+      m.pe(r, 'primary.psync_accepted', { offset: offsetField, primaryOffset: PRIMARY_OFFSET });
       // a lingering client lost its protection: freed in beforeSleep (AsyncFreeRdb), after the reply
       // and after whatever other clients' handlers run in the same event-loop iteration
       if (lingering >= 0) m.setS(r, lingering, S_RC, RC.CLOSING);
@@ -1185,7 +1193,7 @@ const STEPS: readonly ActionDef[] = [
       m.pe(r, 'primary.sync_request');
       // the offset names an ENDOFF the replica has since dropped: no register holds it any more
       if (!m.inBacklog(o)) {
-        m.pe(r, 'primary.psync_refused', { reason: { op: 'lit', value: 'backlog' }, offset: anyInt });
+        m.pe(r, 'primary.psync_refused', { reason: { op: 'lit', value: 'backlog' }, offset: anyInt, primaryOffset: PRIMARY_OFFSET });
         m.pe(r, 'primary.dualchannel_offered');
         return;
       }
@@ -1195,7 +1203,7 @@ const STEPS: readonly ActionDef[] = [
         m.unpin(r, assoc - 1);
         if (m.getS(r, assoc - 1, S_RC) === RC.LINGER) lingering = assoc - 1;
       }
-      m.pe(r, 'primary.psync_accepted', { offset: anyInt });
+      m.pe(r, 'primary.psync_accepted', { offset: anyInt, primaryOffset: PRIMARY_OFFSET });
       if (lingering >= 0) m.setS(r, lingering, S_RC, RC.CLOSING);
       // a replica-class client now: its loss is logged when the primary reads the EOF
       if (m.get(r, R_LOSTLOG)) m.pe(r, 'primary.replica_lost', {}, [m.regMainCid(r)]);
@@ -1684,7 +1692,7 @@ function sendEndoff(m: Step, r: number, s: number): void {
   // PSYNC (ENDOFF + 1) may be matched before it; the register is forgotten at each
   // "PSYNC is not possible, initialize RDB channel" (one $ENDOFF per rdb channel). A $ENDOFF sent
   // in vain names an offset no later line repeats.
-  m.pe(r, 'primary.endoff_sent', { endoff: vain ? anyInt : { op: 'eq', reg: m.regEndoff(r) }, cid: { op: 'set', reg: m.regCid(r, s) } });
+  m.pe(r, 'primary.endoff_sent', { endoff: vain ? anyInt : { op: 'eq', reg: m.regEndoff(r) }, cid: { op: 'set', reg: m.regCid(r, s) }, primaryOffset: PRIMARY_OFFSET });
   const tracking = m.d[G_NB]! > 0;
   if (tracking) { m.setS(r, s, S_PIN, m.tailStart()); m.addRef(m.tailStart()); } else m.setS(r, s, S_PIN, PIN_NULL);
   m.setS(r, s, S_PROT, 1);

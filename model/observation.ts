@@ -21,6 +21,11 @@ export type FieldSpec =
   | { readonly op: 'in'; readonly values: readonly (number | string | boolean)[] }
   /** value must be >= reg + plus when reg is bound (no binding otherwise). */
   | { readonly op: 'ge'; readonly reg: string; readonly plus?: number }
+  /**
+   * value must be >= reg + plus when reg is bound; then reg := value - plus. A quantity that never
+   * decreases (the primary's replication offset, as its own lines name it in log order).
+   */
+  | { readonly op: 'mono'; readonly reg: string; readonly plus?: number }
   /** value must differ from reg when reg is bound (e.g. a new client id). */
   | { readonly op: 'ne'; readonly reg: string }
   /** Any value is fine. */

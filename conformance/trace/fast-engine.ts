@@ -55,6 +55,7 @@ const OP_EQ = 2;
 const OP_IN = 3;
 const OP_GE = 4;
 const OP_NE = 5;
+const OP_MONO = 6;
 
 interface CField {
   readonly name: string;
@@ -564,6 +565,15 @@ export class FastEngine {
           if (g !== undefined && g === v) return null;
           break;
         }
+        case OP_MONO: {
+          const g = (vals ?? cur)[f.reg];
+          if (typeof v !== 'number' || (g !== undefined && (typeof g !== 'number' || v < g + f.plus))) return null;
+          if (g !== v - f.plus) {
+            vals ??= cur.slice();
+            vals[f.reg] = v - f.plus;
+          }
+          break;
+        }
       }
     }
     for (let i = 0; i < c.clear.length; i++) {
@@ -610,7 +620,7 @@ export class FastEngine {
     for (const name in o.fields) {
       const s: FieldSpec = o.fields[name]!;
       if (s.op === 'any') continue;
-      const op = s.op === 'lit' ? OP_LIT : s.op === 'set' ? OP_SET : s.op === 'eq' ? OP_EQ : s.op === 'in' ? OP_IN : s.op === 'ge' ? OP_GE : OP_NE;
+      const op = s.op === 'lit' ? OP_LIT : s.op === 'set' ? OP_SET : s.op === 'eq' ? OP_EQ : s.op === 'in' ? OP_IN : s.op === 'ge' ? OP_GE : s.op === 'mono' ? OP_MONO : OP_NE;
       fields.push({
         name,
         op,
@@ -678,6 +688,7 @@ export class FastEngine {
           case 'eq': mix(5); mix(this.sid(sp.reg)); mix(sp.plus ?? 0); if (sp.unlike) for (const u of sp.unlike) mix(this.sid(u)); break;
           case 'set': mix(6); mix(this.sid(sp.reg)); mix(sp.plus ?? 0); break;
           case 'ge': mix(7); mix(this.sid(sp.reg)); mix(sp.plus ?? 0); break;
+          case 'mono': mix(8); mix(this.sid(sp.reg)); mix(sp.plus ?? 0); break;
         }
       }
       mix(0x51ed);

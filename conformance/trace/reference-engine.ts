@@ -147,6 +147,13 @@ export function applyObs(obs: Observation, fields: Readonly<Record<string, Val>>
         if (r !== undefined && r === v) bad = `!= ${JSON.stringify(r)} (register ${s.reg})`;
         break;
       }
+      case 'mono': {
+        const r = getReg(s.reg);
+        if (typeof v !== 'number' || (r !== undefined && (typeof r !== 'number' || v < r + plusOf(s)))) {
+          bad = `a number >= ${typeof r === 'number' ? r + plusOf(s) : JSON.stringify(r)} (register ${s.reg} = ${JSON.stringify(r)}: it never decreases)`;
+        } else if (r !== v - plusOf(s)) setReg(s.reg, v - plusOf(s));
+        break;
+      }
     }
     if (bad !== null) {
       if (!why) return null;

@@ -78,7 +78,8 @@ export const RULES: readonly Rule[] = [
   { id: 'P_PSYNC_LACK_OF_BACKLOG', side: 'primary', level: 'notice', kind: 'primary.psync_refused', conn: 'main', names: true,
     // 8.x: "(Replica request was: N)."; 9.1 (#2877/#2886): "(Replica request was <replid>:N, and I can only reply with the range [A, B])." or, without a backlog, "(Replica request was: <replid>:N)."
     re: r(String.raw`^Unable to partial resync with replica RN for lack of backlog \(Replica request was:? (?:(?<req>[0-9a-fA-F?]+):)?(?<offset>-?\d+)(?:, and I can only reply with the range \[(?<lo>-?\d+), (?<hi>-?\d+)\])?\)\.$`),
-    fields: (g) => ({ reason: 'backlog', offset: int(g.offset), ...(g.req !== undefined && g.req !== '?' ? { requestedReplid: g.req } : {}) }) },
+    // the range's end is repl_backlog->offset + histlen = the primary's replication offset + 1
+    fields: (g) => ({ reason: 'backlog', offset: int(g.offset), ...(g.req !== undefined && g.req !== '?' ? { requestedReplid: g.req } : {}), ...(g.hi !== undefined ? { primaryOffset: int(g.hi) - 1 } : {}) }) },
   { id: 'P_PSYNC_OFFSET_TOO_HIGH', side: 'primary', level: 'warning', kind: 'known-ignored', names: true,
     re: r(String.raw`^Warning: replica RN tried to PSYNC with an offset (?:that is greater than the primary replication offset\.|\(-?\d+\) that is greater than the primary replication offset \(-?\d+\))$`),
     note: 'detail of the preceding "lack of backlog" refusal' },
@@ -104,7 +105,7 @@ export const RULES: readonly Rule[] = [
     re: /^Delay next BGSAVE for diskless SYNC$/, note: 'repl-diskless-sync-delay > 0: fork postponed to replicationCron' },
   { id: 'P_ENDOFF_SENT', side: 'primary', level: 'notice', kind: 'primary.endoff_sent', names: true,
     re: r(String.raw`^Sending to replica RN RDB end offset (?<endoff>\d+) and client-id (?<cid>\d+)$`),
-    fields: (g) => ({ endoff: int(g.endoff), cid: int(g.cid) }) },
+    fields: (g) => ({ endoff: int(g.endoff), cid: int(g.cid), primaryOffset: int(g.endoff) }) },
   { id: 'P_RDB_CLIENT_WAIT_PSYNC', side: 'primary', level: 'debug', kind: 'primary.rdb_pinned', names: true,
     re: r(String.raw`^Add rdb replica RN to waiting psync, with cid (?<cid>\d+), (?<track>tracking repl-backlog tail|no repl-backlog to track) ?$`),
     fields: (g) => ({ cid: int(g.cid), tracking: g.track === 'tracking repl-backlog tail' }) },
@@ -120,7 +121,8 @@ export const RULES: readonly Rule[] = [
     extra: (g) => ({ what: g.what ?? '', ...(g.value !== undefined ? { value: int(g.value) } : {}) }) },
   { id: 'P_PSYNC_ACCEPTED', side: 'primary', level: 'notice', kind: 'primary.psync_accepted', names: true,
     re: r(String.raw`^Partial resynchronization request from RN accepted\. Sending (?<bytes>-?\d+) bytes of backlog starting from offset (?<offset>-?\d+)\.$`),
-    fields: (g) => ({ offset: int(g.offset) }), extra: (g) => ({ bytes: int(g.bytes) }) },
+    // addReplyReplicationBacklog sends primary_repl_offset − offset + 1 bytes
+    fields: (g) => ({ offset: int(g.offset), primaryOffset: int(g.offset) + int(g.bytes) - 1 }), extra: (g) => ({ bytes: int(g.bytes) }) },
   { id: 'P_RDB_CHILD_STARTED', side: 'primary', level: 'notice', kind: 'primary.child_started',
     re: /^Background RDB transfer started by pid (?<childpid>\d+) to (?<how>direct socket to replica|pipe through parent process)(?: while skipping RDB checksum for this transfer)?$/,
     extra: (g) => ({ childPid: int(g.childpid), dualChannel: g.how === 'direct socket to replica' }) },

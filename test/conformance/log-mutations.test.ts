@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allLogMutants, mutantTexts, readLogTexts, type LogMutant } from '../../conformance/logmutate.js';
+import { allLogMutants, mutantTexts, primaryOffsetLines, readLogTexts, type LogMutant } from '../../conformance/logmutate.js';
 import type { ChildJudgement } from '../../conformance/logmutate-child.js';
 import { logFilesOf } from '../../conformance/logdir.js';
 
@@ -51,7 +51,9 @@ const EXPECT: Readonly<Record<string, Expect | ((m: LogMutant) => Expect)>> = {
   'offset:psync-request/none': A('no answer of the primary names the offset (the run was cut, or the replica was killed before the answer)'),
   'offset:accepted-offset': R('the line itself: it must repeat the replica\'s requested offset (a genuine PSYNC) or ENDOFF+1 (a main-channel PSYNC)'),
   'offset:backlog-request': R('the line itself: it must repeat the requested offset'),
-  'offset:accepted-bytes': A('the byte count is the primary\'s replication offset minus the request plus one; the model keeps no register for the primary\'s own offset (gap)'),
+  'offset:accepted-bytes': (m) => (primaryOffsetsMonotone(m)
+    ? A('the byte count is the primary\'s replication offset minus the request plus one, and the changed count still names an offset no smaller than the primary\'s lines before it name and no larger than those after it (register primary.offset only never decreases)')
+    : R('the line itself, or the next line of the primary naming its replication offset, now below the changed one (register primary.offset never decreases)')),
   'offset:fullresync-offset': A('Valkey logs no +FULLRESYNC line on the primary: the offset is logged nowhere else (gap: it never decreases under one replication id, which the register machinery cannot express: a field has one spec, and "ge" does not rebind)'),
   'offset:debug-request-offset': A(DEBUG_IGNORED),
   'offset:debug-history-len': A(DEBUG_IGNORED),
@@ -97,6 +99,17 @@ function namedElsewhere(m: LogMutant): boolean {
   if (old === undefined) return false;
   // the mutant's files: its changed line no longer names the id
   return m.files.some((f) => f.lines.some((l) => l.includes(old)));
+}
+
+/** The primary's replication offsets its lines name stay non-decreasing in the mutant (between backlog creations). */
+function primaryOffsetsMonotone(m: LogMutant): boolean {
+  let last = -Infinity;
+  for (const l of primaryOffsetLines(m.files)) {
+    if (l.value === null) last = -Infinity;
+    else if (l.value < last) return false;
+    else last = l.value;
+  }
+  return true;
 }
 
 /** A mismatch line whose mutant names the id asked for as the primary's own ("asked for 'A', my replication IDs are 'A' and …"). */

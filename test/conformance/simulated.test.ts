@@ -104,6 +104,10 @@ function fits(ob: Observation, ev: TraceEvent, regs: Regs, withRegs: boolean): R
       case 'ne':
         if (bound !== undefined && bound === v) return null;
         break;
+      case 'mono':
+        if (typeof v !== 'number' || (bound !== undefined && (typeof bound !== 'number' || v < bound + plus))) return null;
+        r.set(sp.reg, unshift);
+        break;
       default:
         throw new Error(`oracle: FieldSpec op ${JSON.stringify((sp as { op: string }).op)} is not implemented here`);
     }

@@ -68,7 +68,7 @@ export function pingPong(): ToyModel {
       name: 'Accept[replica1]',
       step: (s) => (s[0] === 1 ? set(s, { 0: 2 }) : null),
       obs: (s) => [
-        o('primary.psync_accepted', 'primary', { offset: { op: 'eq', reg: 'base', plus: s[1]! + 1 } }),
+        o('primary.psync_accepted', 'primary', { offset: { op: 'eq', reg: 'base', plus: s[1]! + 1 }, primaryOffset: { op: 'mono', reg: 'poff' } }),
         o('primary.rdb_pinned', 'primary', { cid: { op: 'ne', reg: 'dead' }, tracking: { op: 'any' } }),
         o('primary.rdb_attached', 'primary', { cid: { op: 'set', reg: 'cid' } }),
       ],
@@ -76,7 +76,7 @@ export function pingPong(): ToyModel {
     {
       name: 'Refuse[replica1]',
       step: (s) => (s[0] === 1 ? set(s, { 0: 0 }) : null),
-      obs: (s) => [o('primary.psync_refused', 'primary', { reason: { op: 'lit', value: 'backlog' }, offset: { op: 'ge', reg: 'base', plus: s[1]! + 2 } })],
+      obs: (s) => [o('primary.psync_refused', 'primary', { reason: { op: 'lit', value: 'backlog' }, offset: { op: 'ge', reg: 'base', plus: s[1]! + 2 }, primaryOffset: { op: 'mono', reg: 'poff', plus: 1 } })],
     },
     {
       name: 'Write',
@@ -227,6 +227,10 @@ function concrete(ob: Observation, regs: Map<string, FieldValue>, r: () => numbe
     } else if (sp.op === 'ge') {
       const b = regs.get(sp.reg);
       v = typeof b === 'number' ? b + (sp.plus ?? 0) + Math.floor(r() * 3) : fresh(f);
+    } else if (sp.op === 'mono') {
+      const b = regs.get(sp.reg);
+      v = typeof b === 'number' ? b + (sp.plus ?? 0) + Math.floor(r() * 3) : fresh(f);
+      regs.set(sp.reg, (v as number) - (sp.plus ?? 0));
     } else {
       const b = regs.get(sp.reg);
       v = fresh(f);
@@ -307,6 +311,10 @@ export function oracle(model: ObservableModel, trace: Trace, maxSilent = 6): boo
         }
         if (sp.op === 'ge' && b !== undefined && !(typeof b === 'number' && typeof v === 'number' && v >= b + plus)) return 'dead';
         if (sp.op === 'ne' && b !== undefined && b === v) return 'dead';
+        if (sp.op === 'mono') {
+          if (typeof v !== 'number' || (b !== undefined && !(typeof b === 'number' && v >= b + plus))) return 'dead';
+          regs.set(sp.reg, v - plus);
+        }
       }
       for (const c of ob.clear ?? []) regs.delete(c);
     }

@@ -20,11 +20,11 @@ describe('S1: dual-channel full sync (real 8.0.1 excerpt)', () => {
       'primary.replica_online',
     ].filter((k) => k !== 'primary.psync_refused')); // the replid-mismatch line is "…[cut]" in the doc excerpt
     const endoff = r.events.find((e) => e.kind === 'primary.endoff_sent')!;
-    expect(endoff.fields).toEqual({ endoff: 0, cid: 8 });
+    expect(endoff.fields).toEqual({ endoff: 0, cid: 8, primaryOffset: 0 });
     expect(endoff).toMatchObject({ peer: 'replica1', attributedBy: 'port', peerRef: '127.0.0.1:21001', conn: 'rdb' });
     expect(r.events.find((e) => e.kind === 'primary.rdb_pinned')!.fields).toEqual({ cid: 8, tracking: false });
     expect(r.events.find((e) => e.kind === 'primary.main_matched')!.fields).toEqual({ cid: 8 });
-    expect(r.events.find((e) => e.kind === 'primary.psync_accepted')!.fields).toEqual({ offset: 1 });
+    expect(r.events.find((e) => e.kind === 'primary.psync_accepted')!.fields).toEqual({ offset: 1, primaryOffset: 0 }); // 0 bytes: the primary's offset is still $ENDOFF
     expect(r.events.find((e) => e.kind === 'primary.bgsave_start')!.fields).toEqual({ mode: 'dual-channel', target: 'socket' });
     expect(r.events.find((e) => e.kind === 'primary.child_done')!.fields).toEqual({ ok: true });
     expect(r.events.find((e) => e.rule === 'P_PSYNC_DEBUG')!.kind).toBe('known-ignored');
@@ -81,7 +81,7 @@ describe('refusals, partial resyncs, normal sync', () => {
       'replica.psync', 'replica.partial_resync',
     ]);
     expect(r.events.find((e) => e.rule === 'R_PSYNC_CONTINUE_2')!.kind).toBe('known-ignored');
-    expect(r.events.find((e) => e.kind === 'primary.psync_accepted')!).toMatchObject({ fields: { offset: 168516 }, extra: { bytes: 15399158 } });
+    expect(r.events.find((e) => e.kind === 'primary.psync_accepted')!).toMatchObject({ fields: { offset: 168516, primaryOffset: 168516 + 15399158 - 1 }, extra: { bytes: 15399158 } });
     expect(r.events.find((e) => e.kind === 'replica.connect')!.extra).toMatchObject({ reconnect: true, afterFailure: false, port: 21000 });
   });
   it('S5: normal sync: bgsave mode normal, replica fullresync, derived primary.fullresync', () => {
@@ -157,8 +157,10 @@ describe('messages from the 8.0.1 source and protocol doc §5 (not in the run ex
     ['* Done loading RDB, keys loaded: 10001, keys expired: 0, all fields expired hashes: 0.', 'r', 'replica.load_done', {}],
     ['* Replica main thread creating Bio thread to save RDB to disk', 'r', 'replica.rdb_receiving', { to: 'disk' }],
     ['* Replica bio thread: PRIMARY <-> REPLICA sync: receiving streamed RDB from primary with EOF to disk', 'r', 'known-ignored', {}],
-    ['* Unable to partial resync with replica 127.0.0.1:6380 for lack of backlog (Replica request was 8c1d3a7f:1234, and I can only reply with the range [2000, 3000]).', 'p', 'primary.psync_refused', { reason: 'backlog', offset: 1234, requestedReplid: '8c1d3a7f' }],
+    ['* Unable to partial resync with replica 127.0.0.1:6380 for lack of backlog (Replica request was 8c1d3a7f:1234, and I can only reply with the range [2000, 3000]).', 'p', 'primary.psync_refused', { reason: 'backlog', offset: 1234, requestedReplid: '8c1d3a7f', primaryOffset: 2999 }],
     ['* Unable to partial resync with replica 127.0.0.1:6380 for lack of backlog (Replica request was: 8c1d3a7f:1234).', 'p', 'primary.psync_refused', { reason: 'backlog', offset: 1234, requestedReplid: '8c1d3a7f' }],
+    // addReplyReplicationBacklog sends primary_repl_offset − offset + 1 bytes: the primary's offset is 1000
+    ['* Partial resynchronization request from 127.0.0.1:6380 accepted. Sending 100 bytes of backlog starting from offset 901.', 'p', 'primary.psync_accepted', { offset: 901, primaryOffset: 1000 }],
     ['* Dual channel capability ignored: repl-diskless-sync disabled', 'p', 'primary.dual_capa_ignored', {}],
     ["* REPLICAOF 127.0.0.1:6379 enabled (user request from 'id=3 addr=127.0.0.1:1 laddr=127.0.0.1:2 fd=11 name= user=default lib-name= lib-ver=')", 'r', 'replica.replicaof', {}],
     ["* PRIMARY MODE enabled (user request from 'id=3 addr=127.0.0.1:1 laddr=127.0.0.1:2 fd=11 name= user=default lib-name= lib-ver=')", 'r', 'replica.primary_mode', {}],

@@ -105,7 +105,11 @@ describe('real logs of every log-format × log-timestamp-format', () => {
         expect(endoff).toMatchObject({ peer: 'replica1', attributedBy: 'port', prefix: 'Dual channel replication: ' });
         const replid = r.events.find((e) => e.kind === 'primary.backlog_created')!.fields.replid;
         expect(r.events.find((e) => e.kind === 'replica.main_psync')!.fields).toEqual({ offset: (endoff.fields.endoff as number) + 1, replid });
-        expect(r.events.find((e) => e.kind === 'primary.psync_accepted')!.fields).toEqual({ offset: (endoff.fields.endoff as number) + 1 });
+        // the primary's offset: offset + bytes − 1, at least $ENDOFF (it never decreases)
+        const accepted = r.events.find((e) => e.kind === 'primary.psync_accepted')!.fields;
+        expect(accepted).toEqual({ offset: (endoff.fields.endoff as number) + 1, primaryOffset: expect.any(Number) });
+        expect(accepted.primaryOffset).toBeGreaterThanOrEqual(endoff.fields.endoff as number);
+        expect(endoff.fields.primaryOffset).toBe(endoff.fields.endoff);
         expect(r.events.find((e) => e.kind === 'primary.main_matched')!.fields).toEqual({ cid: endoff.fields.cid });
         expect(r.nodes.map((n) => n.port)).toEqual(r.files.map((f) => +/port=(\d+)\./.exec(readFileSync(f.file, 'utf8'))![1]!));
       });
