@@ -195,8 +195,12 @@ export function primaryAnswer(files: readonly LogText[], fi: number, li: number)
 /** Offset mutants: each offset site shifted by `delta`. Related: lines carrying v-1, v or v+1. */
 export function offsetMutants(files: readonly LogText[], deltas: readonly number[] = [1, -1, 1000]): LogMutant[] {
   const out: LogMutant[] = [];
+  // a value the primary's offset is computed from is tied to every other line naming that offset
+  const offsetLines = primaryOffsetLines(files).filter((l) => l.value !== null).map((l) => l.at);
   let k = 0;
   for (const s of sites(files)) {
+    const here = ref(files, s);
+    const tiedByOffset = primaryOffsetOf(s.p.msg) === null ? [] : offsetLines.filter((l) => l.file === here.file && l.line !== here.line);
     for (const { site, re } of OFFSET_SITES) {
       const m = re.exec(s.p.msg);
       if (!m) continue;
@@ -205,9 +209,8 @@ export function offsetMutants(files: readonly LogText[], deltas: readonly number
       const msg = replaceGroup(s.p.msg, re, String(v + delta));
       const after = withMsg('', s.p, msg);
       out.push({
-        // a value the primary's offset is computed from is tied to every other line naming that offset
-        kind: 'offset', site: site === 'psync-request' ? `${site}/${primaryAnswer(files, s.fi, s.li)}` : site, at: ref(files, s),
-        related: [...linesWith(files, [String(v - 1), String(v), String(v + 1)], s), ...(primaryOffsetOf(s.p.msg) !== null ? primaryOffsetLines(files).filter((l) => l.value !== null && l.at.file === files[s.fi]!.name && l.at.line !== s.li + 1).map((l) => l.at) : [])],
+        kind: 'offset', site: site === 'psync-request' ? `${site}/${primaryAnswer(files, s.fi, s.li)}` : site, at: here,
+        related: [...linesWith(files, [String(v - 1), String(v), String(v + 1)], s), ...tiedByOffset],
         before: files[s.fi]!.lines[s.li]!, after,
         description: `${files[s.fi]!.name}:${s.li + 1}: ${site} ${v} → ${v + delta} (${delta > 0 ? '+' : ''}${delta})`,
         files: replaceLine(files, s.fi, s.li, after),
