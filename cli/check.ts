@@ -19,7 +19,7 @@ export const CHECK_USAGE = `usage: replcheck check [--preset small|default|valke
   --itf FILE: the counterexample or the --reach path in the Informal Trace Format (spec/itf.schema.json)
   --diagram FILE: the same path as a sequence diagram, Mermaid (.mmd) or SVG (.svg)
   --html FILE: a self-contained HTML report (verdict, figures, coverage, the path and its diagram)
-  --liveness: []<>good properties under weak fairness, faults off (spec/model.md §10.3); a violation is a lasso
+  --liveness: L1, L1b ([]<>good) and L-loop (no endless full sync) under weak fairness, faults off (spec/model.md §10.1); a violation is a lasso; --set writeRate=W bounds the writes per tick (E7, §10.2)
 exit: 0 no violation (and the goal reached, with --reach), 1 violation found (or goal not reached), 2 bad input`;
 
 export function runCheck(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {

@@ -6,6 +6,7 @@ import { UsageError } from './args.js';
 import { CHECK_USAGE, runCheck } from './check.js';
 import { SIMULATE_USAGE, runSimulate } from './simulate.js';
 import { VALIDATE_USAGE, runValidate } from './validate.js';
+import { SWEEP_USAGE } from './sweep.js';
 import { ZOO_USAGE, runZoo } from './zoo.js';
 
 const USAGE = `replcheck: model of Valkey dual-channel replication, its checker, and a conformance checker
@@ -17,6 +18,8 @@ ${SIMULATE_USAGE}
 ${VALIDATE_USAGE}
 
 ${ZOO_USAGE}
+
+${SWEEP_USAGE}
 
 usage: replcheck capture --scenario NAME --out DIR | --list | --chaos --seed N --out DIR
 
@@ -32,6 +35,10 @@ async function main(argv: string[]): Promise<number> {
     case 'simulate': return runSimulate(rest, out, err);
     case 'validate': return runValidate(rest, out, err);
     case 'zoo': return runZoo(rest, out, err);
+    case 'sweep': {
+      const { runSweep } = await import('./sweep.js');
+      return runSweep(rest, out, err);
+    }
     case 'chaos': {
       const { runChaosCampaign } = await import('./chaos.js');
       return runChaosCampaign(rest, out, err);
@@ -41,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       return runCapture(rest, out, err);
     }
     case undefined: case 'help': case '--help': case '-h': out(USAGE); return cmd === undefined ? 2 : 0;
-    default: throw new UsageError(`unknown command "${cmd}"; commands: check, simulate, validate, capture, chaos`);
+    default: throw new UsageError(`unknown command "${cmd}"; commands: check, simulate, validate, zoo, sweep, capture, chaos`);
   }
 }
 

@@ -1,7 +1,8 @@
 // Liveness under weak fairness: does every fair run visit a "good" state infinitely often
-// ([]<>good)? A counterexample is a lasso: a shortest path from an initial state into a cycle of
-// bad states that is weakly fair (every fair action continuously enabled along the cycle is taken
-// in it), printed as a prefix and a cycle.
+// ([]<>good), or take a "recurring" step only finitely often? A counterexample is a lasso: a
+// shortest path from an initial state into a cycle of bad states (taking a recurring step) that is
+// weakly fair (every fair action continuously enabled along the cycle is taken in it), printed as a
+// prefix and a cycle.
 //
 // The algorithm is the standard one for weak fairness. The reachable graph is built once
 // (states in one byte arena with an open-addressing table over their words; edges as
@@ -20,6 +21,14 @@ export interface LivenessProperty {
   readonly description: string;
   /** The property is []<>good: a fair run must reach a good state again and again. */
   good(s: Uint8Array): boolean;
+  /**
+   * Makes the property "a fair run takes a `recurring` step only finitely often" (<>[] no such
+   * step) over the cycles among not-good states: a counterexample's cycle takes one. With
+   * `good` always false that is the whole graph (L-loop: no endless full syncs).
+   */
+  readonly recurring?: (action: number) => boolean;
+  /** The steps a counterexample's cycle may take (default: all); e.g. not the operator's. */
+  readonly cycleAction?: (action: number) => boolean;
 }
 
 export interface LivenessOptions {
@@ -168,7 +177,11 @@ export function checkLiveness(model: Model, prop: LivenessProperty, opts: Livene
   const n = g.n;
   const bad = new Uint8Array(n);
   for (let k = 0; k < n; k++) bad[k] = prop.good(new Uint8Array(g.arena.buffer, k * g.bytes, g.bytes)) ? 0 : 1;
-  const comp = tarjan(g, bad);
+  const cycleAction = prop.cycleAction;
+  const edgeOk = new Uint8Array(g.m);
+  for (let e = 0; e < g.m; e++) edgeOk[e] = !cycleAction || cycleAction(g.edgeAction[e]!) ? 1 : 0;
+  const comp = tarjan(g, bad, edgeOk);
+  const recurring = prop.recurring;
 
   // per component: members, whether non-trivial, and the fairness test
   const nComp = comp.count;
@@ -180,10 +193,15 @@ export function checkLiveness(model: Model, prop: LivenessProperty, opts: Livene
   const fairComps: number[] = [];
   for (let c = 0; c < nComp; c++) {
     const ms = members[c]!;
-    let internal = false;
+    let internal = false, recurs = !recurring;
     const taken = new Set<number>();
-    for (const k of ms) for (let e = g.edgeStart[k]!; e < g.edgeStart[k + 1]!; e++) if (comp.of[g.edgeTarget[e]!] === c) { internal = true; taken.add(g.edgeAction[e]!); }
-    if (!internal) continue;
+    for (const k of ms) for (let e = g.edgeStart[k]!; e < g.edgeStart[k + 1]!; e++) {
+      if (!edgeOk[e] || comp.of[g.edgeTarget[e]!] !== c) continue;
+      internal = true;
+      taken.add(g.edgeAction[e]!);
+      if (recurring && recurring(g.edgeAction[e]!)) recurs = true;
+    }
+    if (!internal || !recurs) continue;
     badComponents++;
     if (fairActions.every((a) => taken.has(a) || ms.some((k) => !enabled(g, k, a)))) fairComps.push(c);
   }
@@ -203,18 +221,22 @@ export function checkLiveness(model: Model, prop: LivenessProperty, opts: Livene
   // internal edge it labels), back to the entry; at least one step
   const ms = members[c]!;
   const targets: ({ state: number } | { edge: number })[] = [];
+  const internalEdge = (pick: (a: number) => boolean): number => {
+    for (const k of ms) for (let e = g.edgeStart[k]!; e < g.edgeStart[k + 1]!; e++) if (edgeOk[e] && pick(g.edgeAction[e]!) && comp.of[g.edgeTarget[e]!] === c) return e;
+    return -1;
+  };
+  // the step that must not recur, first
+  if (recurring) targets.push({ edge: internalEdge(recurring) });
   for (const a of fairActions) {
     const off = ms.find((k) => !enabled(g, k, a));
     if (off !== undefined) { if (off !== entry) targets.push({ state: off }); continue; }
-    let edge = -1;
-    for (const k of ms) { for (let e = g.edgeStart[k]!; e < g.edgeStart[k + 1]!; e++) if (g.edgeAction[e] === a && comp.of[g.edgeTarget[e]!] === c) { edge = e; break; } if (edge >= 0) break; }
-    targets.push({ edge });
+    targets.push({ edge: internalEdge((x) => x === a) });
   }
   const cycleIds = [entry];
   const cycleActions: number[] = [];
   let at = entry;
   const walk = (to: number) => {
-    const path = pathWithin(g, comp.of, c, at, to);
+    const path = pathWithin(g, comp.of, edgeOk, c, at, to);
     for (const [a, s] of path) { cycleActions.push(a); cycleIds.push(s); }
     at = to;
   };
@@ -232,7 +254,7 @@ export function checkLiveness(model: Model, prop: LivenessProperty, opts: Livene
     if (at === entry) {
       // leave the entry by any internal edge first, then come back
       for (let e = g.edgeStart[entry]!; e < g.edgeStart[entry + 1]!; e++) {
-        if (comp.of[g.edgeTarget[e]!] === c) { cycleActions.push(g.edgeAction[e]!); at = g.edgeTarget[e]!; cycleIds.push(at); break; }
+        if (edgeOk[e] && comp.of[g.edgeTarget[e]!] === c) { cycleActions.push(g.edgeAction[e]!); at = g.edgeTarget[e]!; cycleIds.push(at); break; }
       }
     }
     if (at !== entry) walk(entry);
@@ -259,7 +281,7 @@ function sourceOfEdge(g: Graph, e: number): number {
 }
 
 /** Shortest path from `from` to `to` inside component c: [action, state] pairs (empty if equal). */
-function pathWithin(g: Graph, of: Int32Array, c: number, from: number, to: number): [number, number][] {
+function pathWithin(g: Graph, of: Int32Array, edgeOk: Uint8Array, c: number, from: number, to: number): [number, number][] {
   if (from === to) return [];
   const prev = new Map<number, [number, number]>();
   const queue = [from];
@@ -268,7 +290,7 @@ function pathWithin(g: Graph, of: Int32Array, c: number, from: number, to: numbe
     const k = queue[i]!;
     for (let e = g.edgeStart[k]!; e < g.edgeStart[k + 1]!; e++) {
       const t = g.edgeTarget[e]!;
-      if (of[t] !== c || prev.has(t)) continue;
+      if (!edgeOk[e] || of[t] !== c || prev.has(t)) continue;
       prev.set(t, [k, g.edgeAction[e]!]);
       if (t === to) {
         const out: [number, number][] = [];
@@ -281,8 +303,8 @@ function pathWithin(g: Graph, of: Int32Array, c: number, from: number, to: numbe
   throw new Error('liveness: no path inside a strongly connected component (internal error)');
 }
 
-/** Iterative Tarjan on the subgraph of bad states: component index per state (-1: not bad). */
-function tarjan(g: Graph, bad: Uint8Array): { of: Int32Array; count: number } {
+/** Iterative Tarjan on the subgraph of bad states and allowed edges: component index per state (-1: not bad). */
+function tarjan(g: Graph, bad: Uint8Array, edgeOk: Uint8Array): { of: Int32Array; count: number } {
   const n = g.n;
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
@@ -305,9 +327,10 @@ function tarjan(g: Graph, bad: Uint8Array): { of: Int32Array; count: number } {
       const end = g.edgeStart[v + 1]!;
       let descended = false;
       while (edgePos[v]! < end) {
-        const w = g.edgeTarget[edgePos[v]!]!;
+        const e = edgePos[v]!;
+        const w = g.edgeTarget[e]!;
         edgePos[v]!++;
-        if (!bad[w]) continue;
+        if (!bad[w] || !edgeOk[e]) continue;
         if (index[w]! < 0) {
           index[w] = low[w] = next++;
           edgePos[w] = g.edgeStart[w]!;

@@ -70,6 +70,9 @@ export class Step {
   readonly soft: number;
   readonly nodes: string[];
 
+  /** E7 (writeRate > 0): the instances that take no time (takesNoTime); Tick waits while one is enabled. Set by buildModel. */
+  urgent: readonly { readonly def: ActionDef; readonly r: number; readonly s: number }[] = [];
+
   /** Maintain the history variable R_HIST (only for --reach goals that need it). */
   history = false;
 
@@ -91,6 +94,14 @@ export class Step {
   gs(r: number, s: number, f: number): number { return this.src[this.sb(r, s) + f]!; }
   getS(r: number, s: number, f: number): number { return this.d[this.sb(r, s) + f]!; }
   setS(r: number, s: number, f: number, v: number): void { this.d[this.sb(r, s) + f] = v; }
+
+  // ---- E7, rate-bounded writes (writeRate > 0; without it every test below passes) ----------------
+  /** Another write fits in this tick. */
+  writeFits(): boolean { const at = this.L.rateAt; return !at || this.src[at.writes]! < this.c.writeRate; }
+  countWrite(): void { const at = this.L.rateAt; if (at) this.d[at.writes] = this.d[at.writes]! + 1; }
+  /** Replica r has not yet spent this tick on an RDB chunk or a load step. */
+  tickFree(r: number): boolean { const at = this.L.rateAt; return !at || this.src[at.worked[r]!] === 0; }
+  spendTick(r: number): void { const at = this.L.rateAt; if (at) this.d[at.worked[r]!] = 1; }
 
   // ---- observations ------------------------------------------------------------------------------
   emit(node: string, kind: Kind, fields: Record<string, FieldSpec> = {}, clear?: string[]): void {
@@ -565,10 +576,11 @@ const STEPS: readonly ActionDef[] = [
     family: 'Write', params: 'none',
     doc: 'A client write on the primary is appended to the replication buffer (new block when the tail is full); replica clients are attached, hard limits checked on a new block, the backlog trimmed.',
     // the bound on the offset span is a state constraint applied after normalisation (model/index.ts)
-    guard: (m) => m.src[G_BLOG] === 1,
+    guard: (m) => m.src[G_BLOG] === 1 && m.writeFits(),
     effect: (m) => {
       const d = m.d;
       const nb = d[G_NB]!;
+      m.countWrite();
       d[G_OFF] = d[G_OFF]! + 1;
       const o = d[G_OFF]!;
       m.emit('primary', 'primary.write');
@@ -600,8 +612,15 @@ const STEPS: readonly ActionDef[] = [
   },
   {
     family: 'Tick', params: 'none',
-    doc: 'One unit of time: repl-timeout clocks, grace periods and soft-limit clocks advance; clientsCron closes clients over a limit.',
+    doc: 'One unit of time: repl-timeout clocks, grace periods and soft-limit clocks advance; clientsCron closes clients over a limit. Under E7 (writeRate > 0) also when writes or an RDB chunk or load step used the tick, and only when no message or handler is due (maximal progress); the write and work counts start again.',
     guard: (m) => {
+      const rate = m.L.rateAt;
+      if (rate) {
+        // maximal progress: network and handler steps take no time, so time waits for them
+        if (urgentDue(m)) return false;
+        if (m.src[rate.writes]! > 0) return true;
+        for (const at of rate.worked) if (m.src[at] === 1) return true;
+      }
       for (let r = 0; r < m.c.replicas; r++) {
         if (m.ioClockRuns(r) && m.g(r, R_IO) < m.c.replTimeout) return true;
         for (let s = 0; s < SLOTS; s++) if (m.gs(r, s, S_RC) === RC.LINGER && m.gs(r, s, S_GT) <= m.c.grace) return true;
@@ -615,6 +634,11 @@ const STEPS: readonly ActionDef[] = [
     },
     effect: (m) => {
       m.emit('env', 'env.tick');
+      const rate = m.L.rateAt;
+      if (rate) {
+        m.d[rate.writes] = 0;
+        for (const at of rate.worked) m.d[at] = 0;
+      }
       for (let r = 0; r < m.c.replicas; r++) {
         if (m.ioClockRuns(r) && m.get(r, R_IO) < m.c.replTimeout) m.set(r, R_IO, m.get(r, R_IO) + 1);
         for (let s = 0; s < SLOTS; s++) if (m.getS(r, s, S_RC) === RC.LINGER && m.getS(r, s, S_GT) <= m.c.grace) m.setS(r, s, S_GT, m.getS(r, s, S_GT) + 1);
@@ -944,7 +968,7 @@ const STEPS: readonly ActionDef[] = [
     variants: (c) => (freeSetting(c, 'ToggleDisklessLoad') ? ['disk', 'socket'] : undefined),
     guard: (m, r, v) => {
       const cs = m.g(r, R_CS);
-      if (m.g(r, R_DS) !== DS.DOWNLOAD || m.g(r, R_REOF) !== 0 || m.g(r, R_MQ) === MQ.FULL) return false;
+      if (m.g(r, R_DS) !== DS.DOWNLOAD || m.g(r, R_REOF) !== 0 || m.g(r, R_MQ) === MQ.FULL || !m.tickFree(r)) return false;
       // with a free setting, the first chunk chooses the load mode; later chunks keep it, and so does a
       // bio thread a keep-alive created (KeepAliveBio: to disk)
       if (freeSetting(m.c, 'ToggleDisklessLoad') && (m.g(r, R_PROG) > 0 || m.g(r, R_BIO)) && v !== m.g(r, R_DLOAD)) return false;
@@ -955,6 +979,7 @@ const STEPS: readonly ActionDef[] = [
     },
     effect: (m, r, v) => {
       const p = m.get(r, R_PROG) + 1;
+      m.spendTick(r);
       m.set(r, R_IO, 0);
       if (p === 1 && m.get(r, R_BIO)) {
         // the bio thread a keep-alive created (KeepAliveBio) reads the data: nothing more to log here
@@ -1034,8 +1059,9 @@ const STEPS: readonly ActionDef[] = [
   {
     family: 'LoadStep', params: 'r',
     doc: 'The blocking RDB load makes progress and reaches a processEventsWhileBlocked point (the only place the main channel is read while loading).',
-    guard: (m, r) => m.g(r, R_DS) === DS.LOADING && m.g(r, R_PROG) < m.c.loadSteps,
+    guard: (m, r) => m.g(r, R_DS) === DS.LOADING && m.g(r, R_PROG) < m.c.loadSteps && m.tickFree(r),
     effect: (m, r) => {
+      m.spendTick(r);
       m.set(r, R_PROG, m.get(r, R_PROG) + 1);
       m.set(r, R_TOK, 1);
       m.emit(m.rep(r), 'replica.load_progress');
@@ -1515,6 +1541,23 @@ export const ACTIONS: readonly ActionDef[] = STEPS.map((def) => {
   const g = def.guard;
   return { ...def, guard: (m: Step, r: number, s: number) => closingSlot(m, r) < 0 && g(m, r, s) };
 });
+
+/**
+ * E7's maximal progress: every step but a write, time and the timers it fires (Timeout, GraceExpire),
+ * a fault and the operator's takes no time (an RDB chunk or load step takes its replica's tick, tickFree), so while one is enabled Tick
+ * is not. bug-zoo.md §20.3 names only the network and handler steps (SendStream, BufferRead,
+ * ReadStream, RecvReply, HandleSetId, HandleMainPsync, RecvAck); with the others delayable across
+ * ticks (a chunk, ChildFlush, LoadDone, Connect) the endless loop exists at every rate: measured,
+ * small with writeRate=1 has a lasso whose download waits a tick for nothing.
+ */
+export function takesNoTime(def: ActionDef): boolean {
+  return !def.fault && !/^(Write|Tick|Timeout|GraceExpire|Toggle|Replicaof)/.test(def.family);
+}
+function urgentDue(m: Step): boolean {
+  const u = m.urgent;
+  for (let k = 0; k < u.length; k++) { const i = u[k]!; if (i.def.guard(m, i.r, i.s)) return true; }
+  return false;
+}
 
 // ---- helpers shared by several actions ------------------------------------------------------------------
 /** bioDiskDownload: the bio thread's download has failed; the main thread aborts once it notices (DownloadNoticed). */

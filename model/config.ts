@@ -73,6 +73,12 @@ export interface ModelConfig extends Switches {
    * fork child's save fails. Off in every preset.
    */
   datasetNeedsNewRdb: boolean;
+  /**
+   * E7 (bug-zoo.md §20.3): at most this many writes per tick, each RDB chunk and load step takes a
+   * tick of its replica, and time passes only when no message or handler is due (maximal progress).
+   * 0 = writes are unbounded and take no time (every preset): the state layout is unchanged.
+   */
+  writeRate: number;
 }
 
 export const FAULT_FAMILIES = ['KillMain', 'KillRdb', 'KillChild', 'ForkFail', 'RdbSetupFail', 'CrashReplica'] as const;
@@ -110,6 +116,7 @@ const base: ModelConfig = {
   disklessLoad: false,
   abandonedPsync: false,
   datasetNeedsNewRdb: false,
+  writeRate: 0,
 };
 
 /**
@@ -228,13 +235,13 @@ export const CONFIG_SCHEMA = {
     replicas: int(1, 3),
     blockSize: int(1, 2),
     backlog: int(1, 6),
-    cobHard: int(0, 8),
+    cobHard: int(0, 16),
     cobSoft: int(0, 8),
     cobSoftTicks: int(1, 3),
     localLimit: int(0, 6),
     grace: int(1, 3),
     replTimeout: int(0, 3),
-    maxOffset: int(2, 24),
+    maxOffset: int(2, 40),
     rdbChunks: int(1, 3),
     loadSteps: int(1, 3),
     kernelBuffer: int(1, 3),
@@ -250,6 +257,7 @@ export const CONFIG_SCHEMA = {
     disklessLoad: { type: 'boolean' },
     abandonedPsync: { type: 'boolean' },
     datasetNeedsNewRdb: { type: 'boolean' },
+    writeRate: int(0, 4),
     replicaDual: { type: 'array', items: { type: 'boolean' }, minItems: 1, maxItems: 3 },
     profile: { enum: [...PROFILE_NAMES] },
     ...Object.fromEntries(SWITCH_NAMES.map((k) => [k, { type: 'boolean' }])),

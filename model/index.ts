@@ -2,7 +2,7 @@
 // successor function with normalisation, invariants, goals, observations.
 import type { Goal } from '../engine/model.js';
 import type { Observation, ObservableModel } from './observation.js';
-import { ACTIONS, closingSlot, Step, waitsForClosing, type ActionDef, type Mutations } from './actions.js';
+import { ACTIONS, closingSlot, Step, takesNoTime, waitsForClosing, type ActionDef, type Mutations } from './actions.js';
 import { TOGGLE_FAMILIES, type ModelConfig } from './config.js';
 import { makeFixProperties, makeInvariants, makeStepInvariants } from './invariants.js';
 import { connectionOfKind, connectionsOf } from './lifecycles.js';
@@ -90,6 +90,9 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
   const L = makeLayout(c, { downSince: (opts.fixProperties ?? []).includes('I13-down-since') });
   const inst = instancesFor(c);
   const step = new Step(c, L, mut);
+  // E7's maximal progress: Tick waits for every instance that takes no time
+  const urgent = c.writeRate > 0 ? inst.filter((i) => takesNoTime(i.def)).map((i) => ({ def: i.def, r: i.r, s: i.s })) : [];
+  step.urgent = urgent;
   const fix = makeFixProperties(c, L, inst.map((i) => i.def.family), opts.fixProperties ?? []);
   step.history = opts.history === true;
   const scratch = new Uint8Array(L.bytes);
@@ -181,10 +184,12 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
 
   // observe() re-runs an action with observations on; it owns its own working state, as does explain()
   const obsStep = new Step(c, L, mut);
+  obsStep.urgent = urgent;
   obsStep.observing = true;
   obsStep.history = step.history;
   const obsScratch = new Uint8Array(L.bytes);
   const explainStep = new Step(c, L, mut);
+  explainStep.urgent = urgent;
   explainStep.history = step.history;
 
   /**
@@ -278,8 +283,17 @@ export function buildModel(c: ModelConfig, mut: Mutations = {}, opts: BuildOptio
         return true;
       },
     },
+    {
+      id: 'L-loop',
+      description: 'no endless full-sync loop: a fair run forks for a full sync (ForkDual, ForkClassic) only finitely often once the operator has stopped acting (a loop that passes through "connected", as 8.0.1\'s success on a dead link does, violates it and not L1)',
+      good: () => false,
+      recurring: (a) => FULL_SYNC_FORK.test(inst[a]!.def.family),
+      cycleAction: (a) => !OPERATOR.test(inst[a]!.def.family),
+    },
   ];
   const UNFAIR = /^(Write|Toggle|Replicaof)/;
+  const OPERATOR = /^(Toggle|Replicaof)/;
+  const FULL_SYNC_FORK = /^Fork(Dual|Classic)$/;
   function anyReplica(s: Uint8Array, f: (b: number) => boolean): boolean {
     for (let r = 0; r < c.replicas; r++) if (f(L.replicaBase[r]!)) return true;
     return false;

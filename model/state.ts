@@ -125,6 +125,12 @@ export interface Layout {
    * every other model keep their size and their counts.
    */
   readonly downSinceAt?: readonly number[];
+  /**
+   * E7, rate-bounded writes (`writeRate > 0`): where `writesThisTick` and each replica's
+   * `rN.replica.tickWorked` are, after the replica records (and the ghost). Only in such a layout:
+   * with unbounded writes the states keep their size and their counts.
+   */
+  readonly rateAt?: { readonly writes: number; readonly worked: readonly number[] };
 }
 
 export interface FieldDef {
@@ -279,13 +285,22 @@ export function makeLayout(c: ModelConfig, ghosts: LayoutGhosts = {}): Layout {
     }
   }
   let used = g + c.replicas * REPLICA_SIZE;
+  let downSinceAt: number[] | undefined;
   if (ghosts.downSince) {
-    const downSinceAt = replicaBase.map((_, r) => used + r);
+    downSinceAt = replicaBase.map((_, r) => used + r);
     downSinceAt.forEach((at, r) => fields.push({ name: `r${r + 1}.replica.downSince`, at, min: 0, max: 1 }));
     used += c.replicas;
-    return { maxBlocks, replicaBase, bytes: (used + 3) & ~3, fields, downSinceAt };
   }
-  return { maxBlocks, replicaBase, bytes: (used + 3) & ~3, fields };
+  let rateAt: Layout['rateAt'];
+  if (c.writeRate > 0) {
+    const writes = used++;
+    fields.push({ name: 'writesThisTick', at: writes, min: 0, max: c.writeRate });
+    const worked = replicaBase.map((_, r) => used + r);
+    worked.forEach((at, r) => fields.push({ name: `r${r + 1}.replica.tickWorked`, at, min: 0, max: 1 }));
+    used += c.replicas;
+    rateAt = { writes, worked };
+  }
+  return { maxBlocks, replicaBase, bytes: (used + 3) & ~3, fields, ...(downSinceAt ? { downSinceAt } : {}), ...(rateAt ? { rateAt } : {}) };
 }
 
 /** Names and values of a state, for printing. Enumerations print their names. */

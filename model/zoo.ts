@@ -135,12 +135,13 @@ export const ZOO: readonly ZooBug[] = [
     mechanism: 'endless full-sync loop: writes during the load overrun the replica-class output-buffer limit, the main channel is dropped, its PSYNC refused, and the next full sync does the same',
     fixedIn: 'open',
     inProfiles: ['8.0.1', '8.1.1', '9.1.2'],
-    property: 'L1-sync-completes',
+    property: 'L-loop',
     kind: 'liveness',
     preset: 'small',
-    buggy: { faults: 0 },
-    fixed: { faults: 0, cobHard: 0 },
-    note: 'no Valkey fix: the "fixed" run is the same configuration without a replica-class hard limit (cobHard=0), where every sync completes; with unbounded writes any finite limit has the loop (spec/model.md §10.1)',
+    // E7: at most 2 writes per tick, time only when nothing else is due (spec/model.md §10.2)
+    buggy: { faults: 0, maxOffset: 20, writeRate: 2, cobHard: 4 },
+    fixed: { faults: 0, maxOffset: 20, writeRate: 2, cobHard: 5 },
+    note: 'no Valkey fix: the loop is a relation between write rate, load time and limits (spec/model.md §10.2); "buggy" is 2 writes per tick against a hard limit of 4, where the sweep finds the loop, "fixed" the same rate against a limit of 5, where none exists',
   },
 ];
 

@@ -9,7 +9,7 @@ const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, 
 const cache = new Map<string, ValidateFunction>();
 
 /** The validator of spec/json/NAME.schema.json. */
-export function jsonSchema(name: 'check' | 'validate' | 'validate-dir' | 'chaos' | 'liveness' | 'zoo' | 'capture'): ValidateFunction {
+export function jsonSchema(name: 'check' | 'validate' | 'validate-dir' | 'chaos' | 'liveness' | 'zoo' | 'capture' | 'sweep'): ValidateFunction {
   let v = cache.get(name);
   if (!v) {
     // schemas refer to each other (liveness -> check): load the check schema first

@@ -96,11 +96,14 @@ describe('liveness: textbook models', () => {
   });
 });
 
-/** Brute force: some reachable non-empty set of edges forms a closed walk of bad states that is weakly fair. */
-function oracle(n: number, nActions: number, edges: [number, number, number][], good: Set<number>, fair: Set<number>): boolean {
+/**
+ * Brute force: some reachable non-empty set of edges forms a closed walk of bad states that is
+ * weakly fair (and, for a `recurring` property, uses only `allowed` actions and takes a recurring one).
+ */
+function oracle(n: number, nActions: number, edges: [number, number, number][], good: Set<number>, fair: Set<number>, rec?: { recurring: Set<number>; allowed: Set<number> }): boolean {
   const reach = new Set([0]);
   for (let changed = true; changed;) { changed = false; for (const [f, , t] of edges) if (reach.has(f) && !reach.has(t)) { reach.add(t); changed = true; } }
-  const cand = edges.map((e, i) => [e, i] as const).filter(([[f, , t]]) => reach.has(f) && !good.has(f) && !good.has(t));
+  const cand = edges.map((e, i) => [e, i] as const).filter(([[f, a, t]]) => reach.has(f) && !good.has(f) && !good.has(t) && (!rec || rec.allowed.has(a)));
   const k = cand.length;
   for (let mask = 1; mask < 1 << k; mask++) {
     const es = cand.filter((_, i) => mask & (1 << i)).map(([e]) => e);
@@ -110,6 +113,7 @@ function oracle(n: number, nActions: number, edges: [number, number, number][], 
     const fwd = new Set([start]), bwd = new Set([start]);
     for (let ch = true; ch;) { ch = false; for (const [f, , t] of es) { if (fwd.has(f) && !fwd.has(t)) { fwd.add(t); ch = true; } if (bwd.has(t) && !bwd.has(f)) { bwd.add(f); ch = true; } } }
     if (fwd.size !== vs.size || bwd.size !== vs.size) continue;
+    if (rec && !es.some(([, q]) => rec.recurring.has(q))) continue;
     let ok = true;
     for (const a of fair) {
       if (es.some(([, q]) => q === a)) continue;
@@ -144,6 +148,34 @@ describe('liveness: the SCC algorithm agrees with a brute-force oracle on random
       expect(r.verdict).toBe(expected ? 'violated' : 'holds');
       if (expected) checkLasso(r, edges as [number, number, number][], goodSet, fairSet);
     }), { numRuns: 3000, seed: 20261207 });
+  });
+
+  it('"a recurring step only finitely often" (L-loop\'s form): random graphs, random recurring and allowed actions', () => {
+    const arb = fc.record({ n: fc.integer({ min: 1, max: 6 }), nActions: fc.integer({ min: 1, max: 3 }) }).chain(({ n, nActions }) => fc.record({
+      n: fc.constant(n),
+      nActions: fc.constant(nActions),
+      edges: fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: nActions - 1 }), fc.integer({ min: 0, max: n - 1 })), { maxLength: 11, selector: ([f, a]) => `${f},${a}` }),
+      good: fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: n }),
+      fair: fc.uniqueArray(fc.integer({ min: 0, max: nActions - 1 }), { maxLength: nActions }),
+      recurring: fc.uniqueArray(fc.integer({ min: 0, max: nActions - 1 }), { minLength: 1, maxLength: nActions }),
+      allowed: fc.uniqueArray(fc.integer({ min: 0, max: nActions - 1 }), { maxLength: nActions }),
+    }));
+    let violated = 0;
+    fc.assert(fc.property(arb, ({ n, nActions, edges, good, fair, recurring, allowed }) => {
+      const goodSet = new Set(good), fairSet = new Set(fair), rec = { recurring: new Set(recurring), allowed: new Set(allowed) };
+      const m = graphModel(n, Array.from({ length: nActions }, (_, a) => `a${a}`), edges as [number, number, number][]);
+      const r = checkLiveness(m, { id: 'p', description: '', good: (s) => goodSet.has(id(s)), recurring: (a) => rec.recurring.has(a), cycleAction: (a) => rec.allowed.has(a) }, { fair: (a) => fairSet.has(a) });
+      const expected = oracle(n, nActions, edges as [number, number, number][], goodSet, fairSet, rec);
+      expect(r.verdict).toBe(expected ? 'violated' : 'holds');
+      if (expected) {
+        violated++;
+        checkLasso(r, edges as [number, number, number][], goodSet, fairSet);
+        expect(r.lasso!.cycleActions.some((a) => rec.recurring.has(a))).toBe(true);
+        expect(r.lasso!.cycleActions.every((a) => rec.allowed.has(a))).toBe(true);
+      }
+    }), { numRuns: 3000, seed: 20261208 });
+    // both verdicts occur: the test can fail either way
+    expect(violated).toBeGreaterThan(100);
   });
 });
 
