@@ -95,7 +95,7 @@ export class Step {
   getS(r: number, s: number, f: number): number { return this.d[this.sb(r, s) + f]!; }
   setS(r: number, s: number, f: number, v: number): void { this.d[this.sb(r, s) + f] = v; }
 
-  // ---- E7, rate-bounded writes (writeRate > 0; without it every test below passes) ----------------
+  // ---- E7, rate-bounded writes (writeRate > 0; without E7 each test passes and each count is a no-op) --
   /** Another write fits in this tick. */
   writeFits(): boolean { const at = this.L.rateAt; return !at || this.src[at.writes]! < this.c.writeRate; }
   countWrite(): void { const at = this.L.rateAt; if (at) this.d[at.writes] = this.d[at.writes]! + 1; }
@@ -616,7 +616,7 @@ const STEPS: readonly ActionDef[] = [
     guard: (m) => {
       const rate = m.L.rateAt;
       if (rate) {
-        // maximal progress: network and handler steps take no time, so time waits for them
+        // maximal progress: time waits for every step that takes no time (takesNoTime)
         if (urgentDue(m)) return false;
         if (m.src[rate.writes]! > 0) return true;
         for (const at of rate.worked) if (m.src[at] === 1) return true;
@@ -1543,12 +1543,13 @@ export const ACTIONS: readonly ActionDef[] = STEPS.map((def) => {
 });
 
 /**
- * E7's maximal progress: every step but a write, time and the timers it fires (Timeout, GraceExpire),
- * a fault and the operator's takes no time (an RDB chunk or load step takes its replica's tick, tickFree), so while one is enabled Tick
- * is not. bug-zoo.md §20.3 names only the network and handler steps (SendStream, BufferRead,
- * ReadStream, RecvReply, HandleSetId, HandleMainPsync, RecvAck); with the others delayable across
- * ticks (a chunk, ChildFlush, LoadDone, Connect) the endless loop exists at every rate: measured,
- * small with writeRate=1 has a lasso whose download waits a tick for nothing.
+ * E7's maximal progress: every step but a write, time and the timers it fires (Timeout,
+ * GraceExpire), a fault and the operator's takes no time (an RDB chunk or load step takes its
+ * replica's tick: tickFree), so while one is enabled Tick is not. bug-zoo.md §20.3 names only the
+ * network and handler steps (SendStream, BufferRead, ReadStream, RecvReply, HandleSetId,
+ * HandleMainPsync, RecvAck); with the others delayable across ticks (a chunk, ChildFlush,
+ * LoadDone, Connect) the endless loop exists at every rate: measured, small with writeRate=1 has a
+ * lasso whose download waits a tick for nothing.
  */
 export function takesNoTime(def: ActionDef): boolean {
   return !def.fault && !/^(Write|Tick|Timeout|GraceExpire|Toggle|Replicaof)/.test(def.family);

@@ -377,9 +377,9 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The guard of each family in protocol words (spec/model.md uses the same sentences). */
 export const GUARD_TEXT: Record<string, string> = {
-  Write: 'needs a backlog (some replica has synced); its successor must keep the offset span within maxOffset',
+  Write: 'needs a backlog (some replica has synced); its successor must keep the offset span within maxOffset; under E7 (writeRate) fewer than writeRate writes since the last Tick',
   ToggleDualChannel: 'needs a configuration change left (or unbounded changes)',
-  Tick: 'needs a running timer (handshake/transfer timeout, grace period, soft limit)',
+  Tick: 'needs a running timer (handshake/transfer timeout, grace period, soft limit); under E7 (writeRate) also writes or a chunk or load step since the last Tick, and no step that takes no time enabled',
   Connect: 'needs the replica idle (REPL_STATE_CONNECT)',
   HandlePsync: 'needs a first PSYNC pending on a normal main-channel client',
   RecvReply: 'needs a reply in flight on the main channel',
@@ -390,9 +390,9 @@ export const GUARD_TEXT: Record<string, string> = {
   ForkClassic: 'needs no fork child and a classic main client in WAIT_BGSAVE_START',
   HandleSetId: 'needs REPLCONF set-rdb-client-id pending on a normal main-channel client',
   HandleMainPsync: 'needs the main-channel PSYNC <replid> <ENDOFF+1> pending on a normal main-channel client',
-  RdbChunk: 'needs a running fork child streaming to this replica, and an open rdb channel',
+  RdbChunk: 'needs a running fork child streaming to this replica, and an open rdb channel; under E7 (writeRate) no chunk or load step of this replica since the last Tick',
   ChildFlush: 'needs a running fork child still writing to this replica',
-  LoadStep: 'needs the replica loading its RDB',
+  LoadStep: 'needs the replica loading its RDB; under E7 (writeRate) no chunk or load step of this replica since the last Tick',
   LoadDone: 'needs the replica\'s RDB load complete',
   StreamDone: 'needs the replica applying its local buffer after a dual-channel load',
   DownloadNoticed: 'needs a bio-thread download that has finished or failed, not yet noticed by the main thread (bioDiskDownload)',
