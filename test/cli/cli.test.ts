@@ -341,7 +341,7 @@ describe.concurrent('replcheck: commands', () => {
     const r = await cli(['frobnicate']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command "frobnicate"/);
-    expect(r.stderr).toContain('check, simulate, validate, capture');
+    expect(r.stderr).toContain('commands: check, simulate, validate, zoo, sweep, capture, chaos');
   });
 
   it('no command: usage, exit 2; help: usage, exit 0', async () => {
