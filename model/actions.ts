@@ -275,12 +275,16 @@ export class Step {
     this.setS(r, s, S_PEER, 0);
     this.leaveReplicas(r, s);
     if (this.get(r, R_SLOT) === s + 1) {
-      // the socket is shut down: the child's writes fail and the replica sees EOF before the end;
-      // an RDB the child already wrote completely is still read to its end
+      // the socket is shut down (shutdown(SHUT_RDWR), then close): the child's writes fail and the
+      // replica sees EOF before the end. An RDB the child already wrote completely is still read to
+      // its end, or lost with the connection: a close with unread input resets it, and the data the
+      // primary had not yet sent goes with it (real 9.1.2, traces/chaos/rdb-kill-after-child-wrote:
+      // CLIENT KILL of the rdb client, the child's "terminated with success" after it, and the
+      // replica's "connection lost" at the kill). The child, done writing, still succeeds.
       const cs = this.get(r, R_CS);
       const ds = this.get(r, R_DS);
       const readsSocket = ds === DS.SYNC_SENT || ds === DS.DOWNLOAD || (ds === DS.LOADING && this.get(r, R_DLOAD) === 1);
-      if (readsSocket && cs !== CS.DELIVERED && cs !== CS.FLUSHED) {
+      if (readsSocket && cs !== CS.FLUSHED) {
         this.set(r, R_REOF, 1);
         if (cs === CS.STREAMING) this.set(r, R_CS, CS.BROKEN);
       }
@@ -532,8 +536,21 @@ export class Step {
    */
   primarySilent(r: number): boolean {
     if (this.c.replTimeout === 0 || this.g(r, R_RS) !== RS.CONNECTED) return false;
-    // a replica that reads nothing (#804a's half success) times out whatever waits on the link
-    return this.g(r, R_STOP) === 1 || (this.g(r, R_INF) === 0 && this.g(r, R_MQ) === MQ.NONE && this.g(r, R_MEOF) === 0);
+    // a replica that reads nothing (#804a's half success) times out whatever waits on the link; so
+    // does a link born stale after a load (staleAfterLoad) until the replica reads from it
+    return this.g(r, R_STOP) === 1 || this.g(r, R_IO) >= this.c.replTimeout || (this.g(r, R_INF) === 0 && this.g(r, R_MQ) === MQ.NONE && this.g(r, R_MEOF) === 0);
+  }
+  /**
+   * The link comes up at the end of a load (a classic LoadDone, a dual-channel StreamDone): the new
+   * primary client's last_interaction is the cached clock, which a blocking load does not refresh
+   * (updateCachedTime only at startLoading and in processEventsWhileBlocked, every 2 MB read), so it
+   * may already be older than repl-timeout, and replicationCron, run in the same event-loop pass,
+   * can time the link out before the replica reads what waits on it, an EOF included (real 8.1.1,
+   * traces/chaos/timeout-after-long-load-811: "Finished with success", then "PRIMARY timeout" in the
+   * same millisecond). A connected replica's idleTicks, unused otherwise, says so until its first read.
+   */
+  staleAfterLoad(r: number): void {
+    if (this.c.replTimeout > 0) this.set(r, R_IO, this.c.replTimeout);
   }
   /**
    * REPLCONF capa dual-channel, read by the primary in the handshake: the replica announces it if
@@ -968,7 +985,8 @@ const STEPS: readonly ActionDef[] = [
     variants: (c) => (freeSetting(c, 'ToggleDisklessLoad') ? ['disk', 'socket'] : undefined),
     guard: (m, r, v) => {
       const cs = m.g(r, R_CS);
-      if (m.g(r, R_DS) !== DS.DOWNLOAD || m.g(r, R_REOF) !== 0 || m.g(r, R_MQ) === MQ.FULL || !m.tickFree(r)) return false;
+      // a closed rdb channel still delivers what the child had written (unless reset: RdbEOF)
+      if (m.g(r, R_DS) !== DS.DOWNLOAD || (m.g(r, R_REOF) !== 0 && !wroteAll(cs)) || m.g(r, R_MQ) === MQ.FULL || !m.tickFree(r)) return false;
       // with a free setting, the first chunk chooses the load mode; later chunks keep it, and so does a
       // bio thread a keep-alive created (KeepAliveBio: to disk)
       if (freeSetting(m.c, 'ToggleDisklessLoad') && (m.g(r, R_PROG) > 0 || m.g(r, R_BIO)) && v !== m.g(r, R_DLOAD)) return false;
@@ -1071,7 +1089,7 @@ const STEPS: readonly ActionDef[] = [
     family: 'LoadDone', params: 'r',
     doc: 'The load ends. Dual channel after +CONTINUE: the local buffer is applied next (StreamDone). Dual channel before +CONTINUE: RDB_LOADED, wait for the PSYNC reply; the rdb channel is closed (the primary frees or postpones its rdb client). Classic: link up, ACK.',
     // a load from the socket ends only with the child's last byte
-    guard: (m, r) => m.g(r, R_DS) === DS.LOADING && m.g(r, R_PROG) >= m.c.loadSteps && (!m.g(r, R_DLOAD) || (m.g(r, R_REOF) === 0 && (m.g(r, R_CS) === CS.DELIVERED || m.g(r, R_CS) === CS.FLUSHED))),
+    guard: (m, r) => m.g(r, R_DS) === DS.LOADING && m.g(r, R_PROG) >= m.c.loadSteps && (!m.g(r, R_DLOAD) || wroteAll(m.g(r, R_CS))),
     effect: (m, r) => {
       const rs = m.get(r, R_RS);
       const me = m.rep(r);
@@ -1083,6 +1101,7 @@ const STEPS: readonly ActionDef[] = [
       }
       if (rs === RS.CLASSIC) {
         m.emit(me, 'replica.sync_finished');
+        m.staleAfterLoad(r);
         m.set(r, R_RS, RS.CONNECTED);
         m.set(r, R_DS, DS.NONE);
         m.set(r, R_PROG, 0);
@@ -1119,6 +1138,7 @@ const STEPS: readonly ActionDef[] = [
         return;
       }
       m.dualSuccess(r);
+      m.staleAfterLoad(r);
       m.emit(m.rep(r), 'replica.sync_finished');
       m.closeRdbChannel(r);
     },
@@ -1151,6 +1171,7 @@ const STEPS: readonly ActionDef[] = [
     guard: (m, r) => m.g(r, R_RS) === RS.CONNECTED && m.g(r, R_INF) > 0 && !m.g(r, R_STOP),
     effect: (m, r) => {
       m.readOne(r);
+      m.set(r, R_IO, 0); // last_interaction: now
       m.emit(m.rep(r), 'replica.stream_read', { buffered: { op: 'lit', value: false } });
     },
   },
@@ -1561,6 +1582,19 @@ function urgentDue(m: Step): boolean {
 }
 
 // ---- helpers shared by several actions ------------------------------------------------------------------
+/**
+ * The replica still reads what the child wrote: it downloads, loads from the socket, or has not yet
+ * read +FULLRESYNC (replicaProcessPsyncReply reads the reply line a byte at a time, syncReadLine, so
+ * the whole RDB behind it waits in the socket for the read handler it installs).
+ */
+function readsTransfer(m: Step, r: number): boolean {
+  const ds = m.get(r, R_DS);
+  return ds === DS.DOWNLOAD || (ds === DS.LOADING && m.get(r, R_DLOAD) === 1) || (m.get(r, R_RS) === RS.PSYNC_WAIT && m.get(r, R_MQ) === MQ.FULL);
+}
+/** The fork child has written this replica's whole RDB into its socket (it may still be running). */
+function wroteAll(cs: number): boolean {
+  return cs === CS.DELIVERED || cs === CS.FLUSHED;
+}
 /** bioDiskDownload: the bio thread's download has failed; the main thread aborts once it notices (DownloadNoticed). */
 function downloadFails(m: Step, r: number): void {
   m.set(r, R_DS, DS.DOWNLOAD_FAILED);
@@ -1975,6 +2009,9 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
       // a still protected client lingers in WAIT_BGSAVE_END (8.0.1); an unprotected one is freed
       m.setS(r, s, S_CHILD, m.getS(r, s, S_PROT) ? 2 : 0);
     }
+    // the child has exited: a transfer it delivered is flushed before its client is freed, so the
+    // replica reads it to its end (freeRdb resets only a channel whose child still runs)
+    if (ok) for (const [r, s] of served) if (m.get(r, R_SLOT) === s + 1 && m.get(r, R_CS) === CS.DELIVERED && readsTransfer(m, r)) m.set(r, R_CS, CS.FLUSHED);
     if (!forkFirst) for (const [r, s] of served) m.closeRdb(r, s);
   }
   // updateReplicasWaitingBgsave walks server.replicas: the classic clients in their list order
@@ -1996,10 +2033,7 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
     // a replica still reading what the child wrote keeps reading after the child is gone; so does one
     // that has not yet read +FULLRESYNC: replicaProcessPsyncReply reads the reply line a byte at a time
     // (syncReadLine), so the whole RDB behind it waits in the socket for the read handler it installs
-    const ds = m.get(r, R_DS);
-    const reading = ds === DS.DOWNLOAD || (ds === DS.LOADING && m.get(r, R_DLOAD) === 1)
-      || (m.get(r, R_RS) === RS.PSYNC_WAIT && m.get(r, R_MQ) === MQ.FULL);
-    m.set(r, R_CS, m.get(r, R_CS) === CS.DELIVERED && reading ? CS.FLUSHED : CS.NONE);
+    m.set(r, R_CS, m.get(r, R_CS) === CS.DELIVERED && readsTransfer(m, r) ? CS.FLUSHED : CS.NONE);
   }
   m.d[G_CHILD] = CHILD.NONE;
   if (forkFirst) {
