@@ -278,7 +278,7 @@ export class Step {
       // the socket is shut down (shutdown(SHUT_RDWR), then close): the child's writes fail and the
       // replica sees EOF before the end. An RDB the child already wrote completely is still read to
       // its end, or lost with the connection: a close with unread input resets it, and the data the
-      // primary had not yet sent goes with it (real 9.1.2, traces/chaos/rdb-kill-after-child-wrote:
+      // primary had not yet sent goes with it (real 9.1.2, traces/chaos/rdb-kill-after-child-wrote-912:
       // CLIENT KILL of the rdb client, the child's "terminated with success" after it, and the
       // replica's "connection lost" at the kill). The child, done writing, still succeeds.
       const cs = this.get(r, R_CS);
