@@ -333,7 +333,7 @@ describe('a log that starts mid-run: every reachable state as the initial candid
   });
 
   it('preset small without faults: every reachable state (hundreds of thousands) as candidates, then the second half of a simulated run', async () => {
-    // faults 0: 274,079 states (the whole small preset, 2.6 million, blocks this worker for minutes
+    // faults 0: 282,963 states (the whole small preset, 2.7 million, blocks this worker for minutes
     // in reachable() and the first step, and vitest times out its RPC after 60 s)
     const set = { faults: 0 };
     const model = modelOf('small', set);
