@@ -8,7 +8,7 @@ import { checkHtml, checkHtmlName, writeHtml } from './html.js';
 import { checkLiveness, type LivenessResult } from '../engine/liveness.js';
 import type { ModelConfig } from '../model/config.js';
 import type { TraceStep } from '../engine/trace.js';
-import { buildModel } from '../model/index.js';
+import { buildModel, livenessOptions } from '../model/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { CONFIG_FLAGS, configFromArgs } from './config.js';
 
@@ -208,7 +208,7 @@ function runLiveness(flags: Record<string, unknown>, preset: string, config: Mod
   const props = want === undefined ? model.liveness : model.liveness.filter((x) => x.id === want);
   if (props.length === 0) throw new UsageError(`--property ${want}: unknown; known: ${model.liveness.map((x) => x.id).join(', ')}`);
   const maxStates = (flags['max-states'] as number | undefined) ?? 5_000_000;
-  const results: LivenessResult[] = props.map((prop) => checkLiveness(model, prop, { fair: (a) => model.fairAction(a), exclude: (a) => model.livenessExcluded(a), maxStates }));
+  const results: LivenessResult[] = props.map((prop) => checkLiveness(model, prop, livenessOptions(model, maxStates)));
   const fairFamilies = [...new Set(model.instances.filter((_, a) => model.fairAction(a) && !model.livenessExcluded(a)).map((i) => i.def.family))];
   const excluded = [...new Set(model.instances.filter((_, a) => model.livenessExcluded(a)).map((i) => i.def.family))];
   const violated = results.find((r) => r.lasso);

@@ -4,7 +4,7 @@
 import { check } from '../engine/bfs.js';
 import { checkLiveness } from '../engine/liveness.js';
 import { resolveConfig } from '../model/config.js';
-import { buildModel } from '../model/index.js';
+import { buildModel, livenessOptions } from '../model/index.js';
 
 export interface SweepJob {
   readonly index: number;
@@ -46,7 +46,7 @@ export function runPoint(job: SweepJob): SweepPointResult {
       for (const id of job.liveness) {
         const prop = model.liveness.find((p) => p.id === id);
         if (!prop) throw new Error(`no liveness property ${id}; known: ${model.liveness.map((p) => p.id).join(', ')}`);
-        const r = checkLiveness(model, prop, { fair: (a) => model.fairAction(a), exclude: (a) => model.livenessExcluded(a), maxStates: job.maxStates });
+        const r = checkLiveness(model, prop, livenessOptions(model, job.maxStates));
         verdicts.push({ property: id, verdict: r.verdict, states: r.states, ...(r.lasso ? { steps: r.lasso.prefix.length - 1 + r.lasso.cycle.length - 1 } : {}) });
       }
     } else {

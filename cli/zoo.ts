@@ -5,7 +5,7 @@
 import { check } from '../engine/bfs.js';
 import { checkLiveness } from '../engine/liveness.js';
 import { resolveConfig } from '../model/config.js';
-import { buildModel } from '../model/index.js';
+import { buildModel, livenessOptions } from '../model/index.js';
 import { FIX_PROPERTY_IDS } from '../model/invariants.js';
 import { ZOO, zooBug, type ZooBug } from '../model/zoo.js';
 import { parseArgs, UsageError } from './args.js';
@@ -50,7 +50,7 @@ function runOne(b: ZooBug, settings: Readonly<Record<string, unknown>>): ZooRun 
   const m = buildModel(config);
   const prop = m.liveness.find((p) => p.id === b.property);
   if (!prop) throw new Error(`zoo ${b.id}: no liveness property ${b.property}`);
-  const r = checkLiveness(m, prop, { fair: (a) => m.fairAction(a), exclude: (a) => m.livenessExcluded(a), maxStates: 5_000_000 });
+  const r = checkLiveness(m, prop, livenessOptions(m, 5_000_000));
   return {
     settings, verdict: r.verdict, distinctStates: r.states, durationMs: Math.round(r.durationMs),
     ...(r.lasso ? { steps: r.lasso.prefix.length - 1 + r.lasso.cycle.length - 1, message: `lasso: prefix ${r.lasso.prefix.length - 1} steps, cycle ${r.lasso.cycle.length - 1} steps` } : {}),

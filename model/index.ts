@@ -7,7 +7,7 @@ import { TOGGLE_FAMILIES, type ModelConfig } from './config.js';
 import { makeFixProperties, makeInvariants, makeStepInvariants } from './invariants.js';
 import { connectionOfKind, connectionsOf } from './lifecycles.js';
 import type { Kind } from './vocabulary.js';
-import type { LivenessProperty } from '../engine/liveness.js';
+import type { LivenessOptions, LivenessProperty } from '../engine/liveness.js';
 import {
   DS, G_CFG, G_FAULTS, G_HS, G_PDISKLESS, G_PDUAL, G_NB, G_OFF, MC, MQ, R_APP, R_E, R_INF, R_MBLK, R_MC, R_MORD, R_MREF, R_OE, R_PERS, R_RDUAL, R_DLCFG, R_RS, R_SLOT, R_SLOTS, RC, RS, S_PIN, S_RC,
   R_STOP, R_DS, R_HIST, R_MQ, R_MEOF, R_CACHE, SLOT_SIZE, SLOTS, describeState, makeLayout, stepDownSince, type Layout,
@@ -435,3 +435,8 @@ function guardText(family: string): string {
 }
 
 export type { Mutations };
+
+/** The liveness check's options for this model: its fairness and its left-out actions (spec/model.md §10.1). */
+export function livenessOptions(model: ReplModel, maxStates?: number): LivenessOptions {
+  return { fair: (a) => model.fairAction(a), exclude: (a) => model.livenessExcluded(a), ...(maxStates !== undefined ? { maxStates } : {}) };
+}

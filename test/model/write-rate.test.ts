@@ -7,6 +7,7 @@ import { takesNoTime } from '../../model/actions.js';
 import { predictLoop } from '../../model/loop-relation.js';
 import { makeLayout } from '../../model/state.js';
 import { runPoint } from '../../cli/sweep-worker.js';
+import { livenessOptions } from '../../model/index.js';
 import { config, model } from './helpers.js';
 
 const LOOP = { faults: 0, maxOffset: 20 };
@@ -14,7 +15,7 @@ const LOOP = { faults: 0, maxOffset: 20 };
 function liveness(overrides: Record<string, unknown>, property: string) {
   const m = model('small', overrides);
   const prop = m.liveness.find((p) => p.id === property)!;
-  return { m, r: checkLiveness(m, prop, { fair: (a) => m.fairAction(a), exclude: (a) => m.livenessExcluded(a) }) };
+  return { m, r: checkLiveness(m, prop, livenessOptions(m)) };
 }
 
 describe('E7: rate-bounded writes', () => {
