@@ -385,6 +385,54 @@ const killReplicaDuringLoad: ScenarioDef = {
   },
 };
 
+// 8.x readSyncBulkPayload logs this after renaming the completed download into dump.rdb and before
+// emptyData and "Loading DB in memory" (9.x flushes inside rdbLoad, after that line)
+const FLUSHING_OLD = /^PRIMARY <-> REPLICA sync: Flushing old data$/;
+
+const killReplicaAfterRename: ScenarioDef = {
+  name: "kill-replica-after-rename",
+  fast: true,
+  description: "S4 variant: kill -9 the replica after it renamed its completed download into dump.rdb, while it flushes a big old dataset before 'Loading DB in memory': the restart loads that file and resyncs partially",
+  doc: "S4 kill-replica-after-rename",
+  servers: ["primary", "replica"],
+  timeoutMs: 60000,
+  async run(ctx) {
+    // replica-lazy-flush off: emptyData frees the old dataset in the main thread, between the rename and the load
+    await setupPair(ctx, { keys: 2000, replicaConfig: [["repl-timeout", "3"], ["replica-lazy-flush", "no"]] });
+    // an old dataset whose emptyData takes long enough for the kill to land before the load starts
+    await ctx.cmd("replica", "DEBUG", "POPULATE", 3000000, "old", 8);
+    const w = await ctx.startWriter("primary", { rate: 500, valueSize: 100, keyspace: 2000 });
+    await replicaOf(ctx);
+    const ei = await ctx.expectLog("primary", ctx.P.endoff);
+    const { endoff } = endoffAt(ctx, ei)!;
+    const fi = await ctx.expectLog("replica", FLUSHING_OLD, 20000);
+    const replica = ctx.server("replica");
+    const killAt = ctx.watcher("primary").poll();
+    await replica.kill9("scenario: kill -9 after the rename, before the load");
+    ctx.dropClient("replica");
+    const files = fs.readdirSync(replica.dir).sort();
+    ctx.log(`replica dir after kill: ${JSON.stringify(files)}`);
+    ctx.check("replica dir holds dump.rdb after the kill (renamed before the flush)", files.includes("dump.rdb"), JSON.stringify(files));
+    ctx.check("the replica was killed before 'Loading DB in memory'", firstAfter(ctx, "replica", ctx.P.loadStart, fi) < 0);
+    const rFrom = ctx.watcher("replica").poll();
+    await ctx.restartServer("replica", [
+      ["replicaof", `${LOOPBACK} ${ctx.server("primary").port}`],
+      ["repl-timeout", "3"],
+    ]);
+    await ctx.expectLog("replica", ctx.P.truePsyncOk, 20000, rFrom);
+    await sleep(300);
+    await w.stop();
+    await ctx.checkInSync("primary", "replica");
+
+    const rw = ctx.watcher("replica");
+    ctx.check("restarted replica loaded the renamed RDB from disk", rw.count(ctx.P.dbLoadedFromDisk, rFrom) === 1);
+    const pa = firstAfter(ctx, "primary", ctx.P.psyncAccepted, killAt);
+    const m = pa >= 0 ? ctx.lineMatch("primary", pa, ctx.P.psyncAccepted) : null;
+    ctx.check("primary accepted a true partial resync at endoff+1", m !== null && Number(m[2]) === endoff + 1, m ? ctx.line("primary", pa) : "missing");
+    ctx.check("no second full sync", ctx.watcher("primary").findAll(ctx.P.bgsave).length === 1);
+  },
+};
+
 const dualChannelOneSide: ScenarioDef = {
   name: "dual-channel-one-side",
   fast: true,
@@ -916,6 +964,7 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   killRdbChannel,
   killRdbChild,
   killReplicaDuringLoad,
+  killReplicaAfterRename,
   dualChannelOneSide,
   normalClientsOverflow,
   leftoverRdbClient,

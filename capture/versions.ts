@@ -181,6 +181,8 @@ export const PROFILES: readonly VersionProfile[] = [
     unreproducible: {
       "retry-temp-file-collision":
         "replication.c replicationAbortDualChannelSyncTransfer calls cleanupTransferResources, which unlinks the aborted attempt's temp-<unixtime>.<pid>.rdb: a retry in the same second opens the same name again without 'File exists'",
+      "kill-replica-after-rename":
+        "replication.c replicaLoadPrimaryRDBFromDisk passes RDBFLAGS_EMPTY_DATA: the old data is flushed inside rdbLoad, after 'Loading DB in memory', so no 'Flushing old data' line marks the window between the rename and the load (it holds only fsyncs and replicationAttachToNewPrimary)",
       "cob-overflow-soft-limit":
         "networking.c checkClientOutputBufferLimits raises a replica's soft limit to repl-backlog-size as it does the hard one (#2866): 'replica 0 1mb 1' with a 100mb backlog no longer overflows",
     },

@@ -46,6 +46,8 @@ export interface ActionDef {
   readonly family: string;
   readonly params: Param;
   readonly fault?: boolean;
+  /** The fault kind (config faultKinds) a fault family belongs to, when not its own name. */
+  readonly faultKind?: string;
   readonly doc: string;
   /**
    * Outcomes of a free setting the step reads (freeConfig): one instance per outcome, whose index
@@ -1496,16 +1498,17 @@ const STEPS: readonly ActionDef[] = [
     guard: (m, r) => canFault(m) && m.g(r, R_RS) !== RS.DOWN,
     effect: (m, r) => {
       spendFault(m);
-      // the dead process logs nothing more: what it still owed of an earlier step is dropped
-      m.emit(m.rep(r), 'replica.crash', {}, [pendingRegister(m.rep(r))]);
-      m.closeReplicaConnections(r);
-      m.resetReplica(r, RS.DOWN);
-      // its connections close with it, a leaked main connection (#1097) too: the primary frees that
-      // normal client when it reads the EOF ("Client closed connection", verbose level only)
-      m.set(r, R_LEAK, 0);
-      m.set(r, R_CACHE, 0);
-      m.set(r, R_APP, 0);
-      m.set(r, R_BAD, 0);
+      crashReplica(m, r);
+    },
+  },
+  {
+    family: 'CrashAfterRename', params: 'r', fault: true, faultKind: 'CrashReplica',
+    doc: 'The replica process dies (kill -9) between the rename of its completed download into dump.rdb and the log of the load\'s start: readSyncBulkPayload (8.x) or replicaLoadPrimaryRDBFromDisk (9.x, after DownloadNoticed\'s log) fsyncs the file, renames it, fsyncs the directory, discards the cached primary and flushes the old data before "Loading DB in memory". The file survives: the restart loads it. The main thread reads and logs nothing the model observes in that window, so it is the last chunk (or DownloadNoticed) and the crash in one step rather than a state of its own.',
+    guard: (m, r) => canFault(m) && (m.c.bioDiskDownload ? m.g(r, R_DS) === DS.DOWNLOADED : lastChunkToDisk(m, r)),
+    effect: (m, r) => {
+      spendFault(m);
+      m.set(r, R_PERS, m.get(r, R_E) + 1);
+      crashReplica(m, r);
     },
   },
   {
@@ -1572,6 +1575,7 @@ export const ACTIONS: readonly ActionDef[] = STEPS.map((def) => {
   const g = def.guard;
   return { ...def, guard: (m: Step, r: number, s: number) => closingSlot(m, r) < 0 && g(m, r, s) };
 });
+const rdbChunkGuard = ACTIONS.find((d) => d.family === 'RdbChunk')!.guard;
 
 /**
  * E7's maximal progress: every step but a write, time and the timers it fires (Timeout,
@@ -1610,6 +1614,26 @@ function downloadFails(m: Step, r: number): void {
   m.set(r, R_DS, DS.DOWNLOAD_FAILED);
   m.set(r, R_PROG, 0);
   m.set(r, R_BIO, 0);
+}
+
+/** The replica process dies: it logs nothing more (what it still owed of an earlier step is dropped), its connections close. */
+function crashReplica(m: Step, r: number): void {
+  m.emit(m.rep(r), 'replica.crash', {}, [pendingRegister(m.rep(r))]);
+  m.closeReplicaConnections(r);
+  m.resetReplica(r, RS.DOWN);
+  // its connections close with it, a leaked main connection (#1097) too: the primary frees that
+  // normal client when it reads the EOF ("Client closed connection", verbose level only)
+  m.set(r, R_LEAK, 0);
+  m.set(r, R_CACHE, 0);
+  m.set(r, R_APP, 0);
+  m.set(r, R_BAD, 0);
+}
+/** Without a bio thread: RdbChunk can read the last chunk of a download to disk now (it then renames the file and starts the load). */
+function lastChunkToDisk(m: Step, r: number): boolean {
+  if (m.g(r, R_PROG) + 1 !== m.c.rdbChunks) return false;
+  // a first chunk that is also the last goes to disk only with the setting off (or free: its disk variant)
+  if (m.g(r, R_PROG) === 0 && !freeSetting(m.c, 'ToggleDisklessLoad') && m.g(r, R_DLCFG) !== 0) return false;
+  return rdbChunkGuard(m, r, 0);
 }
 
 /** The download is complete: the file is renamed to dump.rdb, the cached primary discarded, the blocking load starts. */

@@ -47,7 +47,7 @@ export interface ReplModel extends ObservableModel {
 export function instancesFor(c: ModelConfig): ActionInstance[] {
   const out: ActionInstance[] = [];
   for (const def of ACTIONS) {
-    if (def.fault && !c.faultKinds.includes(def.family)) continue;
+    if (def.fault && !c.faultKinds.includes(def.faultKind ?? def.family)) continue;
     // toggles are steps of their own only with a budget; with freeConfig the settings are free instead
     if (TOGGLE_FAMILIES.includes(def.family) && (!c.operatorKinds.includes(def.family) || c.configChanges === 0 || c.freeConfig)) continue;
     if ((def.family === 'ReplicaofNoOne' || def.family === 'Replicaof' || def.family === 'ReplicaofNoOneInHandshake' || def.family === 'RestartReplicaDetached') && !c.operatorKinds.includes('ReplicaofNoOne')) continue;
@@ -416,6 +416,7 @@ export const GUARD_TEXT: Record<string, string> = {
   KillChild: 'needs fault budget and a running fork child; for fork-*, also clients it leaves to free (rdb clients it served, or classic replicas waiting for its end) and someone waiting for that fork',
   ForkFail: 'needs fault budget, no fork child and an rdb client waiting for a fork',
   CrashReplica: 'needs fault budget and a running replica',
+  CrashAfterRename: 'needs fault budget and a replica about to rename its completed download into dump.rdb (the last chunk readable, or a bio download noticed)',
   RestartReplica: 'needs a crashed replica',
   RestartReplicaNoRdb: 'needs a crashed replica with a dump.rdb',
   RestartReplicaDetached: 'needs a crashed replica',

@@ -120,6 +120,8 @@ export const REPLICA_MAIN = new Lifecycle<RsState>('replica main channel', RS_ST
   // bioDiskDownload: a failed download is noticed by replicationCron
   ...each(['setid_wait', 'main_psync_wait', 'transfer', 'classic_sync'] as const, 'DownloadNoticed', 'idle'),
   ...each(['idle', 'psync_wait', 'rdb_handshake', 'setid_wait', 'main_psync_wait', 'transfer', 'classic_sync', 'connected', 'none'] as const, 'CrashReplica', 'down'),
+  // killed between the rename of a completed download and the load (a dump.rdb survives)
+  ...each(['setid_wait', 'main_psync_wait', 'transfer', 'classic_sync'] as const, 'CrashAfterRename', 'down'),
   tr('down', 'RestartReplica', 'idle'),
   tr('down', 'RestartReplicaNoRdb', 'idle'),
   tr('down', 'RestartReplicaDetached', 'none'),
@@ -149,6 +151,7 @@ export const REPLICA_RDB = new Lifecycle<DsState>('replica rdb channel', DS_STAT
   ...each(['downloaded', 'download_failed'] as const, 'MainEOF', 'none'),
   ...each(['downloaded', 'download_failed'] as const, 'RecvReply', 'none'),
   ...each(['downloaded', 'download_failed'] as const, 'CrashReplica', 'none'),
+  ...each(['download', 'downloaded'] as const, 'CrashAfterRename', 'none'),
   ...each(['downloaded', 'download_failed'] as const, 'ReplicaofNoOne', 'none'),
   ...each(['downloaded', 'download_failed'] as const, 'Timeout', 'none'),
   // a disk-target fork for the rdb channel (repl-diskless-sync turned off): the primary sends the saved file
@@ -207,6 +210,7 @@ export const PRIMARY_MAIN = new Lifecycle<McState>('primary main-channel client'
   tr('normal', 'RdbBadEndoff', 'none'),
   ...each(['normal', 'bg_rdb_load', 'online'] as const, 'DownloadNoticed', 'none'),
   ...each(ANY_MC, 'CrashReplica', 'none'),
+  ...each(['normal', 'wait_bgsave_end', 'online_before_ack', 'bg_rdb_load', 'online'] as const, 'CrashAfterRename', 'none'),
   ...each(ANY_MC, 'ReplicaofNoOne', 'none'),
 ]);
 

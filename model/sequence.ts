@@ -107,6 +107,7 @@ function stepRows(n: number, step: TraceStep, prev: TraceStep, replicas: number)
     case 'ForkFail': rows.push(note(['C'], 'fork failed')); break;
     case 'RdbSetupFail': rows.push(arrow(Pd, Rd, 'rdb channel setup fails', true)); break;
     case 'CrashReplica': rows.push(note([Rm, Rd], 'replica crashes')); break;
+    case 'CrashAfterRename': rows.push(note([Rm, Rd], 'replica crashes after renaming its download into dump.rdb')); break;
     case 'RestartReplica':
     case 'RestartReplicaDetached':
     case 'RestartReplicaNoRdb': rows.push(note([Rm, Rd], `replica restarts${fam === 'RestartReplicaNoRdb' ? ' without its RDB' : fam === 'RestartReplicaDetached' ? ' detached' : ''}`)); break;
