@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { clientInfoFields, cobKind } from "./patterns.js";
 import { LOG_LINE, LogWatcher } from "./logwatch.js";
 import { pidState } from "./procs.js";
-import type { RunContext } from "./run-context.js";
+import type { RunContext, Writer } from "./run-context.js";
 import { LOOPBACK } from "./ports.js";
 import { sleep } from "./timefmt.js";
 
@@ -365,25 +365,32 @@ const killReplicaDuringLoad: ScenarioDef = {
     const files = fs.readdirSync(replica.dir).sort();
     ctx.log(`replica dir after kill: ${JSON.stringify(files)}`);
     ctx.check("replica dir holds dump.rdb after the kill (renamed before loading)", files.includes("dump.rdb"), JSON.stringify(files));
-    const rFrom = ctx.watcher("replica").poll();
     // restarted without key-load-delay (a runtime CONFIG SET), so the start-up load is quick
-    await ctx.restartServer("replica", [
-      ["replicaof", `${LOOPBACK} ${ctx.server("primary").port}`],
-      ["repl-timeout", "3"],
-    ]);
-    await ctx.expectLog("replica", ctx.P.truePsyncOk, 20000, rFrom);
-    await sleep(300);
-    await w.stop();
-    await ctx.checkInSync("primary", "replica");
-
-    const rw = ctx.watcher("replica");
-    ctx.check("restarted replica loaded the RDB from disk", rw.count(ctx.P.dbLoadedFromDisk, rFrom) === 1);
-    const pa = firstAfter(ctx, "primary", ctx.P.psyncAccepted, killAt);
-    const m = pa >= 0 ? ctx.lineMatch("primary", pa, ctx.P.psyncAccepted) : null;
-    ctx.check("primary accepted a true partial resync at endoff+1", m !== null && Number(m[2]) === endoff + 1, m ? ctx.line("primary", pa) : "missing");
-    ctx.check("no second full sync", ctx.watcher("primary").findAll(ctx.P.bgsave).length === 1);
+    await restartFromDumpRdb(ctx, w, endoff, killAt);
   },
 };
+
+/**
+ * The replica was killed with a renamed dump.rdb: restart it with --replicaof; it loads the file
+ * and resyncs partially at endoff+1 (no second full sync) while the writer `w` runs, then stops it.
+ */
+async function restartFromDumpRdb(ctx: RunContext, w: Writer, endoff: number, killAt: number): Promise<void> {
+  const rFrom = ctx.watcher("replica").poll();
+  await ctx.restartServer("replica", [
+    ["replicaof", `${LOOPBACK} ${ctx.server("primary").port}`],
+    ["repl-timeout", "3"],
+  ]);
+  await ctx.expectLog("replica", ctx.P.truePsyncOk, 20000, rFrom);
+  await sleep(300);
+  await w.stop();
+  await ctx.checkInSync("primary", "replica");
+
+  ctx.check("restarted replica loaded the RDB from disk", ctx.watcher("replica").count(ctx.P.dbLoadedFromDisk, rFrom) === 1);
+  const pa = firstAfter(ctx, "primary", ctx.P.psyncAccepted, killAt);
+  const m = pa >= 0 ? ctx.lineMatch("primary", pa, ctx.P.psyncAccepted) : null;
+  ctx.check("primary accepted a true partial resync at endoff+1", m !== null && Number(m[2]) === endoff + 1, m ? ctx.line("primary", pa) : "missing");
+  ctx.check("no second full sync", ctx.watcher("primary").findAll(ctx.P.bgsave).length === 1);
+}
 
 // 8.x readSyncBulkPayload logs this after renaming the completed download into dump.rdb and before
 // emptyData and "Loading DB in memory" (9.x flushes inside rdbLoad, after that line)
@@ -414,22 +421,7 @@ const killReplicaAfterRename: ScenarioDef = {
     ctx.log(`replica dir after kill: ${JSON.stringify(files)}`);
     ctx.check("replica dir holds dump.rdb after the kill (renamed before the flush)", files.includes("dump.rdb"), JSON.stringify(files));
     ctx.check("the replica was killed before 'Loading DB in memory'", firstAfter(ctx, "replica", ctx.P.loadStart, fi) < 0);
-    const rFrom = ctx.watcher("replica").poll();
-    await ctx.restartServer("replica", [
-      ["replicaof", `${LOOPBACK} ${ctx.server("primary").port}`],
-      ["repl-timeout", "3"],
-    ]);
-    await ctx.expectLog("replica", ctx.P.truePsyncOk, 20000, rFrom);
-    await sleep(300);
-    await w.stop();
-    await ctx.checkInSync("primary", "replica");
-
-    const rw = ctx.watcher("replica");
-    ctx.check("restarted replica loaded the renamed RDB from disk", rw.count(ctx.P.dbLoadedFromDisk, rFrom) === 1);
-    const pa = firstAfter(ctx, "primary", ctx.P.psyncAccepted, killAt);
-    const m = pa >= 0 ? ctx.lineMatch("primary", pa, ctx.P.psyncAccepted) : null;
-    ctx.check("primary accepted a true partial resync at endoff+1", m !== null && Number(m[2]) === endoff + 1, m ? ctx.line("primary", pa) : "missing");
-    ctx.check("no second full sync", ctx.watcher("primary").findAll(ctx.P.bgsave).length === 1);
+    await restartFromDumpRdb(ctx, w, endoff, killAt);
   },
 };
 
