@@ -358,17 +358,26 @@ const killReplicaDuringLoad: ScenarioDef = {
     const { endoff } = endoffAt(ctx, ei)!;
     await ctx.expectLog("replica", ctx.P.loadStart, 20000);
     await sleep(400);
-    const replica = ctx.server("replica");
-    const killAt = ctx.watcher("primary").poll();
-    await replica.kill9("scenario: kill -9 during the RDB load");
-    ctx.dropClient("replica");
-    const files = fs.readdirSync(replica.dir).sort();
-    ctx.log(`replica dir after kill: ${JSON.stringify(files)}`);
-    ctx.check("replica dir holds dump.rdb after the kill (renamed before loading)", files.includes("dump.rdb"), JSON.stringify(files));
+    const killAt = await kill9KeepingDumpRdb(ctx, "during the RDB load", "renamed before loading");
     // restarted without key-load-delay (a runtime CONFIG SET), so the start-up load is quick
     await restartFromDumpRdb(ctx, w, endoff, killAt);
   },
 };
+
+/**
+ * kill -9 the replica (`when`: in the driver log) and check that its directory holds dump.rdb
+ * (`why`: in the check's name). Returns the primary's log position at the kill.
+ */
+async function kill9KeepingDumpRdb(ctx: RunContext, when: string, why: string): Promise<number> {
+  const replica = ctx.server("replica");
+  const killAt = ctx.watcher("primary").poll();
+  await replica.kill9(`scenario: kill -9 ${when}`);
+  ctx.dropClient("replica");
+  const files = fs.readdirSync(replica.dir).sort();
+  ctx.log(`replica dir after kill: ${JSON.stringify(files)}`);
+  ctx.check(`replica dir holds dump.rdb after the kill (${why})`, files.includes("dump.rdb"), JSON.stringify(files));
+  return killAt;
+}
 
 /**
  * The replica was killed with a renamed dump.rdb: restart it with --replicaof; it loads the file
@@ -413,13 +422,7 @@ const killReplicaAfterRename: ScenarioDef = {
     const ei = await ctx.expectLog("primary", ctx.P.endoff);
     const { endoff } = endoffAt(ctx, ei)!;
     const fi = await ctx.expectLog("replica", FLUSHING_OLD, 20000);
-    const replica = ctx.server("replica");
-    const killAt = ctx.watcher("primary").poll();
-    await replica.kill9("scenario: kill -9 after the rename, before the load");
-    ctx.dropClient("replica");
-    const files = fs.readdirSync(replica.dir).sort();
-    ctx.log(`replica dir after kill: ${JSON.stringify(files)}`);
-    ctx.check("replica dir holds dump.rdb after the kill (renamed before the flush)", files.includes("dump.rdb"), JSON.stringify(files));
+    const killAt = await kill9KeepingDumpRdb(ctx, "after the rename, before the load", "renamed before the flush");
     ctx.check("the replica was killed before 'Loading DB in memory'", firstAfter(ctx, "replica", ctx.P.loadStart, fi) < 0);
     await restartFromDumpRdb(ctx, w, endoff, killAt);
   },
