@@ -413,9 +413,32 @@ export class Step {
   /** cancelReplicationHandshake(1) / replicationAbortDualChannelSyncTransfer: close both channels. */
   abort(r: number, result: number | null): void {
     const dual = this.get(r, R_DS) !== DS.NONE && this.get(r, R_RS) !== RS.CLASSIC;
-    if (dual || result !== null) this.emit(this.rep(r), 'replica.abort', result === null ? {} : { result: { op: 'lit', value: result } });
+    const me = this.rep(r);
+    // the caller's "Aborting dual channel sync. Main channel psync result …" comes before the drain;
+    // replicationAbortDualChannelSyncTransfer's plain "Aborting dual channel sync" after it (the reader
+    // merges the two lines into one record unless the bio thread logged an event between them)
+    if (result !== null) this.emit(me, 'replica.abort', { result: { op: 'lit', value: result } });
+    const bioFailed = this.drainBio(r);
+    if (dual && (result === null || bioFailed)) this.emit(me, 'replica.abort');
     this.closeReplicaConnections(r);
     this.resetReplica(r, RS.IDLE);
+  }
+  /**
+   * bioDiskDownload: cancelReplicationHandshake first drains a running bio download
+   * (replica_bio_abort_save, bioDrainWorker) before it closes anything. The bio thread exists from
+   * the first readable event of the download (a chunk read, progress ≥ 1; or a keep-alive, KeepAliveBio).
+   * Blocked in its read on a connection the primary closed, it fails: "I/O error …" (replica.rdb_failed),
+   * then "Error reading sync metadata/payload", "Error downloading RDB" (known-ignored), all before the
+   * abort's own line. Otherwise it sees the flag: "Main thread asked to abort the save …" (known-ignored).
+   */
+  drainBio(r: number): boolean {
+    if (!this.c.bioDiskDownload || this.get(r, R_DS) !== DS.DOWNLOAD) return false;
+    const classic = this.get(r, R_RS) === RS.CLASSIC;
+    if (!(this.get(r, R_PROG) > 0 || (classic && this.get(r, R_BIO)))) return false;
+    // the bio thread reads the main channel of a classic sync, the rdb channel of a dual-channel one
+    if (!(classic ? this.get(r, R_MEOF) && !this.get(r, R_INF) : this.get(r, R_REOF))) return false;
+    this.emit(this.rep(r), 'replica.rdb_failed');
+    return true;
   }
   /**
    * The replica closes its connections. The primary frees the main-channel client at once; it reads
@@ -1338,12 +1361,7 @@ const STEPS: readonly ActionDef[] = [
         return;
       }
       m.emit(m.rep(r), 'replica.main_closed'); // "Provisional primary closed connection"
-      // bioDiskDownload: the abort drains the bio thread (cancelReplicationHandshake), which first
-      // reads the EOF the primary left on the rdb channel: "I/O error trying to sync with PRIMARY".
-      // The bio thread exists only from the rdb channel's first readable event (a chunk read,
-      // progress ≥ 1: receiveRDBinBioThreadDualChannel); before it there is no bio job to drain, and
-      // replicationAbortDualChannelSyncTransfer closes the rdb connection without a line
-      if (m.c.bioDiskDownload && m.get(r, R_DS) === DS.DOWNLOAD && m.get(r, R_PROG) > 0 && m.get(r, R_REOF)) m.emit(m.rep(r), 'replica.rdb_failed');
+      // bioDiskDownload: the abort drains the bio thread first (drainBio)
       const socketLoad = m.get(r, R_DS) === DS.LOADING && m.get(r, R_DLOAD) === 1;
       m.abort(r, null);
       if (socketLoad) {
@@ -1748,6 +1766,8 @@ function unsetPrimary(m: Step, r: number): void {
   const streaming = m.get(r, R_DS) === DS.STREAMING;
   // server.primary exists when connected, and while the local buffer is applied
   if (m.get(r, R_RS) === RS.CONNECTED || streaming) m.emit(me, 'replica.primary_lost');
+  // replicationUnsetPrimary → cancelReplicationHandshake: the bio drain, then the abort's line
+  m.drainBio(r);
   if (m.dualInProgress(r)) m.emit(me, 'replica.abort');
   m.closeReplicaConnections(r);
   m.resetReplica(r, RS.NONE);

@@ -130,3 +130,19 @@ describe('a log line torn by a harness marker written over it (real, Valkey 9.1.
     expect(logs.warnings.filter((x) => x.message.startsWith(TORN_LINE))).toEqual([]);
   });
 });
+
+describe('the bio thread drained by an abort (real, Valkey 9.1.2 test suite)', () => {
+  const f = (n: string): string => path.join(FIX, 'valkey-9.1.2', 'bio-error-after-abort', n);
+  it('its read error on the reset rdb channel comes between the two lines of the abort, and the run conforms', () => {
+    const conv = traceFromLogs(readValkeyLogs([f('primary.stdout'), f('replica.stdout')]));
+    const h = conv.trace.header.model;
+    expect(JSON.stringify(h.set)).toMatch(/9\.1\.2/);
+    // the events of replica.stdout:48-53, in the order the reader gives them
+    const tail = conv.trace.events.filter((e) => e.src !== undefined && e.src.file.endsWith('replica.stdout') && e.src.line >= 48 && e.src.line <= 53);
+    expect(tail.map((e) => `${e.kind}@${e.src?.line}`)).toEqual([
+      'replica.dualchannel_offered@48', 'replica.abort@49', 'replica.rdb_failed@50', 'replica.abort@53',
+    ]);
+    const r = validate(buildModel(resolveConfig(h.preset, [h.set ?? {}])), conv.trace, { toleranceMs: conv.toleranceMs });
+    expect(r.verdict).toBe('conforms');
+  });
+});
