@@ -1591,7 +1591,7 @@ export function waitsForClosing(def: ActionDef): boolean {
 export const ACTIONS: readonly ActionDef[] = STEPS.map((def) => {
   if (!waitsForClosing(def)) return def;
   const g = def.guard;
-  return { ...def, guard: (m: Step, r: number, s: number) => closingSlot(m, r) < 0 && g(m, r, s) };
+  return { ...def, guard: (m: Step, r: number, s: number) => g(m, r, s) && closingSlot(m, r) < 0 }; // the plain guard first: it is false far more often (both read only)
 });
 const rdbChunkGuard = ACTIONS.find((d) => d.family === 'RdbChunk')!.guard;
 
