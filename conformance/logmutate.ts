@@ -54,8 +54,22 @@ export const OFFSET_SITES: readonly { site: string; re: RegExp }[] = [
   { site: 'backlog-request', re: /for lack of backlog \(Replica request was:? (?:[0-9a-fA-F?]+:)?(?<v>-?\d+)/ },
   { site: 'fullresync-offset', re: /^Full resync from primary: \w+:(?<v>-?\d+)$/ },
   { site: 'debug-request-offset', re: /^\[PSYNC\] Replica request offset: (?<v>-?\d+)$/ },
+  { site: 'debug-first-byte', re: /^\[PSYNC\] First byte: (?<v>-?\d+)$/ },
   { site: 'debug-history-len', re: /^\[PSYNC\] History len: (?<v>-?\d+)$/ },
+  { site: 'debug-skipping', re: /^\[PSYNC\] Skipping: (?<v>-?\d+)$/ },
 ];
+
+/** A debug "[PSYNC]" line's record: the "accepted" line of the same process after it (the reader merges them). */
+function acceptedAfter(files: readonly LogText[], s: Site): LineRef[] {
+  const lines = files[s.fi]!.lines;
+  for (let i = s.li + 1; i < lines.length; i++) {
+    const p = parse(lines[i]!);
+    if (p === null || p.prefix !== s.p.prefix) continue;
+    if (/^Partial resynchronization request from .* accepted\. Sending/.test(p.msg)) return [{ file: files[s.fi]!.name, line: i + 1 }];
+    if (!p.msg.startsWith('[PSYNC] ')) return [];
+  }
+  return [];
+}
 
 const REPLID_RE = /\b[0-9a-f]{40}\b/g;
 const ZERO_ID = '0'.repeat(40);
@@ -210,7 +224,7 @@ export function offsetMutants(files: readonly LogText[], deltas: readonly number
       const after = withMsg('', s.p, msg);
       out.push({
         kind: 'offset', site: site === 'psync-request' ? `${site}/${primaryAnswer(files, s.fi, s.li)}` : site, at: here,
-        related: [...linesWith(files, [String(v - 1), String(v), String(v + 1)], s), ...tiedByOffset],
+        related: [...linesWith(files, [String(v - 1), String(v), String(v + 1)], s), ...tiedByOffset, ...(site.startsWith('debug-') ? acceptedAfter(files, s) : [])],
         before: files[s.fi]!.lines[s.li]!, after,
         description: `${files[s.fi]!.name}:${s.li + 1}: ${site} ${v} → ${v + delta} (${delta > 0 ? '+' : ''}${delta})`,
         files: replaceLine(files, s.fi, s.li, after),

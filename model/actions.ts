@@ -608,6 +608,24 @@ export const REG_REPLID2 = 'primary.replid2';
  */
 export const REG_POFF = 'primary.offset';
 const PRIMARY_OFFSET: FieldSpec = { op: 'mono', reg: REG_POFF };
+/** Scratch registers of one "accepted" record: its debug-level "[PSYNC]" values against each other. */
+const REG_ACC_OFF = 'psyncAccepted.offset';
+const REG_ACC_FIRST = 'psyncAccepted.backlogFirst';
+/**
+ * The fields of "Partial resynchronization request … accepted. Sending N bytes of backlog starting
+ * from offset X" with the debug-level "[PSYNC]" lines of the same addReplyReplicationBacklog call
+ * (merged into the record by the reader; absent below debug level): the request offset repeats X;
+ * the first byte, also request − skip; first byte + history length − 1 is the primary's offset,
+ * X + N − 1 (the field order matters: primaryOffset binds it first).
+ */
+function acceptedFields(offset: FieldSpec): Record<string, FieldSpec> {
+  // an `eq` X binds or checks its register, and the request offset is held to the same one; an
+  // unconstrained X (an abandoned PSYNC's) is copied into a scratch register for it instead
+  return offset.op === 'eq'
+    ? { offset, primaryOffset: PRIMARY_OFFSET, requestOffset: offset, backlogFirst: { op: 'set', reg: REG_ACC_FIRST }, backlogFirstBySkip: { op: 'eq', reg: REG_ACC_FIRST }, backlogEnd: { op: 'eq', reg: REG_POFF } }
+    : { offset: { op: 'set', reg: REG_ACC_OFF }, primaryOffset: PRIMARY_OFFSET, requestOffset: { op: 'eq', reg: REG_ACC_OFF }, backlogFirst: { op: 'set', reg: REG_ACC_FIRST }, backlogFirstBySkip: { op: 'eq', reg: REG_ACC_FIRST }, backlogEnd: { op: 'eq', reg: REG_POFF } };
+}
+const ACCEPTED_SCRATCH = [REG_ACC_OFF, REG_ACC_FIRST];
 
 // =====================================================================================================
 // The actions, in the order of spec/model.md.
@@ -799,7 +817,7 @@ const STEPS: readonly ActionDef[] = [
         attachMain(m, r, o);
         m.set(r, R_MQ, MQ.CONT);
         // "accepted. Sending N bytes of backlog starting from offset <psync_offset>": the requested offset
-        m.pe(r, 'primary.psync_accepted', { offset: { op: 'eq', reg: m.regPsync(r) }, primaryOffset: PRIMARY_OFFSET });
+        m.pe(r, 'primary.psync_accepted', acceptedFields({ op: 'eq', reg: m.regPsync(r) }), ACCEPTED_SCRATCH);
         return;
       }
       // history: … and later its reconnect PSYNC is refused for lack of backlog (the seed's expected path)
@@ -997,7 +1015,7 @@ const STEPS: readonly ActionDef[] = [
       m.set(r, R_MREF, o);
       attachMain(m, r, o);
       m.set(r, R_MQ, MQ.CONT);
-      m.pe(r, 'primary.psync_accepted', { offset: offsetField, primaryOffset: PRIMARY_OFFSET });
+      m.pe(r, 'primary.psync_accepted', acceptedFields(offsetField), ACCEPTED_SCRATCH);
       // a lingering client lost its protection: freed in beforeSleep (AsyncFreeRdb), after the reply
       // and after whatever other clients' handlers run in the same event-loop iteration
       if (lingering >= 0) m.setS(r, lingering, S_RC, RC.CLOSING);
@@ -1275,7 +1293,7 @@ const STEPS: readonly ActionDef[] = [
         m.unpin(r, assoc - 1);
         if (m.getS(r, assoc - 1, S_RC) === RC.LINGER) lingering = assoc - 1;
       }
-      m.pe(r, 'primary.psync_accepted', { offset: anyInt, primaryOffset: PRIMARY_OFFSET });
+      m.pe(r, 'primary.psync_accepted', acceptedFields(anyInt), ACCEPTED_SCRATCH);
       if (lingering >= 0) m.setS(r, lingering, S_RC, RC.CLOSING);
       // a replica-class client now: its loss is logged when the primary reads the EOF
       if (m.get(r, R_LOSTLOG)) m.pe(r, 'primary.replica_lost', {}, [m.regMainCid(r)]);

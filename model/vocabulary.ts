@@ -59,7 +59,19 @@ export const KINDS = {
   'primary.rdb_attached': { node: 'primary', conn: 'rdb', fields: { cid: f('int', 'rdb client id') }, doc: 'waiting rdb client attached to the first new block' },
   'primary.main_matched': { node: 'primary', conn: 'main', fields: { cid: f('int', 'rdb client id the main channel matched') }, doc: 'main-channel PSYNC matched and unpinned the rdb client' },
   'primary.rdb_unlinked': { node: 'primary', conn: 'rdb', fields: { cid: f('int', 'rdb client id') }, doc: 'waiting rdb client freed without a PSYNC' },
-  'primary.psync_accepted': { node: 'primary', conn: 'main', fields: { offset: f('int', 'first offset sent'), primaryOffset: f('int', 'the primary\'s replication offset when it logged the line (offset + bytes sent − 1)', false) }, doc: '+CONTINUE: partial resync accepted (dual-channel main PSYNC or genuine)' },
+  'primary.psync_accepted': {
+    node: 'primary', conn: 'main',
+    fields: {
+      offset: f('int', 'first offset sent'),
+      primaryOffset: f('int', 'the primary\'s replication offset when it logged the line (offset + bytes sent − 1)', false),
+      // the debug-level "[PSYNC] …" lines addReplyReplicationBacklog logs just before (the same call)
+      requestOffset: f('int', '"[PSYNC] Replica request offset" (debug level): the offset asked for, again', false),
+      backlogFirst: f('int', '"[PSYNC] First byte" (debug level): the backlog\'s first offset', false),
+      backlogFirstBySkip: f('int', 'the request offset minus "[PSYNC] Skipping" (debug level): the backlog\'s first offset as the skip gives it', false),
+      backlogEnd: f('int', '"[PSYNC] First byte" + "[PSYNC] History len" − 1 (debug level, history not empty): the backlog\'s last offset, the primary\'s replication offset', false),
+    },
+    doc: '+CONTINUE: partial resync accepted (dual-channel main PSYNC or genuine)',
+  },
   'primary.fullresync': { node: 'primary', conn: 'main', fields: {}, doc: 'classic full resync (the main client waits for a fork)' },
   'primary.child_started': { node: 'primary', conn: 'child', fields: {}, doc: 'RDB fork child started' },
   'primary.child_done': { node: 'primary', conn: 'child', fields: { ok: f('bool', 'child exited with success') }, doc: 'RDB fork child exited' },

@@ -207,6 +207,29 @@ export function matchRule(msg: string): { rule: Rule; groups: Record<string, str
 
 const isModelKind = (k: Classification): k is Kind => k !== 'known-ignored' && k !== 'known-unmapped';
 
+interface PsyncBlock { readonly pid: number; readonly request: number; first?: number; hist?: number; skip?: number }
+
+/** One more "[PSYNC] …" line: "Replica request offset" starts a block, the others fill it in order. */
+function addPsyncDebug(b: PsyncBlock | undefined, pid: number, g: Record<string, string | undefined>): PsyncBlock | undefined {
+  const v = g.value === undefined ? undefined : Number(g.value);
+  if (g.what === 'Replica request offset') return v === undefined ? undefined : { pid, request: v };
+  if (b === undefined || b.pid !== pid) return undefined;
+  if (g.what === 'First byte') b.first = v;
+  else if (g.what === 'History len') b.hist = v;
+  else if (g.what === 'Skipping') b.skip = v;
+  return b;
+}
+
+/** The block's values as fields of the "accepted" record (model/vocabulary.ts, primary.psync_accepted). */
+function psyncBlockFields(b: PsyncBlock): Record<string, FieldValue> {
+  const out: Record<string, FieldValue> = { requestOffset: b.request };
+  if (b.first !== undefined) out.backlogFirst = b.first;
+  if (b.skip !== undefined) out.backlogFirstBySkip = b.request - b.skip;
+  // an empty history ("Backlog history len is zero") logs no first byte: no last offset either
+  if (b.first !== undefined && b.hist !== undefined && b.hist > 0) out.backlogEnd = b.first + b.hist - 1;
+  return out;
+}
+
 export function classify(input: ClassifyInput): { events: LogEvent[]; warnings: LineWarning[] } {
   const events: LogEvent[] = [];
   const warnings: LineWarning[] = [];
@@ -225,6 +248,8 @@ export function classify(input: ClassifyInput): { events: LogEvent[]; warnings: 
     const pctx: PrimaryCtx = { incarnation: -1, cidToPeer: new Map(), pendingCob: [] };
     let abortDetailPending = false;
     let lastRequest: LogEvent | undefined;
+    // the debug-level "[PSYNC] …" lines of one addReplyReplicationBacklog call, for the "accepted" line that follows
+    let psyncBlock: PsyncBlock | undefined;
     // a disk-target BGSAVE for SYNC: its "Background saving …" lines are the replication child's
     let diskChild: 'none' | 'starting' | 'running' = 'none';
 
@@ -279,6 +304,16 @@ export function classify(input: ClassifyInput): { events: LogEvent[]; warnings: 
       let kind: Classification = rule.kind;
       let ruleId = rule.id;
       let fields: Record<string, FieldValue> = rule.fields ? rule.fields(groups) : {};
+      // addReplyReplicationBacklog logs its "[PSYNC]" lines, then primaryTryPartialResynchronization the
+      // "accepted" line, all in one call of the main thread: any other line of that process in between
+      // means the block belongs to nothing that follows (a cut or a torn log), and it is dropped
+      if (side === 'primary' && !l.child) {
+        if (rule.id === 'P_PSYNC_DEBUG') psyncBlock = addPsyncDebug(psyncBlock, l.pid, groups);
+        else if (rule.id === 'P_PSYNC_ACCEPTED') {
+          if (psyncBlock?.pid === l.pid) fields = { ...fields, ...psyncBlockFields(psyncBlock) };
+          psyncBlock = undefined;
+        } else if (psyncBlock?.pid === l.pid) psyncBlock = undefined;
+      }
       let extra: Record<string, FieldValue> = rule.extra ? rule.extra(groups) : {};
       const inc = f.incarnations[l.incarnation]!;
 

@@ -36,7 +36,8 @@ type Expect =
 
 const R = (where: string): Expect => ({ outcome: 'rejected', where });
 const A = (why: string): Expect => ({ outcome: 'accepted', why });
-const DEBUG_IGNORED = 'a debug "[PSYNC] …" detail line, known-ignored by the reader (gap: it repeats the request offset of the acceptance line that follows; the history length is the primary\'s backlog length, which no register holds)';
+// the reader merges the debug "[PSYNC] …" lines of one addReplyReplicationBacklog call into the "accepted" record after them
+const DEBUG_MERGED = (what: string): Expect => R(`the "accepted" line after it, whose record carries the debug lines' values (${what})`);
 const CACHED_ID = 'the changed line itself, or the line that bound the primary\'s current id first (register primary.replid): a replica with a cached primary asks for the primary\'s current id, the only one an accepted PSYNC or a refusal for lack of backlog answers';
 const NO_ANSWER = 'the primary logged no answer to this PSYNC, and the replica had no cached primary (PSYNC after REPLICAOF or a restart without its dump.rdb): the id it asked for is tied only to a mismatch line, and there is none (a replica with a cached primary asks for primary.replid, checked like an accepted PSYNC)';
 
@@ -55,8 +56,10 @@ const EXPECT: Readonly<Record<string, Expect | ((m: LogMutant) => Expect)>> = {
     ? A('the byte count is the primary\'s replication offset minus the request plus one, and the changed count still names an offset no smaller than the primary\'s lines before it name and no larger than those after it (register primary.offset only never decreases)')
     : R('the line itself, or the next line of the primary naming its replication offset, now below the changed one (register primary.offset never decreases)')),
   'offset:fullresync-offset': A('Valkey logs no +FULLRESYNC line on the primary: the offset is logged nowhere else (gap: it never decreases under one replication id, which the register machinery cannot express: a field has one spec, and "ge" does not rebind)'),
-  'offset:debug-request-offset': A(DEBUG_IGNORED),
-  'offset:debug-history-len': A(DEBUG_IGNORED),
+  'offset:debug-request-offset': DEBUG_MERGED('requestOffset must repeat the offset the line names'),
+  'offset:debug-first-byte': DEBUG_MERGED('backlogFirst must equal the request offset minus "Skipping", and first byte + history length − 1 the primary\'s offset the line names'),
+  'offset:debug-history-len': DEBUG_MERGED('first byte + history length − 1 must be the primary\'s offset: the line\'s offset + bytes − 1'),
+  'offset:debug-skipping': DEBUG_MERGED('the request offset minus "Skipping" must be the first byte'),
   'replid:mismatch#1': R('the line itself, or the replica\'s PSYNC line naming the id it asked for (register rN.psyncReplid), whichever is matched second'),
   'replid:mismatch#2': (m) => (namedElsewhere(m)
     ? R('the line itself, or the other line that names the primary\'s id it replaced (register primary.replid)')

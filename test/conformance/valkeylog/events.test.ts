@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readValkeyLogTexts, readValkeyLogs, levelOfKind, observableKinds, type LogEvent } from '../../../conformance/valkeylog/index.js';
 import { KIND_NAMES } from '../../../model/vocabulary.js';
@@ -24,7 +25,9 @@ describe('S1: dual-channel full sync (real 8.0.1 excerpt)', () => {
     expect(endoff).toMatchObject({ peer: 'replica1', attributedBy: 'port', peerRef: '127.0.0.1:21001', conn: 'rdb' });
     expect(r.events.find((e) => e.kind === 'primary.rdb_pinned')!.fields).toEqual({ cid: 8, tracking: false });
     expect(r.events.find((e) => e.kind === 'primary.main_matched')!.fields).toEqual({ cid: 8 });
-    expect(r.events.find((e) => e.kind === 'primary.psync_accepted')!.fields).toEqual({ offset: 1, primaryOffset: 0 }); // 0 bytes: the primary's offset is still $ENDOFF
+    // 0 bytes: the primary's offset is still $ENDOFF; the debug "[PSYNC] Replica request offset: 1" before it is merged
+    // into the record, and "Backlog history len is zero" gives no first byte nor history end
+    expect(r.events.find((e) => e.kind === 'primary.psync_accepted')!.fields).toEqual({ offset: 1, primaryOffset: 0, requestOffset: 1 });
     expect(r.events.find((e) => e.kind === 'primary.bgsave_start')!.fields).toEqual({ mode: 'dual-channel', target: 'socket' });
     expect(r.events.find((e) => e.kind === 'primary.child_done')!.fields).toEqual({ ok: true });
     expect(r.events.find((e) => e.rule === 'P_PSYNC_DEBUG')!.kind).toBe('known-ignored');
@@ -320,5 +323,25 @@ describe('real 8.0.1 captures (traces/valkey-8.0.1/*)', async () => {
       'replica.main_psync', 'replica.continue', 'replica.abort', 'replica.rdb_failed', 'replica.local_buffer_limit', 'replica.psync_after_load', 'replica.partial_resync', 'replica.start']) {
       expect(seen, k).toContain(k);
     }
+  });
+});
+
+describe('the debug "[PSYNC]" lines of an accepted PSYNC (real 8.0.1 capture, kill-rdb-channel)', () => {
+  const dir = new URL('../../../traces/valkey-8.0.1/kill-rdb-channel/', import.meta.url);
+  const text = (f: string): string => readFileSync(new URL(f, dir), 'utf8');
+  const accepted = (primary: string) => readValkeyLogTexts([{ file: 'primary.log', content: primary }, { file: 'replica.log', content: text('replica.log') }])
+    .events.filter((e) => e.kind === 'primary.psync_accepted').map((e) => ({ line: e.line, fields: e.fields }));
+  it('are merged into the record of the "accepted" line after them: request offset, first byte (also as request − skip), history end', () => {
+    expect(accepted(text('primary.log'))).toEqual([
+      { line: 31, fields: { offset: 1, primaryOffset: 0, requestOffset: 1 } }, // "Backlog history len is zero"
+      { line: 55, fields: { offset: 100498, primaryOffset: 100497, requestOffset: 100498, backlogFirst: 1, backlogFirstBySkip: 1, backlogEnd: 100497 } },
+    ]);
+  });
+  it('are dropped when another line of the same process comes between them and the "accepted" line', () => {
+    const lines = text('primary.log').split('\n');
+    const other = lines[53]!.replace(/\[PSYNC\] Skipping: \d+/, 'Done loading RDB, keys loaded: 0, keys expired: 0.');
+    expect(lines[53]).toMatch(/\[PSYNC\] Skipping: /);
+    const cut = [...lines.slice(0, 54), other, ...lines.slice(54)].join('\n');
+    expect(accepted(cut)[1]).toEqual({ line: 56, fields: { offset: 100498, primaryOffset: 100497 } });
   });
 });

@@ -107,7 +107,11 @@ describe('real logs of every log-format × log-timestamp-format', () => {
         expect(r.events.find((e) => e.kind === 'replica.main_psync')!.fields).toEqual({ offset: (endoff.fields.endoff as number) + 1, replid });
         // the primary's offset: offset + bytes − 1, at least $ENDOFF (it never decreases)
         const accepted = r.events.find((e) => e.kind === 'primary.psync_accepted')!.fields;
-        expect(accepted).toEqual({ offset: (endoff.fields.endoff as number) + 1, primaryOffset: expect.any(Number) });
+        // with the debug-level "[PSYNC]" lines of the same call merged in (these logs are at debug level)
+        expect(accepted).toMatchObject({ offset: (endoff.fields.endoff as number) + 1, primaryOffset: expect.any(Number), requestOffset: (endoff.fields.endoff as number) + 1 });
+        expect(Object.keys(accepted).filter((k) => !['offset', 'primaryOffset', 'requestOffset', 'backlogFirst', 'backlogFirstBySkip', 'backlogEnd'].includes(k))).toEqual([]);
+        if (accepted.backlogEnd !== undefined) expect(accepted.backlogEnd).toBe(accepted.primaryOffset);
+        if (accepted.backlogFirst !== undefined) expect(accepted.backlogFirstBySkip).toBe(accepted.backlogFirst);
         expect(accepted.primaryOffset).toBeGreaterThanOrEqual(endoff.fields.endoff as number);
         expect(endoff.fields.primaryOffset).toBe(endoff.fields.endoff);
         expect(r.events.find((e) => e.kind === 'primary.main_matched')!.fields).toEqual({ cid: endoff.fields.cid });
