@@ -2077,7 +2077,11 @@ function childEnds(m: Step, ok: boolean, forkFirst: (() => void) | null): void {
         m.pe(r, 'primary.rdb_streamed');
         continue;
       }
-      if (m.c.childErrorClearsProtection) m.unpin(r, s);
+      // #1297: only the flag is cleared (protected_rdb_channel = 0, then freeClientAsync); the client is
+      // still in replicas_waiting_psync and holds its pin until it is freed, which logs both "rdb channel
+      // disconnected" and "Remove psync waiting replica … from replicas rax" (real 8.1.1, Valkey's own
+      // suite, "primary gets cob overrun before established psync": a postponed client freed so)
+      if (m.c.childErrorClearsProtection) m.setS(r, s, S_PROT, 0);
       // a still protected client lingers in WAIT_BGSAVE_END (8.0.1); an unprotected one is freed
       m.setS(r, s, S_CHILD, m.getS(r, s, S_PROT) ? 2 : 0);
     }

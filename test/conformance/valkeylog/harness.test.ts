@@ -146,3 +146,18 @@ describe('the bio thread drained by an abort (real, Valkey 9.1.2 test suite)', (
     expect(r.verdict).toBe('conforms');
   });
 });
+
+describe('a postponed rdb client freed after its fork child failed (real, Valkey 8.1.1 test suite)', () => {
+  const f = (n: string): string => path.join(FIX, 'valkey-8.1.1', 'child-error-postponed-rdb-client', n);
+  it('is still in replicas_waiting_psync when it is freed: both lines, and the run conforms', () => {
+    const conv = traceFromLogs(readValkeyLogs([f('primary.stdout'), f('replica.stdout')]));
+    const h = conv.trace.header.model;
+    expect(JSON.stringify(h.set)).toMatch(/8\.1\.1/);
+    const tail = conv.trace.events.filter((e) => e.src !== undefined && e.src.file.endsWith('primary.stdout') && e.src.line >= 78 && e.src.line <= 83);
+    expect(tail.map((e) => `${e.kind}@${e.src?.line}`)).toEqual([
+      'primary.rdb_free_postponed@78', 'primary.child_done@80', 'primary.rdb_channel_closed@82', 'primary.rdb_unlinked@83',
+    ]);
+    const r = validate(buildModel(resolveConfig(h.preset, [h.set ?? {}])), conv.trace, { toleranceMs: conv.toleranceMs });
+    expect(r.verdict).toBe('conforms');
+  });
+});
