@@ -131,33 +131,34 @@ describe('a log line torn by a harness marker written over it (real, Valkey 9.1.
   });
 });
 
+/**
+ * A suite run's two servers (fixtures/valkey-V/DIR/primary.stdout, replica.stdout) judged with the
+ * profile their start-up lines name: the events of one file's lines FROM..TO, as "kind@line", and the verdict.
+ */
+function judgeSuiteRun(version: string, dir: string, file: string, from: number, to: number): { profile: string; events: string[]; verdict: string } {
+  const f = (n: string): string => path.join(FIX, `valkey-${version}`, dir, n);
+  const conv = traceFromLogs(readValkeyLogs([f('primary.stdout'), f('replica.stdout')]));
+  const h = conv.trace.header.model;
+  const events = conv.trace.events.filter((e) => e.src !== undefined && e.src.file.endsWith(file) && e.src.line >= from && e.src.line <= to).map((e) => `${e.kind}@${e.src!.line}`);
+  const r = validate(buildModel(resolveConfig(h.preset, [h.set ?? {}])), conv.trace, { toleranceMs: conv.toleranceMs });
+  return { profile: JSON.stringify(h.set), events, verdict: r.verdict };
+}
+
 describe('the bio thread drained by an abort (real, Valkey 9.1.2 test suite)', () => {
-  const f = (n: string): string => path.join(FIX, 'valkey-9.1.2', 'bio-error-after-abort', n);
   it('its read error on the reset rdb channel comes between the two lines of the abort, and the run conforms', () => {
-    const conv = traceFromLogs(readValkeyLogs([f('primary.stdout'), f('replica.stdout')]));
-    const h = conv.trace.header.model;
-    expect(JSON.stringify(h.set)).toMatch(/9\.1\.2/);
+    const j = judgeSuiteRun('9.1.2', 'bio-error-after-abort', 'replica.stdout', 48, 53);
+    expect(j.profile).toMatch(/9\.1\.2/);
     // the events of replica.stdout:48-53, in the order the reader gives them
-    const tail = conv.trace.events.filter((e) => e.src !== undefined && e.src.file.endsWith('replica.stdout') && e.src.line >= 48 && e.src.line <= 53);
-    expect(tail.map((e) => `${e.kind}@${e.src?.line}`)).toEqual([
-      'replica.dualchannel_offered@48', 'replica.abort@49', 'replica.rdb_failed@50', 'replica.abort@53',
-    ]);
-    const r = validate(buildModel(resolveConfig(h.preset, [h.set ?? {}])), conv.trace, { toleranceMs: conv.toleranceMs });
-    expect(r.verdict).toBe('conforms');
+    expect(j.events).toEqual(['replica.dualchannel_offered@48', 'replica.abort@49', 'replica.rdb_failed@50', 'replica.abort@53']);
+    expect(j.verdict).toBe('conforms');
   });
 });
 
 describe('a postponed rdb client freed after its fork child failed (real, Valkey 8.1.1 test suite)', () => {
-  const f = (n: string): string => path.join(FIX, 'valkey-8.1.1', 'child-error-postponed-rdb-client', n);
   it('is still in replicas_waiting_psync when it is freed: both lines, and the run conforms', () => {
-    const conv = traceFromLogs(readValkeyLogs([f('primary.stdout'), f('replica.stdout')]));
-    const h = conv.trace.header.model;
-    expect(JSON.stringify(h.set)).toMatch(/8\.1\.1/);
-    const tail = conv.trace.events.filter((e) => e.src !== undefined && e.src.file.endsWith('primary.stdout') && e.src.line >= 78 && e.src.line <= 83);
-    expect(tail.map((e) => `${e.kind}@${e.src?.line}`)).toEqual([
-      'primary.rdb_free_postponed@78', 'primary.child_done@80', 'primary.rdb_channel_closed@82', 'primary.rdb_unlinked@83',
-    ]);
-    const r = validate(buildModel(resolveConfig(h.preset, [h.set ?? {}])), conv.trace, { toleranceMs: conv.toleranceMs });
-    expect(r.verdict).toBe('conforms');
+    const j = judgeSuiteRun('8.1.1', 'child-error-postponed-rdb-client', 'primary.stdout', 78, 83);
+    expect(j.profile).toMatch(/8\.1\.1/);
+    expect(j.events).toEqual(['primary.rdb_free_postponed@78', 'primary.child_done@80', 'primary.rdb_channel_closed@82', 'primary.rdb_unlinked@83']);
+    expect(j.verdict).toBe('conforms');
   });
 });
